@@ -1,0 +1,91 @@
+"""The REST API at /api/v1: one NinjaAPI, one router per domain, bearer API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from fairbill.accounts.services import api_key_authenticate
+from fairbill.core.actors import Actor
+from fairbill.core.errors import FairbillError, NotFound
+
+
+class ApiKeyAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        try:
+            key = api_key_authenticate(token)
+        except NotFound:
+            return None
+        request.user = key.user
+        request.actor = Actor.api(key.user, key.name)  # type: ignore[attr-defined]
+        return key
+
+
+api = NinjaAPI(
+    title="Fairbill API",
+    version="1",
+    description="Customers, packages, subscriptions, invoices and payments. "
+    "Authenticate with `Authorization: Bearer <api key>` (create one with "
+    "`fairbill apikey create --staff USERNAME`). Money is a decimal string, dates YYYY-MM-DD.",
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, code: str,
+           **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+@api.exception_handler(FairbillError)
+def _fairbill_error(request: HttpRequest, exc: FairbillError) -> HttpResponse:
+    extra = {"field": exc.field} if exc.field else {}
+    return _error(request, exc.status, exc.message, exc.code, **extra)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 401, "Give a valid API key: Authorization: Bearer <key>.",
+                  "unauthenticated")
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Not allowed.", "forbidden")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, str(exc) or "Not found.", "not_found")
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    messages = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
+        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg"))
+    return _error(request, 422, "; ".join(m for m in messages if m) or "Invalid input.",
+                  "invalid", errors=exc.errors)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc), "error")
+
+
+def require(request: HttpRequest, privilege: str) -> Actor:
+    """The acting API key's actor, if its staff user has the privilege; 403 otherwise."""
+    if not request.user.has_privilege(privilege):  # type: ignore[union-attr]
+        raise DjangoPermissionDenied(f"This API key's user lacks the '{privilege}' privilege.")
+    return request.actor  # type: ignore[attr-defined,no-any-return]
+
+
+# Routers register themselves here, one per domain.
+from fairbill.api import routers  # noqa: E402,F401

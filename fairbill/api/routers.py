@@ -1,0 +1,1 @@
+"""Mount one router per domain on the API."""

@@ -1,0 +1,31 @@
+"""The one place that reads the clock.
+
+Domain functions take `as_of` (a date) or `now` (a datetime); only views, commands and tasks
+call these. Tests move time with time-machine.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def business_zone() -> ZoneInfo:
+    from fairbill.core.models import BusinessSettings
+
+    return ZoneInfo(BusinessSettings.load().time_zone)
+
+
+def today() -> date:
+    """Today's date in the business's time zone."""
+    return now().astimezone(business_zone()).date()
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(business_zone()).date()

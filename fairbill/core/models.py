@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django_countries.fields import CountryField
+
+
+class BusinessSettings(models.Model):
+    """The business's own details and billing settings: one row (pk=1), edited by staff."""
+
+    company_name = models.CharField(max_length=200, default="My Business")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("county / state", max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = CountryField(blank=True)
+    vat_number = models.CharField("VAT number", max_length=30, blank=True)
+    company_number = models.CharField("company registration number", max_length=50, blank=True)
+    logo = models.ImageField(upload_to="logo/", blank=True)
+    terms_url = models.URLField("terms & conditions URL", blank=True)
+    payment_instructions = models.TextField(
+        blank=True, help_text="Shown on invoices and in My Account, e.g. bank details."
+    )
+
+    currency = models.CharField(max_length=3, default="GBP")
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+    invoice_prefix = models.CharField(max_length=20, blank=True, default="INV-")
+    invoice_start_number = models.PositiveIntegerField(default=1)
+    invoice_number_padding = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(12)]
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(365)]
+    )
+    invoice_days_before_renewal = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(365)]
+    )
+    auto_apply_credit = models.BooleanField(default=True)
+    credit_on_downgrade = models.BooleanField(default=True)
+    reminder_days = models.JSONField(
+        default=list, blank=True, help_text="Days relative to the due date, e.g. [-3, 0, 3, 7]."
+    )
+    suspend_days_after_due = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(3650)], help_text="0 = never"
+    )
+    cancel_days_after_due = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(3650)], help_text="0 = never"
+    )
+    order_email = models.EmailField("order notification address", blank=True)
+    order_return_url = models.URLField(blank=True)
+    attach_pdf = models.BooleanField("attach PDF to invoice emails", default=True)
+    require_staff_2fa = models.BooleanField("require two-factor authentication for staff", default=False)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "business settings"
+        verbose_name_plural = "business settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="settings_single_row")]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+    @classmethod
+    def load(cls) -> BusinessSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Event(models.Model):
+    """Append-only audit record of a state change: who, when, what, before/after."""
+
+    class ActorKind(models.TextChoices):
+        STAFF = "staff"
+        CUSTOMER = "customer"
+        SYSTEM = "system"
+        API = "api"
+
+    at = models.DateTimeField(db_index=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=60, db_index=True)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    # The customer the event is about, when there is one, for the customer's history.
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action}"
+
+    @property
+    def subject(self) -> str:
+        return f"{self.subject_type}:{self.subject_id}"
+
+
+RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]

@@ -1,0 +1,80 @@
+"""Money: the one place that rounds and formats amounts.
+
+Every amount is a Decimal quantized to its currency's minor unit with ROUND_HALF_UP.
+Nothing else in Fairbill calls Decimal.quantize on money.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+from fairbill.core.errors import InvalidInput
+
+ZERO = Decimal("0")
+# Largest amount a DecimalField(max_digits=14, decimal_places=2) can hold.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+@lru_cache(maxsize=None)
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of a currency: Decimal('0.01') for GBP, Decimal('1') for JPY."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round an amount to the currency's minor unit, halves away from zero."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def is_currency(code: str) -> bool:
+    return code in _currencies()
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def parse_amount(
+    value: object,
+    currency: str,
+    *,
+    field: str = "amount",
+    allow_negative: bool = False,
+    allow_zero: bool = True,
+) -> Decimal:
+    """Turn user input into an exact amount, or raise InvalidInput with a clear message.
+
+    Refuses floats (they are not exact), non-numbers, NaN/infinity, negatives (unless allowed),
+    amounts too large to store, and more decimals than the currency has.
+    """
+    if isinstance(value, float | bool):
+        raise InvalidInput(f"{field}: give the amount as a decimal string, e.g. \"12.50\".", field)
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{field}: '{value}' is not a number.", field) from None
+    if not amount.is_finite():
+        raise InvalidInput(f"{field}: '{value}' is not a number.", field)
+    if amount < 0 and not allow_negative:
+        raise InvalidInput(f"{field} can't be negative.", field)
+    if amount == 0 and not allow_zero:
+        raise InvalidInput(f"{field} must be more than zero.", field)
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInput(f"{field} is too large (at most {MAX_AMOUNT}).", field)
+    if quantize(amount, currency) != amount:
+        places = get_currency_precision(currency)
+        raise InvalidInput(
+            f"{field}: {currency} amounts have at most {places} decimal places.", field
+        )
+    return quantize(amount, currency)
+
+
+def format_money(amount: Decimal, currency: str, locale: str = "en_GB") -> str:
+    """Locale-correct display, e.g. £1,234.50 or 1.234,50 €."""
+    return format_currency(amount, currency, locale=locale)

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.errors import InvalidInput
+from fairbill.core.models import BusinessSettings, Event
+
+
+def event_record(
+    *,
+    actor: Actor,
+    action: str,
+    subject: Any,
+    customer_id: int | None = None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Append an audit Event. Call inside the service's transaction so it commits with it."""
+    return Event.objects.create(
+        at=at or clock.now(),
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_label=actor.label[:200],
+        action=action,
+        subject_type=subject._meta.model_name,
+        subject_id=subject.pk,
+        customer_id=customer_id,
+        message=message[:500],
+        data=data or {},
+    )
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The fields that differ, as {field: [before, after]} with JSON-safe values."""
+    return {
+        key: [_json(before.get(key)), _json(value)]
+        for key, value in after.items()
+        if before.get(key) != value
+    }
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return str(value)
+
+
+def snapshot(instance: Any, fields: list[str]) -> dict[str, Any]:
+    return model_to_dict(instance, fields=fields)
+
+
+def full_clean_or_raise(instance: Any, exclude: list[str] | None = None) -> None:
+    """Run model validation and turn the first error into InvalidInput with its field."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        label = field.replace("_", " ") if field != "__all__" else ""
+        raise InvalidInput(f"{label}: {messages[0]}" if label else messages[0], field) from None
+
+
+SETTINGS_FIELDS = [
+    f.name
+    for f in BusinessSettings._meta.get_fields()
+    if f.concrete and f.name not in {"id", "updated_at"}
+]
+
+
+@transaction.atomic
+def settings_update(*, actor: Actor, **values: Any) -> BusinessSettings:
+    """Change business settings; validates every field and records what changed."""
+    from fairbill.core.validation import validate_settings
+
+    current = BusinessSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
+    before = snapshot(current, list(values))
+    for key, value in values.items():
+        setattr(current, key, value)
+    validate_settings(current)
+    full_clean_or_raise(current)
+    current.save()
+    diff = changes(before, snapshot(current, list(values)))
+    if diff:
+        event_record(actor=actor, action="settings.updated", subject=current, data=diff)
+    return current

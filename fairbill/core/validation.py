@@ -1,0 +1,33 @@
+"""Checks on business settings that field validators can't express."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from fairbill.core.errors import InvalidInput
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import is_currency
+
+
+def validate_settings(values: BusinessSettings) -> None:
+    if not is_currency(values.currency):
+        raise InvalidInput(f"currency: '{values.currency}' is not an ISO 4217 code.", "currency")
+    if values.time_zone not in available_timezones():
+        raise InvalidInput(f"time zone: unknown time zone '{values.time_zone}'.", "time_zone")
+    days = values.reminder_days
+    if not isinstance(days, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) for d in days
+    ):
+        raise InvalidInput("reminder days: give a list of whole numbers, e.g. -3, 0, 3, 7.", "reminder_days")
+    if any(abs(d) > 365 for d in days):
+        raise InvalidInput("reminder days: each must be between -365 and 365.", "reminder_days")
+    values.reminder_days = sorted(set(days))
+    if (
+        values.cancel_days_after_due
+        and values.suspend_days_after_due
+        and values.cancel_days_after_due < values.suspend_days_after_due
+    ):
+        raise InvalidInput(
+            "cancel days after due must be at least the suspend days after due.",
+            "cancel_days_after_due",
+        )

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django_countries.fields import CountryField
+
+
+class Status(models.TextChoices):
+    """Statuses shared by customers and subscriptions."""
+
+    ACTIVE = "active"
+    PENDING = "pending"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CHEQUE = "cheque", "Cheque"
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, help_text="The person or company billed.")
+    company = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=50, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("county / state", max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    currency = models.CharField(max_length=3)
+    vat_applies = models.BooleanField("VAT applies", default=True)
+    vat_number = models.CharField("VAT number", max_length=30, blank=True)
+    payment_method = models.CharField(
+        max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["email"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerNote(models.Model):
+    """A note on a customer; public notes are shown in My Account."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField()
+    public = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:50]

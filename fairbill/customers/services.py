@@ -1,0 +1,178 @@
+"""Every write to customers and their notes and logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import is_currency
+from fairbill.core.services import changes, event_record, full_clean_or_raise, snapshot
+from fairbill.customers.models import Customer, CustomerNote, Status
+from fairbill.customers.vat import vat_number_normalize
+
+EDITABLE_FIELDS = [
+    "name",
+    "company",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "currency",
+    "vat_applies",
+    "vat_number",
+    "payment_method",
+]
+
+
+def _clean(customer: Customer) -> None:
+    for field in ("name", "company", "email", "phone", "address_line1", "address_line2",
+                  "city", "region", "postcode", "vat_number"):
+        value = getattr(customer, field)
+        if not isinstance(value, str):
+            raise InvalidInput(f"{field.replace('_', ' ')}: must be text.", field)
+        setattr(customer, field, value.strip())
+    if not customer.name:
+        raise InvalidInput("name: give the customer's name.", "name")
+    customer.email = customer.email.lower()
+    customer.currency = (customer.currency or "").upper()
+    if not is_currency(customer.currency):
+        raise InvalidInput(f"currency: '{customer.currency}' is not an ISO 4217 code.", "currency")
+    country = customer.country.code if customer.country else ""
+    customer.vat_number = vat_number_normalize(customer.vat_number, country or "")
+    full_clean_or_raise(customer, exclude=["user", "merged_into"])
+
+
+@transaction.atomic
+def customer_create(*, actor: Actor, name: str, email: str, country: str,
+                    currency: str | None = None, status: str = Status.ACTIVE,
+                    **fields: Any) -> Customer:
+    """Create a customer; currency defaults to the business currency."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    now = clock.now()
+    customer = Customer(
+        name=name,
+        email=email,
+        country=country,
+        currency=currency or BusinessSettings.load().currency,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    _clean(customer)
+    customer.save()
+    event_record(
+        actor=actor,
+        action="customer.created",
+        subject=customer,
+        customer_id=customer.pk,
+        message=f"Customer {customer.name} created",
+        data={"status": customer.status, "email": customer.email},
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Customer:
+    """Edit contact, address and billing details (not status: see customer_set_status)."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.merged_into_id:
+        raise Refused("This customer was merged into another one and can't be edited.")
+    before = snapshot(customer, EDITABLE_FIELDS)
+    for key, value in values.items():
+        setattr(customer, key, value)
+    _clean(customer)
+    diff = changes(before, snapshot(customer, EDITABLE_FIELDS))
+    if diff:
+        customer.updated_at = clock.now()
+        customer.save()
+        event_record(actor=actor, action="customer.updated", subject=customer,
+                     customer_id=customer.pk, data=diff)
+    return customer
+
+
+@transaction.atomic
+def customer_set_status(*, actor: Actor, customer: Customer, status: str,
+                        reason: str = "") -> Customer:
+    if status not in Status.values:
+        raise InvalidInput(f"status: '{status}' is not one of {', '.join(Status.values)}.", "status")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.merged_into_id:
+        raise Refused("This customer was merged into another one; its status can't change.")
+    if customer.status == status:
+        return customer
+    before = customer.status
+    customer.status = status
+    customer.status_reason = reason[:300]
+    customer.updated_at = clock.now()
+    customer.save(update_fields=["status", "status_reason", "updated_at"])
+    event_record(actor=actor, action="customer.status_changed", subject=customer,
+                 customer_id=customer.pk, message=reason,
+                 data={"status": [before, status]})
+    return customer
+
+
+@transaction.atomic
+def customer_note_add(*, actor: Actor, customer: Customer, body: str,
+                      public: bool = False) -> CustomerNote:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("note: write something.", "body")
+    note = CustomerNote.objects.create(
+        customer=customer, body=body, public=public, author=actor.user, created_at=clock.now()
+    )
+    event_record(actor=actor, action="customer.note_added", subject=note,
+                 customer_id=customer.pk, data={"public": public})
+    return note
+
+
+@transaction.atomic
+def customer_login_create(*, actor: Actor, customer: Customer, username: str,
+                          password: str | None = None) -> Any:
+    """Give a customer a My Account login. Without a password the login can only be
+    activated through a password reset email. Customers never get staff rights."""
+    User = get_user_model()
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.user_id:
+        raise Refused("This customer already has a login.")
+    username = (username or "").strip()
+    if not username:
+        raise InvalidInput("username: choose a username or use the email address.", "username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(f"username: '{username}' is taken.", "username")
+    user = User(username=username, email=customer.email, first_name=customer.name[:150])
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput(f"password: {' '.join(exc.messages)}", "password") from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise InvalidInput(f"username: '{username}' is taken.", "username") from None
+    customer.user = user
+    customer.save(update_fields=["user"])
+    event_record(actor=actor, action="customer.login_created", subject=customer,
+                 customer_id=customer.pk, data={"username": username})
+    return user

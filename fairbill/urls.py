@@ -1,0 +1,15 @@
+from django.conf import settings as django_settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from fairbill.api.api import api
+
+urlpatterns = [
+    path("", include("fairbill.backoffice.urls")),
+    path("", include("fairbill.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    # Uploaded files (the business logo). Behind a reverse proxy, serve /media/ there instead.
+    path("media/<path:path>", serve, {"document_root": django_settings.MEDIA_ROOT}),
+]
