@@ -29,15 +29,26 @@ def system() -> Actor:
 
 @pytest.fixture
 def business(db, system):
-    return settings_update(actor=system, company_name="Acme Hosting Ltd", currency="GBP",
-                           vat_number="GB980780684", company_number="01234567",
-                           country="GB", time_zone="Europe/London")
+    return settings_update(
+        actor=system,
+        company_name="Acme Hosting Ltd",
+        currency="GBP",
+        vat_number="GB980780684",
+        company_number="01234567",
+        country="GB",
+        time_zone="Europe/London",
+    )
 
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return staff_create(actor=Actor.system("tests"), username="admin", email="admin@example.com",
-                        password=STAFF_PASSWORD, privileges=list(PRIVILEGES))
+    return staff_create(
+        actor=Actor.system("tests"),
+        username="admin",
+        email="admin@example.com",
+        password=STAFF_PASSWORD,
+        privileges=list(PRIVILEGES),
+    )
 
 
 @pytest.fixture
@@ -76,12 +87,17 @@ class ApiClient:
         return self.client.get(f"/api/v1{path}", params, headers=self._headers())
 
     def post(self, path, data=None, headers=None):
-        return self.client.post(f"/api/v1{path}", data or {}, content_type="application/json",
-                                headers=self._headers(headers))
+        return self.client.post(
+            f"/api/v1{path}",
+            data or {},
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
 
     def patch(self, path, data=None):
-        return self.client.patch(f"/api/v1{path}", data or {}, content_type="application/json",
-                                 headers=self._headers())
+        return self.client.patch(
+            f"/api/v1{path}", data or {}, content_type="application/json", headers=self._headers()
+        )
 
     def delete(self, path):
         return self.client.delete(f"/api/v1{path}", headers=self._headers())
@@ -94,14 +110,24 @@ def gb_vat(business, system):
 
 @pytest.fixture
 def bronze(business, system):
-    return package_create(actor=system, name="Bronze", prices=[
-        {"cycle": "monthly", "price": Decimal("10.00"), "setup_fee": Decimal("5.00")},
-        {"cycle": "annually", "price": Decimal("100.00"), "setup_fee": Decimal("0.00")},
-    ])
+    return package_create(
+        actor=system,
+        name="Bronze",
+        prices=[
+            {"cycle": "monthly", "price": Decimal("10.00"), "setup_fee": Decimal("5.00")},
+            {"cycle": "annually", "price": Decimal("100.00"), "setup_fee": Decimal("0.00")},
+        ],
+    )
 
 
 @pytest.fixture
 def customer(business, system):
-    return customer_create(actor=system, name="Jane Smith", email="jane@example.com",
-                           country="GB", address_line1="1 High Street", city="London",
-                           postcode="SW1A 1AA")
+    return customer_create(
+        actor=system,
+        name="Jane Smith",
+        email="jane@example.com",
+        country="GB",
+        address_line1="1 High Street",
+        city="London",
+        postcode="SW1A 1AA",
+    )

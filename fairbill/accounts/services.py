@@ -32,9 +32,16 @@ def _privileges_check(privileges: Iterable[str]) -> set[str]:
 
 
 @transaction.atomic
-def staff_create(*, actor: Actor, username: str, email: str, password: str,
-                 privileges: Iterable[str] = tuple(PRIVILEGES), first_name: str = "",
-                 last_name: str = "") -> User:
+def staff_create(
+    *,
+    actor: Actor,
+    username: str,
+    email: str,
+    password: str,
+    privileges: Iterable[str] = tuple(PRIVILEGES),
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
     """Create a staff user. With every privilege it is an administrator (and may use Django
     admin as an operator)."""
     username = (username or "").strip()
@@ -43,8 +50,9 @@ def staff_create(*, actor: Actor, username: str, email: str, password: str,
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(f"username: '{username}' is taken.", "username")
     wanted = _privileges_check(privileges)
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name,
-                is_staff=True)
+    user = User(
+        username=username, email=email, first_name=first_name, last_name=last_name, is_staff=True
+    )
     for area in PRIVILEGES:
         setattr(user, f"priv_{area}", area in wanted)
     user.is_superuser = wanted == set(PRIVILEGES)
@@ -54,8 +62,12 @@ def staff_create(*, actor: Actor, username: str, email: str, password: str,
         raise InvalidInput(f"password: {' '.join(exc.messages)}", "password") from None
     user.set_password(password)
     user.save()
-    event_record(actor=actor, action="staff.created", subject=user,
-                 data={"username": username, "privileges": sorted(wanted)})
+    event_record(
+        actor=actor,
+        action="staff.created",
+        subject=user,
+        data={"username": username, "privileges": sorted(wanted)},
+    )
     return user
 
 
@@ -70,8 +82,12 @@ def staff_set_privileges(*, actor: Actor, user: User, privileges: Iterable[str])
         setattr(user, f"priv_{area}", area in wanted)
     user.is_superuser = wanted == set(PRIVILEGES)
     user.save()
-    event_record(actor=actor, action="staff.privileges_changed", subject=user,
-                 data={"privileges": [before, sorted(wanted)]})
+    event_record(
+        actor=actor,
+        action="staff.privileges_changed",
+        subject=user,
+        data={"privileges": [before, sorted(wanted)]},
+    )
     return user
 
 
@@ -89,8 +105,12 @@ def api_key_create(*, actor: Actor, user: User, name: str = "") -> tuple[ApiKey,
         key_hash=ApiKey.hash(raw),
         created_at=clock.now(),
     )
-    event_record(actor=actor, action="api_key.created", subject=key,
-                 data={"name": key.name, "user": user.username, "prefix": key.prefix})
+    event_record(
+        actor=actor,
+        action="api_key.created",
+        subject=key,
+        data={"name": key.name, "user": user.username, "prefix": key.prefix},
+    )
     return key, raw
 
 
@@ -100,8 +120,12 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         key.save(update_fields=["revoked_at"])
-        event_record(actor=actor, action="api_key.revoked", subject=key,
-                     data={"name": key.name, "prefix": key.prefix})
+        event_record(
+            actor=actor,
+            action="api_key.revoked",
+            subject=key,
+            data={"name": key.name, "prefix": key.prefix},
+        )
     return key
 
 
@@ -109,8 +133,11 @@ def api_key_authenticate(raw_key: str) -> ApiKey:
     """The active key for a secret, with its user; raises NotFound otherwise."""
     if not raw_key or not raw_key.startswith(API_KEY_PREFIX):
         raise NotFound("Unknown API key.")
-    key = (ApiKey.objects.select_related("user")
-           .filter(key_hash=ApiKey.hash(raw_key), revoked_at__isnull=True).first())
+    key = (
+        ApiKey.objects.select_related("user")
+        .filter(key_hash=ApiKey.hash(raw_key), revoked_at__isnull=True)
+        .first()
+    )
     if key is None or not key.user.is_active or not key.user.is_staff:
         raise NotFound("Unknown API key.")
     now = clock.now()
@@ -119,8 +146,9 @@ def api_key_authenticate(raw_key: str) -> ApiKey:
     return key
 
 
-def login_attempt_record(*, username: str, result: str, request: Any = None,
-                         user: User | None = None, area: str = "") -> LoginAttempt:
+def login_attempt_record(
+    *, username: str, result: str, request: Any = None, user: User | None = None, area: str = ""
+) -> LoginAttempt:
     """Record one login attempt for the login report (never the password)."""
     ip = None
     agent = ""
@@ -129,6 +157,11 @@ def login_attempt_record(*, username: str, result: str, request: Any = None,
         agent = request.META.get("HTTP_USER_AGENT", "")[:300]
         area = area or ("account" if request.path.startswith("/account") else "backoffice")
     return LoginAttempt.objects.create(
-        at=clock.now(), username=(username or "")[:150], ip_address=ip or None,
-        user_agent=agent, result=result, area=area or "backoffice", user=user,
+        at=clock.now(),
+        username=(username or "")[:150],
+        ip_address=ip or None,
+        user_agent=agent,
+        result=result,
+        area=area or "backoffice",
+        user=user,
     )

@@ -16,20 +16,24 @@ from fairbill.accounts.services import login_attempt_record
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is None or getattr(request, "fairbill_login_as", False):
         return
-    login_attempt_record(username=user.get_username(), result=LoginAttempt.Result.SUCCESS,
-                         request=request, user=user)
+    login_attempt_record(
+        username=user.get_username(), result=LoginAttempt.Result.SUCCESS, request=request, user=user
+    )
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
-                  **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     if getattr(request, "axes_locked_out", False):
         return  # recorded once as "locked" below
-    login_attempt_record(username=credentials.get("username", ""),
-                         result=LoginAttempt.Result.FAILURE, request=request)
+    login_attempt_record(
+        username=credentials.get("username", ""),
+        result=LoginAttempt.Result.FAILURE,
+        request=request,
+    )
 
 
 @receiver(user_locked_out)
-def _locked_out(sender: Any, request: Any, username: str, ip_address: str,
-                **kwargs: Any) -> None:
+def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any) -> None:
     login_attempt_record(username=username, result=LoginAttempt.Result.LOCKED, request=request)

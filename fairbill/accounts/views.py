@@ -33,11 +33,15 @@ class LoginForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    token = forms.RegexField(regex=r"^\d{6}$", max_length=6, label="6-digit code",
-                             error_messages={"invalid": "Enter the 6 digits your app shows."},
-                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                           "inputmode": "numeric",
-                                                           "autofocus": True}))
+    token = forms.RegexField(
+        regex=r"^\d{6}$",
+        max_length=6,
+        label="6-digit code",
+        error_messages={"invalid": "Enter the 6 digits your app shows."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -50,15 +54,17 @@ def _next_url(request: HttpRequest) -> str:
 def staff_login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"],
-                            password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if getattr(request, "axes_locked_out", False):
             return locked_out(request, None, {})
         if user is None:
             form.add_error(None, "That username and password don't match.")
         elif not user.is_staff:
-            login_attempt_record(username=user.get_username(),
-                                 result=LoginAttempt.Result.FAILURE, request=request)
+            login_attempt_record(
+                username=user.get_username(), result=LoginAttempt.Result.FAILURE, request=request
+            )
             form.add_error(None, "This is the staff login. Customers log in at My Account.")
         elif TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
             request.session[PENDING_2FA] = user.pk
@@ -72,23 +78,27 @@ def staff_login(request: HttpRequest) -> HttpResponse:
 
 def staff_login_verify(request: HttpRequest) -> HttpResponse:
     user_id = request.session.get(PENDING_2FA)
-    user = User.objects.filter(pk=user_id, is_staff=True, is_active=True).first()
+    user = User.objects.filter(pk=user_id or 0, is_staff=True, is_active=True).first()
     if user is None:
         return redirect("backoffice:login")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = next(
-            (d for d in TOTPDevice.objects.devices_for_user(user, confirmed=True)
-             if d.verify_token(form.cleaned_data["token"])),
+            (
+                d
+                for d in TOTPDevice.objects.devices_for_user(user, confirmed=True)
+                if d.verify_token(form.cleaned_data["token"])
+            ),
             None,
         )
         if device is None:
-            login_attempt_record(username=user.get_username(),
-                                 result=LoginAttempt.Result.FAILURE, request=request)
+            login_attempt_record(
+                username=user.get_username(), result=LoginAttempt.Result.FAILURE, request=request
+            )
             form.add_error("token", "That code is wrong or has expired.")
         else:
             next_url = request.session.get("fairbill_next") or settings.LOGIN_REDIRECT_URL
-            user.backend = "django.contrib.auth.backends.ModelBackend"
+            user.backend = "django.contrib.auth.backends.ModelBackend"  # type: ignore[attr-defined]
             login(request, user)
             otp_login(request, device)
             return redirect(next_url)
@@ -128,8 +138,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-factor authentication is on.")
             return redirect("backoffice:dashboard")
         form.add_error("token", "That code is wrong or has expired. Try the next one.")
-    return render(request, "accounts/two_factor.html",
-                  {"form": form, "qr_svg": _qr_svg(device.config_url), "device": device})
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {"form": form, "qr_svg": _qr_svg(device.config_url), "device": device},
+    )
 
 
 def _qr_svg(data: str) -> str:

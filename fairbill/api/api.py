@@ -38,8 +38,7 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, detail: str, code: str,
-           **extra: Any) -> HttpResponse:
+def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
 
 
@@ -51,8 +50,9 @@ def _fairbill_error(request: HttpRequest, exc: FairbillError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 401, "Give a valid API key: Authorization: Bearer <key>.",
-                  "unauthenticated")
+    return _error(
+        request, 401, "Give a valid API key: Authorization: Bearer <key>.", "unauthenticated"
+    )
 
 
 @api.exception_handler(DjangoPermissionDenied)
@@ -71,8 +71,13 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     for error in exc.errors:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
         messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg"))
-    return _error(request, 422, "; ".join(m for m in messages if m) or "Invalid input.",
-                  "invalid", errors=exc.errors)
+    return _error(
+        request,
+        422,
+        "; ".join(m for m in messages if m) or "Invalid input.",
+        "invalid",
+        errors=exc.errors,
+    )
 
 
 @api.exception_handler(HttpError)

@@ -56,7 +56,8 @@ class PackagePrice(models.Model):
                 fields=["package", "cycle", "currency"], name="package_price_once_per_cycle"
             ),
             models.CheckConstraint(
-                condition=models.Q(price__gte=0, setup_fee__gte=0), name="package_price_not_negative"
+                condition=models.Q(price__gte=0, setup_fee__gte=0),
+                name="package_price_not_negative",
             ),
         ]
 
@@ -169,7 +170,9 @@ class OrderForm(models.Model):
     description = models.TextField(blank=True)
     packages = models.ManyToManyField(Package, related_name="order_forms")
     options = models.ManyToManyField(Option, related_name="order_forms", blank=True)
-    cycles = models.JSONField(default=list, blank=True, help_text="Cycles offered; empty = all priced.")
+    cycles = models.JSONField(
+        default=list, blank=True, help_text="Cycles offered; empty = all priced."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -84,33 +84,53 @@ def _save_unique(instance: Any, what: str) -> None:
         with transaction.atomic():
             instance.save()
     except IntegrityError:
-        raise InvalidInput(f"name: there is already a {what} called '{instance.name}'.",
-                           "name") from None
+        raise InvalidInput(
+            f"name: there is already a {what} called '{instance.name}'.", "name"
+        ) from None
 
 
 @transaction.atomic
-def package_create(*, actor: Actor, name: str, prices: Iterable[Mapping[str, Any]],
-                   description: str = "", active: bool = True, sort_order: int = 0) -> Package:
+def package_create(
+    *,
+    actor: Actor,
+    name: str,
+    prices: Iterable[Mapping[str, Any]],
+    description: str = "",
+    active: bool = True,
+    sort_order: int = 0,
+) -> Package:
     """Create a package with at least one price."""
     name = _name(name, "package")
     _unique_name(Package, name, "package")
     parsed = prices_parse(prices)
     if not parsed:
         raise InvalidInput("prices: give at least one cycle's price.", "prices")
-    package = Package(name=name, description=description or "", active=active,
-                      sort_order=sort_order)
+    package = Package(
+        name=name, description=description or "", active=active, sort_order=sort_order
+    )
     _save_unique(package, "package")
     _package_prices_replace(package, parsed)
-    event_record(actor=actor, action="package.created", subject=package,
-                 message=f"Package {name} created", data={"prices": _prices_json(parsed)})
+    event_record(
+        actor=actor,
+        action="package.created",
+        subject=package,
+        message=f"Package {name} created",
+        data={"prices": _prices_json(parsed)},
+    )
     return package
 
 
 @transaction.atomic
-def package_update(*, actor: Actor, package: Package, name: str | None = None,
-                   description: str | None = None, active: bool | None = None,
-                   sort_order: int | None = None,
-                   prices: Iterable[Mapping[str, Any]] | None = None) -> Package:
+def package_update(
+    *,
+    actor: Actor,
+    package: Package,
+    name: str | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+    sort_order: int | None = None,
+    prices: Iterable[Mapping[str, Any]] | None = None,
+) -> Package:
     """Edit a package; `prices`, when given, replaces all its prices."""
     package = Package.objects.select_for_update().get(pk=package.pk)
     data: dict[str, Any] = {}
@@ -141,16 +161,26 @@ def package_update(*, actor: Actor, package: Package, name: str | None = None,
 def _package_prices_replace(package: Package, prices: list[PriceInput]) -> None:
     package.prices.all().delete()
     PackagePrice.objects.bulk_create(
-        PackagePrice(package=package, cycle=p.cycle, currency=p.currency, price=p.price,
-                     setup_fee=p.setup_fee)
+        PackagePrice(
+            package=package,
+            cycle=p.cycle,
+            currency=p.currency,
+            price=p.price,
+            setup_fee=p.setup_fee,
+        )
         for p in prices
     )
 
 
 def _prices_json(prices: list[PriceInput]) -> list[dict[str, str]]:
     return [
-        {"cycle": p.cycle, "currency": p.currency, "price": str(p.price),
-         "setup_fee": str(p.setup_fee), **({"choice": p.choice} if p.choice else {})}
+        {
+            "cycle": p.cycle,
+            "currency": p.currency,
+            "price": str(p.price),
+            "setup_fee": str(p.setup_fee),
+            **({"choice": p.choice} if p.choice else {}),
+        }
         for p in prices
     ]
 
@@ -165,37 +195,64 @@ def _packages_by_id(package_ids: Iterable[int]) -> list[Package]:
 
 
 @transaction.atomic
-def option_create(*, actor: Actor, name: str, kind: str, prices: Iterable[Mapping[str, Any]],
-                  package_ids: Iterable[int] = (), choices: Iterable[str] = (),
-                  description: str = "", unit: str = "", max_quantity: int = 1000,
-                  active: bool = True) -> Option:
+def option_create(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    prices: Iterable[Mapping[str, Any]],
+    package_ids: Iterable[int] = (),
+    choices: Iterable[str] = (),
+    description: str = "",
+    unit: str = "",
+    max_quantity: int = 1000,
+    active: bool = True,
+) -> Option:
     """Create an option. Choice options name their choices and price each one."""
     name = _name(name, "option")
     _unique_name(Option, name, "option")
-    option = Option(name=name, kind=kind, description=description or "", unit=unit or "",
-                    max_quantity=max_quantity, active=active)
+    option = Option(
+        name=name,
+        kind=kind,
+        description=description or "",
+        unit=unit or "",
+        max_quantity=max_quantity,
+        active=active,
+    )
     full_clean_or_raise(option)
     _save_unique(option, "option")
     option.packages.set(_packages_by_id(package_ids))
     _option_prices_replace(option, list(choices), prices_parse(prices))
-    event_record(actor=actor, action="option.created", subject=option,
-                 message=f"Option {name} created")
+    event_record(
+        actor=actor, action="option.created", subject=option, message=f"Option {name} created"
+    )
     return option
 
 
 @transaction.atomic
-def option_update(*, actor: Actor, option: Option, name: str | None = None,
-                  description: str | None = None, unit: str | None = None,
-                  max_quantity: int | None = None, active: bool | None = None,
-                  package_ids: Iterable[int] | None = None,
-                  choices: Iterable[str] | None = None,
-                  prices: Iterable[Mapping[str, Any]] | None = None) -> Option:
+def option_update(
+    *,
+    actor: Actor,
+    option: Option,
+    name: str | None = None,
+    description: str | None = None,
+    unit: str | None = None,
+    max_quantity: int | None = None,
+    active: bool | None = None,
+    package_ids: Iterable[int] | None = None,
+    choices: Iterable[str] | None = None,
+    prices: Iterable[Mapping[str, Any]] | None = None,
+) -> Option:
     option = Option.objects.select_for_update().get(pk=option.pk)
     if name is not None:
         option.name = _name(name, "option")
         _unique_name(Option, option.name, "option", exclude_pk=option.pk)
-    for field, value in (("description", description), ("unit", unit),
-                         ("max_quantity", max_quantity), ("active", active)):
+    for field, value in (
+        ("description", description),
+        ("unit", unit),
+        ("max_quantity", max_quantity),
+        ("active", active),
+    ):
         if value is not None:
             setattr(option, field, value)
     full_clean_or_raise(option)
@@ -204,8 +261,11 @@ def option_update(*, actor: Actor, option: Option, name: str | None = None,
         option.packages.set(_packages_by_id(package_ids))
     if prices is not None or choices is not None:
         names = list(choices) if choices is not None else [c.name for c in option.choices.all()]
-        parsed = (prices_parse(prices) if prices is not None
-                  else prices_parse(_option_prices_as_rows(option)))
+        parsed = (
+            prices_parse(prices)
+            if prices is not None
+            else prices_parse(_option_prices_as_rows(option))
+        )
         _option_prices_replace(option, names, parsed)
     event_record(actor=actor, action="option.updated", subject=option)
     return option
@@ -213,14 +273,20 @@ def option_update(*, actor: Actor, option: Option, name: str | None = None,
 
 def _option_prices_as_rows(option: Option) -> list[dict[str, Any]]:
     return [
-        {"cycle": p.cycle, "currency": p.currency, "price": p.price, "setup_fee": p.setup_fee,
-         "choice": p.choice.name if p.choice else ""}
+        {
+            "cycle": p.cycle,
+            "currency": p.currency,
+            "price": p.price,
+            "setup_fee": p.setup_fee,
+            "choice": p.choice.name if p.choice else "",
+        }
         for p in option.prices.select_related("choice")
     ]
 
 
-def _option_prices_replace(option: Option, choice_names: list[str],
-                           prices: list[PriceInput]) -> None:
+def _option_prices_replace(
+    option: Option, choice_names: list[str], prices: list[PriceInput]
+) -> None:
     names = [n.strip() for n in choice_names if n and n.strip()]
     if option.kind == Option.Kind.CHOICE:
         if len(names) < 2:
@@ -239,21 +305,39 @@ def _option_prices_replace(option: Option, choice_names: list[str],
         if n not in by_name:
             by_name[n] = OptionChoice.objects.create(option=option, name=n)
     OptionPrice.objects.bulk_create(
-        OptionPrice(option=option, choice=by_name.get(p.choice) if p.choice else None,
-                    cycle=p.cycle, currency=p.currency, price=p.price, setup_fee=p.setup_fee)
+        OptionPrice(
+            option=option,
+            choice=by_name.get(p.choice) if p.choice else None,
+            cycle=p.cycle,
+            currency=p.currency,
+            price=p.price,
+            setup_fee=p.setup_fee,
+        )
         for p in prices
     )
 
 
 @transaction.atomic
-def tax_rate_create(*, actor: Actor, country: str, name: str, rate: Any,
-                    region: str = "") -> TaxRate:
-    tax_rate = TaxRate(country=(country or "").upper(), region=(region or "").strip(),
-                       name=str(name or "").strip(), rate=_rate(rate))
+def tax_rate_create(
+    *, actor: Actor, country: str, name: str, rate: Any, region: str = ""
+) -> TaxRate:
+    tax_rate = TaxRate(
+        country=(country or "").upper(),
+        region=(region or "").strip(),
+        name=str(name or "").strip(),
+        rate=_rate(rate),
+    )
     _tax_rate_save(tax_rate)
-    event_record(actor=actor, action="tax_rate.created", subject=tax_rate,
-                 data={"country": str(tax_rate.country.code), "region": tax_rate.region,
-                       "rate": str(tax_rate.rate)})
+    event_record(
+        actor=actor,
+        action="tax_rate.created",
+        subject=tax_rate,
+        data={
+            "country": str(tax_rate.country.code),
+            "region": tax_rate.region,
+            "rate": str(tax_rate.rate),
+        },
+    )
     return tax_rate
 
 
@@ -269,22 +353,33 @@ def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **values: Any) -> TaxRat
     if values:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(values))}.")
     _tax_rate_save(tax_rate)
-    event_record(actor=actor, action="tax_rate.updated", subject=tax_rate,
-                 data={"before": before, "rate": str(tax_rate.rate)})
+    event_record(
+        actor=actor,
+        action="tax_rate.updated",
+        subject=tax_rate,
+        data={"before": before, "rate": str(tax_rate.rate)},
+    )
     return tax_rate
 
 
 @transaction.atomic
 def tax_rate_delete(*, actor: Actor, tax_rate: TaxRate) -> None:
-    event_record(actor=actor, action="tax_rate.deleted", subject=tax_rate,
-                 data={"country": str(tax_rate.country.code), "region": tax_rate.region,
-                       "rate": str(tax_rate.rate)})
+    event_record(
+        actor=actor,
+        action="tax_rate.deleted",
+        subject=tax_rate,
+        data={
+            "country": str(tax_rate.country.code),
+            "region": tax_rate.region,
+            "rate": str(tax_rate.rate),
+        },
+    )
     tax_rate.delete()
 
 
 def _rate(value: Any) -> Decimal:
     if isinstance(value, float | bool):
-        raise InvalidInput("rate: give the percentage as a decimal string, e.g. \"20\".", "rate")
+        raise InvalidInput('rate: give the percentage as a decimal string, e.g. "20".', "rate")
     try:
         rate = Decimal(str(value).strip())
     except ArithmeticError:
@@ -310,21 +405,42 @@ def _tax_rate_save(tax_rate: TaxRate) -> None:
 
 
 @transaction.atomic
-def order_form_create(*, actor: Actor, name: str, package_ids: Iterable[int],
-                      option_ids: Iterable[int] = (), slug: str = "", description: str = "",
-                      cycles: Iterable[str] = (), active: bool = True) -> OrderForm:
-    form = OrderForm(name=_name(name, "order form"), slug=slug or slugify(name),
-                     description=description, cycles=list(cycles), active=active)
+def order_form_create(
+    *,
+    actor: Actor,
+    name: str,
+    package_ids: Iterable[int],
+    option_ids: Iterable[int] = (),
+    slug: str = "",
+    description: str = "",
+    cycles: Iterable[str] = (),
+    active: bool = True,
+) -> OrderForm:
+    form = OrderForm(
+        name=_name(name, "order form"),
+        slug=slug or slugify(name),
+        description=description,
+        cycles=list(cycles),
+        active=active,
+    )
     _order_form_save(form, package_ids, option_ids)
     event_record(actor=actor, action="order_form.created", subject=form)
     return form
 
 
 @transaction.atomic
-def order_form_update(*, actor: Actor, order_form: OrderForm, name: str,
-                      package_ids: Iterable[int], option_ids: Iterable[int] = (),
-                      slug: str = "", description: str = "", cycles: Iterable[str] = (),
-                      active: bool = True) -> OrderForm:
+def order_form_update(
+    *,
+    actor: Actor,
+    order_form: OrderForm,
+    name: str,
+    package_ids: Iterable[int],
+    option_ids: Iterable[int] = (),
+    slug: str = "",
+    description: str = "",
+    cycles: Iterable[str] = (),
+    active: bool = True,
+) -> OrderForm:
     form = OrderForm.objects.select_for_update().get(pk=order_form.pk)
     form.name = _name(name, "order form")
     form.slug = slug or slugify(name)
@@ -336,8 +452,9 @@ def order_form_update(*, actor: Actor, order_form: OrderForm, name: str,
     return form
 
 
-def _order_form_save(form: OrderForm, package_ids: Iterable[int],
-                     option_ids: Iterable[int]) -> None:
+def _order_form_save(
+    form: OrderForm, package_ids: Iterable[int], option_ids: Iterable[int]
+) -> None:
     bad_cycles = set(form.cycles) - set(Cycle.values)
     if bad_cycles:
         raise InvalidInput(f"cycles: unknown cycle {', '.join(sorted(bad_cycles))}.", "cycles")

@@ -56,7 +56,9 @@ class BusinessSettings(models.Model):
     order_email = models.EmailField("order notification address", blank=True)
     order_return_url = models.URLField(blank=True)
     attach_pdf = models.BooleanField("attach PDF to invoice emails", default=True)
-    require_staff_2fa = models.BooleanField("require two-factor authentication for staff", default=False)
+    require_staff_2fa = models.BooleanField(
+        "require two-factor authentication for staff", default=False
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
 

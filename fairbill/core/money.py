@@ -7,7 +7,7 @@ Nothing else in Fairbill calls Decimal.quantize on money.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
@@ -18,7 +18,7 @@ ZERO = Decimal("0")
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
-@lru_cache(maxsize=None)
+@cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of a currency: Decimal('0.01') for GBP, Decimal('1') for JPY."""
     return Decimal(1).scaleb(-get_currency_precision(currency))
@@ -54,7 +54,7 @@ def parse_amount(
     amounts too large to store, and more decimals than the currency has.
     """
     if isinstance(value, float | bool):
-        raise InvalidInput(f"{field}: give the amount as a decimal string, e.g. \"12.50\".", field)
+        raise InvalidInput(f'{field}: give the amount as a decimal string, e.g. "12.50".', field)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):

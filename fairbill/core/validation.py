@@ -18,7 +18,9 @@ def validate_settings(values: BusinessSettings) -> None:
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days
     ):
-        raise InvalidInput("reminder days: give a list of whole numbers, e.g. -3, 0, 3, 7.", "reminder_days")
+        raise InvalidInput(
+            "reminder days: give a list of whole numbers, e.g. -3, 0, 3, 7.", "reminder_days"
+        )
     if any(abs(d) > 365 for d in days):
         raise InvalidInput("reminder days: each must be between -365 and 365.", "reminder_days")
     values.reminder_days = sorted(set(days))

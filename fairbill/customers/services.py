@@ -37,8 +37,18 @@ EDITABLE_FIELDS = [
 
 
 def _clean(customer: Customer) -> None:
-    for field in ("name", "company", "email", "phone", "address_line1", "address_line2",
-                  "city", "region", "postcode", "vat_number"):
+    for field in (
+        "name",
+        "company",
+        "email",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "city",
+        "region",
+        "postcode",
+        "vat_number",
+    ):
         value = getattr(customer, field)
         if not isinstance(value, str):
             raise InvalidInput(f"{field.replace('_', ' ')}: must be text.", field)
@@ -55,9 +65,16 @@ def _clean(customer: Customer) -> None:
 
 
 @transaction.atomic
-def customer_create(*, actor: Actor, name: str, email: str, country: str,
-                    currency: str | None = None, status: str = Status.ACTIVE,
-                    **fields: Any) -> Customer:
+def customer_create(
+    *,
+    actor: Actor,
+    name: str,
+    email: str,
+    country: str,
+    currency: str | None = None,
+    status: str = Status.ACTIVE,
+    **fields: Any,
+) -> Customer:
     """Create a customer; currency defaults to the business currency."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -103,16 +120,24 @@ def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Custo
     if diff:
         customer.updated_at = clock.now()
         customer.save()
-        event_record(actor=actor, action="customer.updated", subject=customer,
-                     customer_id=customer.pk, data=diff)
+        event_record(
+            actor=actor,
+            action="customer.updated",
+            subject=customer,
+            customer_id=customer.pk,
+            data=diff,
+        )
     return customer
 
 
 @transaction.atomic
-def customer_set_status(*, actor: Actor, customer: Customer, status: str,
-                        reason: str = "") -> Customer:
+def customer_set_status(
+    *, actor: Actor, customer: Customer, status: str, reason: str = ""
+) -> Customer:
     if status not in Status.values:
-        raise InvalidInput(f"status: '{status}' is not one of {', '.join(Status.values)}.", "status")
+        raise InvalidInput(
+            f"status: '{status}' is not one of {', '.join(Status.values)}.", "status"
+        )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; its status can't change.")
@@ -123,29 +148,41 @@ def customer_set_status(*, actor: Actor, customer: Customer, status: str,
     customer.status_reason = reason[:300]
     customer.updated_at = clock.now()
     customer.save(update_fields=["status", "status_reason", "updated_at"])
-    event_record(actor=actor, action="customer.status_changed", subject=customer,
-                 customer_id=customer.pk, message=reason,
-                 data={"status": [before, status]})
+    event_record(
+        actor=actor,
+        action="customer.status_changed",
+        subject=customer,
+        customer_id=customer.pk,
+        message=reason,
+        data={"status": [before, status]},
+    )
     return customer
 
 
 @transaction.atomic
-def customer_note_add(*, actor: Actor, customer: Customer, body: str,
-                      public: bool = False) -> CustomerNote:
+def customer_note_add(
+    *, actor: Actor, customer: Customer, body: str, public: bool = False
+) -> CustomerNote:
     body = (body or "").strip()
     if not body:
         raise InvalidInput("note: write something.", "body")
     note = CustomerNote.objects.create(
         customer=customer, body=body, public=public, author=actor.user, created_at=clock.now()
     )
-    event_record(actor=actor, action="customer.note_added", subject=note,
-                 customer_id=customer.pk, data={"public": public})
+    event_record(
+        actor=actor,
+        action="customer.note_added",
+        subject=note,
+        customer_id=customer.pk,
+        data={"public": public},
+    )
     return note
 
 
 @transaction.atomic
-def customer_login_create(*, actor: Actor, customer: Customer, username: str,
-                          password: str | None = None) -> Any:
+def customer_login_create(
+    *, actor: Actor, customer: Customer, username: str, password: str | None = None
+) -> Any:
     """Give a customer a My Account login. Without a password the login can only be
     activated through a password reset email. Customers never get staff rights."""
     User = get_user_model()
@@ -173,6 +210,11 @@ def customer_login_create(*, actor: Actor, customer: Customer, username: str,
         raise InvalidInput(f"username: '{username}' is taken.", "username") from None
     customer.user = user
     customer.save(update_fields=["user"])
-    event_record(actor=actor, action="customer.login_created", subject=customer,
-                 customer_id=customer.pk, data={"username": username})
+    event_record(
+        actor=actor,
+        action="customer.login_created",
+        subject=customer,
+        customer_id=customer.pk,
+        data={"username": username},
+    )
     return user

@@ -8,8 +8,13 @@ from fairbill.core.errors import InvalidInput
 from fairbill.core.money import format_money, minor_unit, parse_amount, quantize
 
 CURRENCIES = ["GBP", "EUR", "USD", "JPY", "BHD"]
-amounts = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False,
-                      allow_infinity=False, places=6)
+amounts = st.decimals(
+    min_value=Decimal("-1e12"),
+    max_value=Decimal("1e12"),
+    allow_nan=False,
+    allow_infinity=False,
+    places=6,
+)
 
 
 @given(amounts, st.sampled_from(CURRENCIES))
@@ -25,7 +30,9 @@ def test_quantize_is_within_half_a_minor_unit(amount, currency):
 
 @given(amounts, st.sampled_from(CURRENCIES))
 def test_quantize_has_the_currency_exponent(amount, currency):
-    assert quantize(amount, currency).as_tuple().exponent == minor_unit(currency).as_tuple().exponent
+    assert (
+        quantize(amount, currency).as_tuple().exponent == minor_unit(currency).as_tuple().exponent
+    )
 
 
 def test_halves_round_away_from_zero():
@@ -50,8 +57,14 @@ def test_floats_are_refused():
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("abc", "not a number"), ("-1", "negative"), ("1.234", "2 decimal places"),
-     ("NaN", "not a number"), ("Infinity", "not a number"), ("1e13", "too large")],
+    [
+        ("abc", "not a number"),
+        ("-1", "negative"),
+        ("1.234", "2 decimal places"),
+        ("NaN", "not a number"),
+        ("Infinity", "not a number"),
+        ("1e13", "too large"),
+    ],
 )
 def test_parse_amount_refuses_bad_input(value, message):
     with pytest.raises(InvalidInput, match=message):

@@ -13,8 +13,9 @@ from fairbill.customers.services import (
 
 
 def test_create_customer_defaults_to_business_currency_and_records_event(business, admin):
-    customer = customer_create(actor=admin, name=" Jane Smith ", email="Jane@Example.com",
-                               country="GB")
+    customer = customer_create(
+        actor=admin, name=" Jane Smith ", email="Jane@Example.com", country="GB"
+    )
     assert customer.name == "Jane Smith"
     assert customer.email == "jane@example.com"
     assert customer.currency == "GBP"
@@ -45,8 +46,13 @@ def test_bad_customer_input_is_refused_and_nothing_written(business, admin, fiel
 
 
 def test_vat_number_is_checked_and_kept_compact(business, admin):
-    customer = customer_create(actor=admin, name="Acme GmbH", email="a@example.de",
-                               country="DE", vat_number="DE 136 695 976")
+    customer = customer_create(
+        actor=admin,
+        name="Acme GmbH",
+        email="a@example.de",
+        country="DE",
+        vat_number="DE 136 695 976",
+    )
     assert customer.vat_number == "DE136695976"
 
 
@@ -68,7 +74,8 @@ def test_status_change_is_recorded(customer, admin):
     customer.refresh_from_db()
     assert customer.status == "suspended"
     assert Event.objects.get(action="customer.status_changed").data == {
-        "status": ["active", "suspended"]}
+        "status": ["active", "suspended"]
+    }
 
 
 def test_merged_customer_cannot_be_edited(customer, admin, business):
@@ -87,9 +94,11 @@ def test_notes_public_and_private(customer, admin):
 
 
 def test_customer_login_is_never_staff(customer, admin):
-    user = customer_login_create(actor=admin, customer=customer, username="jane",
-                                 password="a-long-enough-secret")
-    assert not user.is_staff and not user.is_superuser
+    user = customer_login_create(
+        actor=admin, customer=customer, username="jane", password="a-long-enough-secret"
+    )
+    assert not user.is_staff
+    assert not user.is_superuser
     assert user.check_password("a-long-enough-secret")
     assert user.customer == customer
     with pytest.raises(Refused):

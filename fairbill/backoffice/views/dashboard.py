@@ -17,5 +17,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .values_list("status", "n")
     )
     customer_counts = [(status, label, counts.get(status, 0)) for status, label in Status.choices]
-    return render(request, "backoffice/dashboard.html",
-                  {"nav": "dashboard", "customer_counts": customer_counts})
+    return render(
+        request,
+        "backoffice/dashboard.html",
+        {"nav": "dashboard", "customer_counts": customer_counts},
+    )
