@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "fairbill.accounts",
     "fairbill.customers",
     "fairbill.catalog",
+    "fairbill.subscriptions",
+    "fairbill.invoicing",
+    "fairbill.payments",
     "fairbill.backoffice",
     "fairbill.api",
 ]

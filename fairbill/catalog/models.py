@@ -16,17 +16,6 @@ class Cycle(models.TextChoices):
     TRIENNIALLY = "triennially", "Triennially"
 
 
-CYCLE_MONTHS: dict[str, int] = {
-    Cycle.ONE_TIME: 0,
-    Cycle.MONTHLY: 1,
-    Cycle.QUARTERLY: 3,
-    Cycle.SEMI_ANNUALLY: 6,
-    Cycle.ANNUALLY: 12,
-    Cycle.BIENNIALLY: 24,
-    Cycle.TRIENNIALLY: 36,
-}
-
-
 class Package(models.Model):
     """What is sold (Bronze, Silver, Gold), priced per cycle and currency."""
 

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from fairbill.customers.models import Customer
+
+
+class Counter(models.Model):
+    """A gapless number sequence (invoices, estimates), locked in the issuing transaction."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    next_number = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.name}: next {self.next_number}"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        UNPAID = "unpaid"
+        PAID = "paid"
+        VOID = "void"
+
+    class Kind(models.TextChoices):
+        SIGNUP = "signup"
+        RENEWAL = "renewal"
+        CHANGE = "change"
+        MANUAL = "manual"
+        TIME = "time"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(max_length=3)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    tax = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    credit_applied = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    balance = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    # Who was billed and by whom, as on the day of issue (issued invoices never change).
+    bill_to = models.JSONField(default=dict, blank=True)
+    seller = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    paid_on = models.DateField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["customer", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    balance=models.F("total") - models.F("credit_applied") - models.F("amount_paid")
+                ),
+                name="invoice_balance_is_total_less_paid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0, credit_applied__gte=0, amount_paid__gte=0),
+                name="invoice_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(number__isnull=False),
+                name="issued_invoice_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft #{self.pk}"
+
+    def is_overdue(self, as_of) -> bool:  # noqa: ANN001
+        return (
+            self.status == self.Status.UNPAID
+            and self.due_date is not None
+            and as_of > self.due_date
+        )
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        PACKAGE = "package"
+        OPTION = "option"
+        SETUP = "setup"
+        CHANGE = "change"
+        MANUAL = "manual"
+        TIME = "time"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MANUAL)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(1))
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_name = models.CharField(max_length=50, blank=True)
+    tax_rate = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+        constraints = [
+            # A subscription's period is billed once, whatever runs how often.
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=models.Q(kind="package"),
+                name="period_billed_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class InvoiceTax(models.Model):
+    """Tax per rate on an invoice, computed once on the sum of net amounts at that rate."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="taxes")
+    name = models.CharField(max_length=50)
+    rate = models.DecimalField(max_digits=7, decimal_places=4)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    tax = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice", "rate"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.rate}%: {self.tax}"
+
+
+class InvoiceReminder(models.Model):
+    """A reminder sent for an invoice at an offset from its due date (sent once each)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    offset_days = models.SmallIntegerField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "offset_days"], name="reminder_once_per_offset"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} reminder {self.offset_days:+d}"
+
+
+class Estimate(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SENT = "sent"
+        ACCEPTED = "accepted"
+        DECLINED = "declined"
+        INVOICED = "invoiced"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="estimates")
+    number = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    currency = models.CharField(max_length=3)
+    issue_date = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2)
+    tax = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    notes = models.TextField(blank=True)
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="estimate"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class EstimateLine(models.Model):
+    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(1))
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_name = models.CharField(max_length=50, blank=True)
+    tax_rate = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        ordering = ["estimate", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
