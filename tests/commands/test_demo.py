@@ -1,0 +1,151 @@
+"""`fairbill demo`: demo data through the services, loaded once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from fairbill.accounts.models import ApiKey, User
+from fairbill.catalog.models import Option, OrderForm, Package, PackagePrice, TaxRate
+from fairbill.core.demo import ADMIN_PASSWORD, CUSTOMER_PASSWORD
+from fairbill.core.models import BusinessSettings, Event
+from fairbill.customers.models import Customer, CustomerNote, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = [
+        User, ApiKey, Customer, CustomerNote, Package, PackagePrice, Option, OrderForm, TaxRate,
+        Event,
+    ]  # fmt: skip
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_demo_twice_changes_nothing():
+    # given the demo loaded once
+    demo()
+    before = counts()
+    settings_before = BusinessSettings.load().updated_at
+    # when it runs again
+    out = demo()
+    # then nothing was added or changed
+    assert counts() == before
+    assert BusinessSettings.load().updated_at == settings_before
+    assert "already loaded" in out
+
+
+def test_demo_creates_customers_in_every_status():
+    # when the demo is loaded
+    demo()
+    # then there are a dozen customers and every status has some
+    statuses = list(Customer.objects.values_list("status", flat=True))
+    assert len(statuses) == 12
+    assert set(statuses) == set(Status.values)
+
+
+def test_demo_sets_up_the_business():
+    # when the demo is loaded
+    demo()
+    # then the business settings are the demo company's
+    business = BusinessSettings.load()
+    assert business.company_name == "Northwind Hosting Ltd"
+    assert business.vat_number == "GB980780684"
+    assert business.invoice_prefix == "NW-"
+    assert business.reminder_days == [-3, 0, 3, 7]
+    assert (business.suspend_days_after_due, business.cancel_days_after_due) == (14, 60)
+    assert "IBAN" in business.payment_instructions
+
+
+def test_demo_builds_the_catalogue():
+    # when the demo is loaded
+    demo()
+    # then the packages, options and order form are there and linked
+    assert list(Package.objects.values_list("name", flat=True)) == ["Bronze", "Silver", "Gold"]
+    silver_cycles = set(Package.objects.get(name="Silver").prices.values_list("cycle", flat=True))
+    assert silver_cycles == {"monthly", "quarterly", "annually"}
+    kinds = dict(Option.objects.values_list("name", "kind"))
+    assert kinds == {
+        "Extra storage": "quantity",
+        "Priority support": "checkbox",
+        "Backup plan": "choice",
+    }
+    form = OrderForm.objects.get(slug="hosting")
+    assert form.packages.count() == 3
+    assert form.options.count() == 3
+    assert TaxRate.objects.filter(country="US").exclude(region="").exists()
+
+
+def test_demo_logins_work_and_are_printed():
+    # when the demo is loaded
+    out = demo()
+    # then the printed logins work: an administrator, a limited staff user and a customer
+    admin = User.objects.get(username="admin")
+    assert admin.is_administrator
+    assert admin.check_password(ADMIN_PASSWORD)
+    support = User.objects.get(username="support")
+    assert support.is_staff
+    assert not support.is_administrator
+    customer_user = Customer.objects.get(user__username="demo").user
+    assert not customer_user.is_staff
+    assert customer_user.check_password(CUSTOMER_PASSWORD)
+    assert f"admin / {ADMIN_PASSWORD}" in out
+    assert f"demo / {CUSTOMER_PASSWORD}" in out
+
+
+def test_demo_if_empty_does_nothing_when_a_customer_exists(customer):
+    # given a database with one customer
+    before = counts()
+    # when the demo is asked to load only into an empty database
+    out = demo("--if-empty")
+    # then nothing was added
+    assert counts() == before
+    assert "not loaded" in out
+
+
+def test_demo_if_empty_loads_an_empty_database():
+    # when the demo is asked to load into an empty database
+    demo("--if-empty")
+    # then it did
+    assert Customer.objects.count() == 12
+
+
+def test_demo_keeps_an_existing_admin(system):
+    # given an administrator "admin" created by hand, with its own password
+    from fairbill.accounts.services import staff_create
+
+    staff_create(
+        actor=system, username="admin", email="me@example.com", password="my-own-passphrase-2"
+    )
+    # when the demo is loaded
+    out = demo()
+    # then that login keeps its password and the demo password is not advertised for it
+    admin = User.objects.get(username="admin")
+    assert admin.check_password("my-own-passphrase-2")
+    assert f"admin / {ADMIN_PASSWORD}" not in out
+    assert Customer.objects.count() == 12
+
+
+def test_demo_loads_nothing_if_any_step_fails(monkeypatch):
+    # given a customer step that fails half way
+    from fairbill.core import demo as demo_module
+    from fairbill.core.errors import InvalidInput
+
+    def failing(actor, customers):
+        raise InvalidInput("boom")
+
+    monkeypatch.setattr(demo_module, "customer_logins_load", failing)
+    # when the demo runs
+    with pytest.raises(Exception, match="boom"):
+        demo()
+    # then nothing at all was written
+    assert not Customer.objects.exists()
+    assert not Package.objects.exists()
