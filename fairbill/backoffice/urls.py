@@ -1,11 +1,62 @@
 from django.urls import path
 
 from fairbill.accounts import views as account_views
-from fairbill.backoffice.views import dashboard
+from fairbill.backoffice.views import (
+    api_keys,
+    business,
+    customers,
+    dashboard,
+    invoices,
+    options,
+    order_forms,
+    packages,
+    reports,
+    staff,
+    tax_rates,
+)
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", account_views.staff_login, name="login"),
+    # Customers
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customers.customer_new, name="customer_new"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/status/", customers.customer_status, name="customer_status"),
+    path("customers/<int:pk>/notes/", customers.customer_note, name="customer_note"),
+    # Invoices
+    path("invoices/", invoices.invoice_list, name="invoice_list"),
+    # Packages, options, order forms
+    path("packages/", packages.package_list, name="package_list"),
+    path("packages/new/", packages.package_new, name="package_new"),
+    path("packages/<int:pk>/edit/", packages.package_edit, name="package_edit"),
+    path("packages/options/", options.option_list, name="option_list"),
+    path("packages/options/new/", options.option_new, name="option_new"),
+    path("packages/options/<int:pk>/edit/", options.option_edit, name="option_edit"),
+    path("packages/order-forms/", order_forms.order_form_list, name="order_form_list"),
+    path("packages/order-forms/new/", order_forms.order_form_new, name="order_form_new"),
+    path(
+        "packages/order-forms/<int:pk>/edit/", order_forms.order_form_edit, name="order_form_edit"
+    ),
+    # Settings
+    path("settings/", business.business_details, name="settings"),
+    path("settings/billing/", business.billing_settings, name="settings_billing"),
+    path("settings/tax-rates/", tax_rates.tax_rate_list, name="tax_rate_list"),
+    path("settings/tax-rates/new/", tax_rates.tax_rate_new, name="tax_rate_new"),
+    path("settings/tax-rates/<int:pk>/edit/", tax_rates.tax_rate_edit, name="tax_rate_edit"),
+    path("settings/tax-rates/<int:pk>/delete/", tax_rates.tax_rate_remove, name="tax_rate_delete"),
+    path("settings/staff/", staff.staff_list, name="staff_list"),
+    path("settings/staff/new/", staff.staff_new, name="staff_new"),
+    path("settings/staff/<int:pk>/", staff.staff_edit, name="staff_edit"),
+    path("settings/api-keys/", api_keys.api_key_list, name="api_key_list"),
+    path(
+        "settings/api-keys/<int:pk>/revoke/",
+        api_keys.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
+    # Reports
+    path("reports/logins/", reports.login_report, name="login_report"),
 ]

@@ -1,0 +1,444 @@
+"""Back-office forms. They parse and display input; the services decide what is allowed and
+write (a form never saves a model itself)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from babel.numbers import get_currency_name, list_currencies
+from django import forms
+
+from fairbill.accounts.models import PRIVILEGES, LoginAttempt, User
+from fairbill.catalog.models import Cycle, Option, Package, TaxRate
+from fairbill.core.errors import InvalidInput
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import parse_amount
+from fairbill.customers.models import Customer, Status
+from fairbill.customers.services import EDITABLE_FIELDS
+
+_HISTORIC = re.compile(r"\(\d{4}")
+
+
+@cache
+def currency_choices() -> list[tuple[str, str]]:
+    """Current ISO 4217 currencies as (code, "code — name"), historic ones left out."""
+    choices = []
+    for code in sorted(list_currencies()):
+        name = get_currency_name(code, locale="en_GB")
+        if not _HISTORIC.search(name) and not code.startswith("X"):
+            choices.append((code, f"{code} — {name}"))
+    return choices
+
+
+def _with_current(choices: list[tuple[str, str]], current: str) -> list[tuple[str, str]]:
+    """Keep a stored value selectable even when the standard list no longer offers it."""
+    if current and current not in {code for code, _ in choices}:
+        return [(current, current), *choices]
+    return choices
+
+
+def _choices(form: forms.BaseForm, name: str, choices: list[tuple[str, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+def _amount(form: forms.Form, field: str, value: str, currency: str, label: str) -> Decimal | None:
+    """Parse one amount cell, putting a clear error on that cell when it is wrong."""
+    if not value.strip():
+        return None
+    try:
+        return parse_amount(value, currency, field=label)
+    except InvalidInput as exc:
+        form.add_error(field, exc.message.removeprefix(f"{label}: ").removeprefix(label + " "))
+        return None
+
+
+class Fieldsets:
+    """Forms that are shown in groups: `fieldsets` = [(legend, [field names])]."""
+
+    fieldsets: list[tuple[str, list[str]]] = []
+
+    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
+        form: Any = self
+        return [(legend, [form[name] for name in names]) for legend, names in self.fieldsets]
+
+
+# Customers
+
+
+class CustomerForm(Fieldsets, forms.ModelForm):
+    currency = forms.ChoiceField(choices=())
+    fieldsets = [
+        ("Contact", ["name", "company", "email", "phone"]),
+        ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
+        ("Billing", ["currency", "payment_method", "vat_number", "vat_applies"]),
+    ]
+
+    class Meta:
+        model = Customer
+        fields = EDITABLE_FIELDS
+        widgets = {"vat_number": forms.TextInput(attrs={"placeholder": "e.g. GB980780684"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.currency if self.instance.pk else ""
+        _choices(self, "currency", _with_current(currency_choices(), current))
+        if not self.instance.pk:
+            self.initial.setdefault("currency", BusinessSettings.load().currency)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    status = forms.ChoiceField(
+        required=False, choices=[("", "All statuses"), *Status.choices], label="Status"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget = forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, company, email, phone or id"}
+        )
+
+
+class CustomerStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    reason = forms.CharField(required=False, max_length=300)
+
+
+class CustomerNoteForm(forms.Form):
+    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+    public = forms.BooleanField(required=False, label="Public (the customer sees it in My Account)")
+
+
+# Packages, options, order forms
+
+
+class PackageForm(forms.Form):
+    """A package with a fixed table of the seven cycles; rows left empty are not offered."""
+
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    active = forms.BooleanField(required=False, initial=True, help_text="Can be ordered.")
+    sort_order = forms.IntegerField(min_value=0, initial=0, label="Sort order")
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        for cycle, label in Cycle.choices:
+            self.fields[f"price_{cycle}"] = forms.CharField(
+                required=False, label=f"{label} price", widget=_money_input()
+            )
+            self.fields[f"setup_{cycle}"] = forms.CharField(
+                required=False, label=f"{label} setup fee", widget=_money_input()
+            )
+
+    def price_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(label, self[f"price_{c}"], self[f"setup_{c}"]) for c, label in Cycle.choices]
+
+    def visible_fields(self) -> list[forms.BoundField]:
+        # The price table is rendered on its own, not by form_fields.html.
+        return [f for f in super().visible_fields() if not f.name.startswith(("price_", "setup_"))]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        prices = []
+        for cycle, label in Cycle.choices:
+            raw_price = data.get(f"price_{cycle}") or ""
+            raw_setup = data.get(f"setup_{cycle}") or ""
+            if not raw_price.strip() and not raw_setup.strip():
+                continue
+            price = _amount(self, f"price_{cycle}", raw_price, self.currency, f"{label} price")
+            setup = _amount(self, f"setup_{cycle}", raw_setup, self.currency, f"{label} setup fee")
+            if not raw_price.strip():
+                self.add_error(f"price_{cycle}", "Give a price, or leave the setup fee empty.")
+            elif price is not None:
+                prices.append({"cycle": cycle, "price": price, "setup_fee": setup or Decimal("0")})
+        data["prices"] = prices
+        return data
+
+    @staticmethod
+    def initial_for(package: Package, currency: str) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": package.name,
+            "description": package.description,
+            "active": package.active,
+            "sort_order": package.sort_order,
+        }
+        for price in package.prices.all():
+            if price.currency == currency:
+                initial[f"price_{price.cycle}"] = price.price
+                initial[f"setup_{price.cycle}"] = price.setup_fee
+        return initial
+
+
+def _money_input() -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal", "class": "money", "placeholder": "—"})
+
+
+class OptionForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(
+        choices=Option.Kind.choices, help_text="Can't be changed once the option exists."
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    unit = forms.CharField(required=False, max_length=30, help_text="e.g. GB, for quantities")
+    max_quantity = forms.IntegerField(min_value=1, initial=1000, label="Maximum quantity")
+    active = forms.BooleanField(required=False, initial=True)
+    packages = forms.ModelMultipleChoiceField(
+        queryset=Package.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The packages this option can be ordered with.",
+    )
+    choices = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Choice options only: one choice per line (e.g. Standard, Priority).",
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["kind"].disabled = True
+
+    def clean_choices(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+class OptionPriceRowForm(forms.Form):
+    choice = forms.CharField(required=False, max_length=100)
+    cycle = forms.ChoiceField(choices=Cycle.choices)
+    price = forms.CharField(required=False, widget=_money_input())
+    setup_fee = forms.CharField(required=False, widget=_money_input())
+
+    def __init__(self, *args: Any, currency: str = "GBP", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        raw_price = data.get("price") or ""
+        raw_setup = data.get("setup_fee") or ""
+        data["empty"] = not raw_price.strip() and not raw_setup.strip()
+        if data["empty"]:
+            return data
+        data["price"] = _amount(self, "price", raw_price, self.currency, "price")
+        data["setup_fee"] = _amount(self, "setup_fee", raw_setup, self.currency, "setup fee")
+        if not raw_price.strip():
+            self.add_error("price", "Give a price, or leave the setup fee empty.")
+        return data
+
+
+OptionPriceFormSet = forms.formset_factory(OptionPriceRowForm, extra=0)
+
+
+class OrderFormForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    slug = forms.SlugField(
+        required=False, help_text="The page is /order/<slug>/; empty = made from the name."
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    packages = forms.ModelMultipleChoiceField(
+        queryset=Package.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+    options = forms.ModelMultipleChoiceField(
+        queryset=Option.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    cycles = forms.MultipleChoiceField(
+        choices=Cycle.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked = every cycle the package is priced for.",
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+
+class TaxRateForm(forms.ModelForm):
+    rate = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        decimal_places=4,
+        help_text="Percent, e.g. 20",
+    )
+
+    class Meta:
+        model = TaxRate
+        fields = ["country", "region", "name", "rate"]
+        help_texts = {"region": "Leave empty for the whole country."}
+
+
+# Settings
+
+
+BUSINESS_FIELDS = [
+    "company_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "vat_number",
+    "company_number",
+    "logo",
+    "terms_url",
+    "payment_instructions",
+]
+
+BILLING_FIELDS = [
+    "currency",
+    "time_zone",
+    "invoice_prefix",
+    "invoice_start_number",
+    "invoice_number_padding",
+    "payment_terms_days",
+    "invoice_days_before_renewal",
+    "auto_apply_credit",
+    "credit_on_downgrade",
+    "reminder_days",
+    "suspend_days_after_due",
+    "cancel_days_after_due",
+    "attach_pdf",
+    "order_email",
+    "order_return_url",
+    "require_staff_2fa",
+]
+
+
+class BusinessForm(Fieldsets, forms.ModelForm):
+    logo = forms.ImageField(required=False, help_text="PNG, JPEG or GIF; shown on invoices.")
+    terms_url = forms.URLField(
+        required=False, assume_scheme="https", label="Terms & conditions URL"
+    )
+    fieldsets = [
+        ("Business", ["company_name", "company_number", "vat_number", "email", "phone"]),
+        ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
+        ("On invoices", ["logo", "terms_url", "payment_instructions"]),
+    ]
+
+    class Meta:
+        model = BusinessSettings
+        fields = BUSINESS_FIELDS
+        widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3})}
+
+    def values(self) -> dict[str, Any]:
+        """The changes to give settings_update (the logo only when uploaded or cleared)."""
+        values = {k: v for k, v in self.cleaned_data.items() if k != "logo"}
+        if self.cleaned_data.get("logo") is False:
+            values["logo"] = ""
+        elif "logo" in self.files:
+            values["logo"] = self.cleaned_data["logo"]
+        return values
+
+
+class BillingForm(Fieldsets, forms.ModelForm):
+    currency = forms.ChoiceField(choices=())
+    fieldsets = [
+        ("Money and time", ["currency", "time_zone"]),
+        ("Invoice numbers", ["invoice_prefix", "invoice_start_number", "invoice_number_padding"]),
+        (
+            "Due dates and credit",
+            [
+                "payment_terms_days",
+                "invoice_days_before_renewal",
+                "auto_apply_credit",
+                "credit_on_downgrade",
+            ],
+        ),
+        (
+            "Reminders and overdue invoices",
+            ["reminder_days", "suspend_days_after_due", "cancel_days_after_due"],
+        ),
+        ("Emails and orders", ["attach_pdf", "order_email", "order_return_url"]),
+        ("Security", ["require_staff_2fa"]),
+    ]
+    time_zone = forms.ChoiceField(choices=())
+    order_return_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Order return URL",
+        help_text="Where customers go after ordering.",
+    )
+    reminder_days = forms.CharField(
+        required=False,
+        label="Reminder days",
+        help_text="Days relative to the due date, separated by commas, e.g. -3, 0, 3, 7.",
+    )
+
+    class Meta:
+        model = BusinessSettings
+        fields = BILLING_FIELDS
+        labels = {
+            "invoice_number_padding": "Invoice number digits",
+            "invoice_days_before_renewal": "Invoice days before renewal",
+            "suspend_days_after_due": "Suspend days after due",
+            "cancel_days_after_due": "Cancel days after due",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "currency", _with_current(currency_choices(), self.instance.currency))
+        _choices(self, "time_zone", [(z, z) for z in sorted(available_timezones())])
+        self.initial["reminder_days"] = ", ".join(str(d) for d in self.instance.reminder_days)
+
+    def clean_reminder_days(self) -> list[int]:
+        text = self.cleaned_data["reminder_days"]
+        days = []
+        for part in re.split(r"[,\s]+", text.strip()):
+            if not part:
+                continue
+            if not re.fullmatch(r"[+-]?\d{1,4}", part):
+                raise forms.ValidationError(
+                    f"'{part}' is not a whole number; write e.g. -3, 0, 3, 7."
+                )
+            days.append(int(part))
+        return days
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    first_name = forms.CharField(required=False, max_length=150)
+    last_name = forms.CharField(required=False, max_length=150)
+    password = forms.CharField(
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not a common password.",
+    )
+    privileges = forms.MultipleChoiceField(
+        choices=list(PRIVILEGES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="All of them make an administrator.",
+    )
+
+
+class PrivilegesForm(forms.Form):
+    privileges = forms.MultipleChoiceField(
+        choices=list(PRIVILEGES.items()), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, required=False, help_text="What uses it, e.g. 'accounting export'."
+    )
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("username"),
+        label="Acts as",
+        help_text="The key has this staff user's privileges.",
+    )
+
+
+class LoginFilterForm(forms.Form):
+    result = forms.ChoiceField(
+        required=False, choices=[("", "All results"), *LoginAttempt.Result.choices]
+    )

@@ -1,0 +1,163 @@
+"""Customers: list and search, create, edit, and the customer page (status, notes, history)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from fairbill.backoffice.access import staff_required
+from fairbill.backoffice.forms import (
+    CustomerFilterForm,
+    CustomerForm,
+    CustomerNoteForm,
+    CustomerStatusForm,
+)
+from fairbill.backoffice.views.common import paginate, show_error
+from fairbill.core.errors import FairbillError
+from fairbill.core.models import Event
+from fairbill.customers.models import Customer
+from fairbill.customers.selectors import customer_search
+from fairbill.customers.services import (
+    customer_create,
+    customer_note_add,
+    customer_set_status,
+    customer_update,
+)
+
+HISTORY_LIMIT = 100
+
+
+@staff_required("customers")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filters = CustomerFilterForm(request.GET or None)
+    query = status = ""
+    if filters.is_valid():
+        query = filters.cleaned_data["q"]
+        status = filters.cleaned_data["status"]
+    page = paginate(request, customer_search(query=query, status=status))
+    context = {"nav": "customers", "filters": filters, "page": page, "query": query}
+    # htmx live search swaps only the results.
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render(request, "backoffice/customers/_results.html", context)
+    return render(request, "backoffice/customers/list.html", context)
+
+
+@staff_required("customers")
+def customer_new(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_create(actor=request.actor, **form.cleaned_data)  # type: ignore[attr-defined]
+        except FairbillError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(request, f"Customer {customer.name} created.")
+            return redirect("backoffice:customer_detail", pk=customer.pk)
+    return render(request, "backoffice/customers/form.html", {"nav": "customers", "form": form})
+
+
+@staff_required("customers")
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_update(actor=request.actor, customer=customer, **form.cleaned_data)  # type: ignore[attr-defined]
+        except FairbillError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(request, "Customer details saved.")
+            return redirect("backoffice:customer_detail", pk=customer.pk)
+    customer.refresh_from_db()  # the form changed the instance in memory
+    return render(
+        request,
+        "backoffice/customers/form.html",
+        {"nav": "customers", "form": form, "customer": customer},
+    )
+
+
+@staff_required("customers")
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk)
+    return _detail(request, customer)
+
+
+def _detail(
+    request: HttpRequest,
+    customer: Customer,
+    status_form: CustomerStatusForm | None = None,
+    note_form: CustomerNoteForm | None = None,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "nav": "customers",
+        "customer": customer,
+        "status_form": status_form
+        or CustomerStatusForm(initial={"status": customer.status, "reason": ""}),
+        "note_form": note_form or CustomerNoteForm(),
+        "notes": customer.notes.select_related("author"),
+        "events": [
+            (event, _event_details(event))
+            for event in Event.objects.filter(customer_id=customer.pk)[:HISTORY_LIMIT]
+        ],
+        "history_limit": HISTORY_LIMIT,
+    }
+    return render(request, "backoffice/customers/detail.html", context)
+
+
+def _event_details(event: Event) -> list[str]:
+    """An event's data as short lines: "email: old → new" for changes, "key: value" else."""
+    lines = []
+    for key, value in (event.data or {}).items():
+        label = key.replace("_", " ")
+        if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], dict):
+            before, after = (v if v not in (None, "") else "—" for v in value)
+            lines.append(f"{label}: {before} → {after}")
+        else:
+            lines.append(f"{label}: {value}")
+    return lines
+
+
+@require_POST
+@staff_required("customers")
+def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            customer = customer_set_status(
+                actor=request.actor,  # type: ignore[attr-defined]
+                customer=customer,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except FairbillError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(request, f"Status is now {customer.get_status_display()}.")
+            return redirect("backoffice:customer_detail", pk=customer.pk)
+    return _detail(request, customer, status_form=form)
+
+
+@require_POST
+@staff_required("customers")
+def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            customer_note_add(
+                actor=request.actor,  # type: ignore[attr-defined]
+                customer=customer,
+                body=form.cleaned_data["body"],
+                public=form.cleaned_data["public"],
+            )
+        except FairbillError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(request, "Note added.")
+            return redirect("backoffice:customer_detail", pk=customer.pk)
+    return _detail(request, customer, note_form=form)
