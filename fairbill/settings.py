@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_countries",
+    "ninja",  # serves the API docs' scripts from our static files, not a CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
