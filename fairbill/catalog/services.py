@@ -98,8 +98,9 @@ def package_create(
     description: str = "",
     active: bool = True,
     sort_order: int = 0,
+    option_ids: Iterable[int] = (),
 ) -> Package:
-    """Create a package with at least one price."""
+    """Create a package with at least one price, optionally offering existing options."""
     name = _name(name, "package")
     _unique_name(Package, name, "package")
     parsed = prices_parse(prices)
@@ -110,6 +111,7 @@ def package_create(
     )
     _save_unique(package, "package")
     _package_prices_replace(package, parsed)
+    package.options.set(_options_by_id(option_ids))
     event_record(
         actor=actor,
         action="package.created",
@@ -130,8 +132,10 @@ def package_update(
     active: bool | None = None,
     sort_order: int | None = None,
     prices: Iterable[Mapping[str, Any]] | None = None,
+    option_ids: Iterable[int] | None = None,
 ) -> Package:
-    """Edit a package; `prices`, when given, replaces all its prices."""
+    """Edit a package; `prices` and `option_ids`, when given, replace all its prices and
+    the options offered with it."""
     package = Package.objects.select_for_update().get(pk=package.pk)
     data: dict[str, Any] = {}
     if name is not None:
@@ -154,6 +158,10 @@ def package_update(
             raise InvalidInput("prices: give at least one cycle's price.", "prices")
         _package_prices_replace(package, parsed)
         data["prices"] = _prices_json(parsed)
+    if option_ids is not None:
+        options = _options_by_id(option_ids)
+        package.options.set(options)
+        data["option_ids"] = sorted(o.pk for o in options)
     event_record(actor=actor, action="package.updated", subject=package, data=data)
     return package
 
@@ -192,6 +200,15 @@ def _packages_by_id(package_ids: Iterable[int]) -> list[Package]:
     if missing:
         raise NotFound(f"No package with id {', '.join(map(str, sorted(missing)))}.", "packages")
     return packages
+
+
+def _options_by_id(option_ids: Iterable[int]) -> list[Option]:
+    ids = list(dict.fromkeys(option_ids))
+    options = list(Option.objects.filter(pk__in=ids))
+    missing = set(ids) - {o.pk for o in options}
+    if missing:
+        raise NotFound(f"No option with id {', '.join(map(str, sorted(missing)))}.", "option_ids")
+    return options
 
 
 @transaction.atomic
