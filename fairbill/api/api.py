@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -12,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from fairbill.accounts.services import api_key_authenticate
+from fairbill.api.fields import MAX_ID
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, NotFound
 
@@ -44,6 +46,12 @@ def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: A
 
 @api.exception_handler(FairbillError)
 def _fairbill_error(request: HttpRequest, exc: FairbillError) -> HttpResponse:
+    if isinstance(exc, NotFound) and exc.field:
+        # An id given in the body that doesn't exist is invalid input, not a missing page.
+        message = exc.message
+        if not message.lower().startswith(exc.field.lower()):
+            message = f"{exc.field}: {message[:1].lower()}{message[1:]}"
+        return _error(request, 422, message, "invalid", field=exc.field)
     extra = {"field": exc.field} if exc.field else {}
     return _error(request, exc.status, exc.message, exc.code, **extra)
 
@@ -90,6 +98,18 @@ def require(request: HttpRequest, privilege: str) -> Actor:
     if not request.user.has_privilege(privilege):  # type: ignore[union-attr]
         raise DjangoPermissionDenied(f"This API key's user lacks the '{privilege}' privilege.")
     return request.actor  # type: ignore[attr-defined,no-any-return]
+
+
+M = TypeVar("M", bound=Model)
+
+
+def object_or_404(source: type[M] | QuerySet[M], pk: int, what: str) -> M:
+    """The object with this id (from a model or a queryset), or a 404 naming what it is."""
+    queryset = source if isinstance(source, QuerySet) else source._default_manager.all()
+    found = queryset.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
+    if found is None:
+        raise NotFound(f"No {what} with id {pk}.")
+    return found
 
 
 # Routers register themselves here, one per domain.
