@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "fairbill.subscriptions",
     "fairbill.invoicing",
     "fairbill.payments",
+    "fairbill.notifications",
+    "fairbill.automation",
     "fairbill.backoffice",
     "fairbill.api",
 ]

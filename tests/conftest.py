@@ -17,9 +17,11 @@ STAFF_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test data)
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
+def _test_settings(settings):
     # Argon2 is the production hasher; tests that check it set it back themselves.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background tasks run at once (after commit), so emails land in mail.outbox.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings, Event
 
 
-def event_record(
+def event_build(
     *,
     actor: Actor,
     action: str,
@@ -23,8 +23,8 @@ def event_record(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Event:
-    """Append an audit Event. Call inside the service's transaction so it commits with it."""
-    return Event.objects.create(
+    """An unsaved audit Event (for bulk inserts; see event_record)."""
+    return Event(
         at=at or clock.now(),
         actor_kind=actor.kind,
         actor_user=actor.user,
@@ -36,6 +36,14 @@ def event_record(
         message=message[:500],
         data=data or {},
     )
+
+
+def event_record(**kwargs: Any) -> Event:
+    """Append an audit Event. Call inside the service's transaction so it commits with it.
+    Takes the keyword arguments of event_build."""
+    event = event_build(**kwargs)
+    event.save()
+    return event
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -62,7 +62,8 @@ class Invoice(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
+                condition=models.Q(status="void")
+                | models.Q(
                     balance=models.F("total") - models.F("credit_applied") - models.F("amount_paid")
                 ),
                 name="invoice_balance_is_total_less_paid",
@@ -210,3 +211,28 @@ class EstimateLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class BillingRun(models.Model):
+    """One run of the billing run and what it did."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        FAILED = "failed"
+
+    as_of = models.DateField()
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True, help_text="Dry run: what would be billed.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Billing run as of {self.as_of}{' (dry run)' if self.dry_run else ''}"

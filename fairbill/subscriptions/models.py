@@ -86,5 +86,5 @@ class SubscriptionOption(models.Model):
         ]
 
     def __str__(self) -> str:
-        label = f"{self.option}: {self.choice.name}" if self.choice_id else str(self.option)
+        label = f"{self.option}: {self.choice.name}" if self.choice else str(self.option)
         return f"{label} × {self.quantity}" if self.quantity != 1 else label

@@ -1,0 +1,430 @@
+"""The billing run: renew, remind, suspend and cancel, as of a date.
+
+Work is claimed per batch of customers: the batch's customer rows are locked (on PostgreSQL
+with SKIP LOCKED, so concurrent runs share the work), their due subscriptions are re-read
+under the lock, and everything for the batch commits at once. The unique constraint on
+(subscription, period start) for package lines is the last guard against billing a period
+twice. A batch that fails is retried customer by customer; a customer that still fails has
+its due subscriptions marked `error`, and the run goes on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from fairbill.automation.services import overdue_candidates, overdue_process
+from fairbill.catalog.models import Cycle
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.models import BusinessSettings, Event
+from fairbill.core.money import ZERO
+from fairbill.core.services import event_build, event_record
+from fairbill.customers.models import Customer, Status
+from fairbill.invoicing.documents import (
+    InvoiceDraft,
+    LineSpec,
+    drafts_save,
+    invoice_prepare,
+    seller,
+)
+from fairbill.invoicing.models import BillingRun, Invoice, InvoiceLine
+from fairbill.invoicing.services import credit_entries_for
+from fairbill.invoicing.tax import TaxTable
+from fairbill.notifications.services import email_queue_many
+from fairbill.payments.services import credit_balances
+from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.periods import periods_due
+
+BILLABLE = [Status.ACTIVE, Status.SUSPENDED]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunReport:
+    as_of: date
+    dry_run: bool
+    customers: int = 0
+    invoices_created: int = 0
+    total_amount: dict[str, Decimal] = field(default_factory=dict)
+    credit_applied: dict[str, Decimal] = field(default_factory=dict)
+    reminders: int = 0
+    suspensions: int = 0
+    cancellations: int = 0
+    errors: list[str] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "customers": self.customers,
+            "invoices_created": self.invoices_created,
+            "total_amount": {k: str(v) for k, v in sorted(self.total_amount.items())},
+            "credit_applied": {k: str(v) for k, v in sorted(self.credit_applied.items())},
+            "reminders": self.reminders,
+            "suspensions": self.suspensions,
+            "cancellations": self.cancellations,
+            "errors": len(self.errors),
+        }
+
+    def add(self, other: RunReport) -> None:
+        self.invoices_created += other.invoices_created
+        for target, source in (
+            (self.total_amount, other.total_amount),
+            (self.credit_applied, other.credit_applied),
+        ):
+            for currency, amount in source.items():
+                target[currency] = target.get(currency, ZERO) + amount
+        self.reminders += other.reminders
+        self.suspensions += other.suspensions
+        self.cancellations += other.cancellations
+        self.preview.extend(other.preview)
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run back after computing it."""
+
+
+@dataclass
+class _Context:
+    as_of: date
+    business: BusinessSettings
+    horizon: date
+    seller: dict[str, str]
+    taxes: TaxTable
+    actor: Actor
+    dry_run: bool
+
+
+def billing_run(
+    *,
+    as_of: date,
+    actor: Actor,
+    dry_run: bool = False,
+    batch_size: int = 250,
+    progress: Progress | None = None,
+    record: bool = True,
+) -> RunReport:
+    """Run billing as of a date. Re-running it, or running it concurrently, bills nothing
+    twice. A dry run computes exactly what would happen and writes nothing."""
+    business = BusinessSettings.load()
+    ctx = _Context(
+        as_of=as_of,
+        business=business,
+        horizon=as_of + timedelta(days=business.invoice_days_before_renewal),
+        seller=seller(business),
+        taxes=TaxTable(),
+        actor=actor,
+        dry_run=dry_run,
+    )
+    run = None
+    if record and not dry_run:
+        run = BillingRun.objects.create(
+            as_of=as_of, dry_run=dry_run, started_at=clock.now(), actor_label=actor.label[:200]
+        )
+    report = RunReport(as_of=as_of, dry_run=dry_run)
+    customer_ids = candidate_customers(as_of=as_of, horizon=ctx.horizon, business=business)
+    report.customers = len(customer_ids)
+    try:
+        if dry_run:
+            try:
+                with transaction.atomic():
+                    _run_batches(ctx, customer_ids, batch_size, report, progress)
+                    raise _DryRun
+            except _DryRun:
+                pass
+        else:
+            _run_batches(ctx, customer_ids, batch_size, report, progress)
+    except BaseException:
+        if run is not None:
+            BillingRun.objects.filter(pk=run.pk).update(
+                status=BillingRun.Status.FAILED,
+                finished_at=clock.now(),
+                counts=report.counts(),
+                errors=report.errors,
+            )
+        raise
+    if record:
+        finished = {
+            "finished_at": clock.now(),
+            "counts": report.counts(),
+            "errors": report.errors,
+            "status": BillingRun.Status.FINISHED,
+        }
+        if run is not None:
+            BillingRun.objects.filter(pk=run.pk).update(**finished)
+        else:
+            BillingRun.objects.create(
+                as_of=as_of,
+                dry_run=True,
+                started_at=clock.now(),
+                actor_label=actor.label[:200],
+                preview=report.preview[:500],
+                **finished,
+            )
+    return report
+
+
+def candidate_customers(*, as_of: date, horizon: date, business: BusinessSettings) -> list[int]:
+    """Customers with something to bill or chase as of the date, sorted by id."""
+    ids = set(
+        Subscription.objects.filter(status__in=BILLABLE, renewal_date__lte=horizon)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    overdue = overdue_candidates(as_of=as_of, business=business)
+    if overdue is not None:
+        ids.update(
+            Invoice.objects.filter(overdue, status=Invoice.Status.UNPAID)
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+    return sorted(ids)
+
+
+def _run_batches(
+    ctx: _Context,
+    customer_ids: list[int],
+    batch_size: int,
+    report: RunReport,
+    progress: Progress | None,
+) -> None:
+    done = 0
+    for start in range(0, len(customer_ids), batch_size):
+        batch = customer_ids[start : start + batch_size]
+        try:
+            with transaction.atomic():
+                report.add(_bill_customers(ctx, batch))
+        except Exception:
+            for customer_id in batch:  # find the customer that fails; bill the others
+                _bill_one(ctx, customer_id, report)
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(customer_ids))
+
+
+def _bill_one(ctx: _Context, customer_id: int, report: RunReport) -> None:
+    try:
+        with transaction.atomic():
+            report.add(_bill_customers(ctx, [customer_id]))
+    except Exception as exc:  # one customer's failure must not stop the run
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        report.errors.append(f"customer {customer_id}: {reason}")
+        if not ctx.dry_run:
+            _mark_error(ctx, customer_id, reason)
+
+
+def _mark_error(ctx: _Context, customer_id: int, reason: str) -> None:
+    with transaction.atomic():
+        subs = list(
+            Subscription.objects.select_for_update().filter(
+                customer_id=customer_id, status__in=BILLABLE, renewal_date__lte=ctx.horizon
+            )
+        )
+        for sub in subs:
+            before = sub.status
+            sub.status, sub.status_reason = Status.ERROR, f"Renewal failed: {reason}"[:300]
+            sub.save(update_fields=["status", "status_reason"])
+            event_record(
+                actor=ctx.actor,
+                action="subscription.error",
+                subject=sub,
+                customer_id=customer_id,
+                message=sub.status_reason,
+                data={"status": [before, Status.ERROR]},
+            )
+
+
+def _lock(customer_ids: list[int]) -> list[Customer]:
+    customers = Customer.objects.filter(pk__in=customer_ids).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        customers = customers.select_for_update(skip_locked=True)
+    return list(customers)
+
+
+def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
+    """Renew and chase a batch of customers inside the caller's transaction."""
+    report = RunReport(as_of=ctx.as_of, dry_run=ctx.dry_run)
+    customers = {c.pk: c for c in _lock(customer_ids)}
+    if not customers:
+        return report
+    subs_by_customer: dict[int, list[Subscription]] = defaultdict(list)
+    subs = (
+        Subscription.objects.filter(
+            customer_id__in=list(customers), status__in=BILLABLE, renewal_date__lte=ctx.horizon
+        )
+        .select_related("package")
+        .prefetch_related("options__option", "options__choice")
+        .order_by("customer_id", "pk")
+    )
+    for sub in subs:
+        subs_by_customer[sub.customer_id].append(sub)
+    balances = credit_balances(list(subs_by_customer)) if ctx.business.auto_apply_credit else {}
+    drafts: list[InvoiceDraft] = []
+    renewed: list[Subscription] = []
+    for customer_id, customer_subs in subs_by_customer.items():
+        customer = customers[customer_id]
+        specs: list[LineSpec] = []
+        for sub in customer_subs:
+            specs.extend(_renew(sub, ctx.horizon))
+        renewed.extend(customer_subs)
+        first_start = min(s.period_start for s in specs if s.period_start)
+        draft = invoice_prepare(
+            customer=customer,
+            kind=Invoice.Kind.RENEWAL,
+            specs=specs,
+            issue_date=ctx.as_of,
+            due_date=max(ctx.as_of, first_start) + timedelta(days=ctx.business.payment_terms_days),
+            tax=ctx.taxes.for_customer(customer),
+            seller_details=ctx.seller,
+            now=clock.now(),
+        )
+        balance = balances.get(customer_id, ZERO)
+        if balance > 0:
+            draft.apply_credit(balance)
+        drafts.append(draft)
+    drafts_save(drafts, ctx.business)
+    credit_entries_for(drafts)
+    Subscription.objects.bulk_update(
+        renewed,
+        ["cycle", "pending_cycle", "renewal_date", "renewed_on", "setup_fee_billed", "updated_at"],
+        batch_size=1000,
+    )
+    Event.objects.bulk_create([_issued_event(ctx.actor, d) for d in drafts], batch_size=2000)
+    email_queue_many(
+        template="invoice_issued",
+        items=[(d.invoice.customer_id, {"invoice_id": d.invoice.pk}) for d in drafts],
+    )
+    for draft in drafts:
+        invoice = draft.invoice
+        report.invoices_created += 1
+        report.total_amount[invoice.currency] = (
+            report.total_amount.get(invoice.currency, ZERO) + invoice.total
+        )
+        if invoice.credit_applied:
+            report.credit_applied[invoice.currency] = (
+                report.credit_applied.get(invoice.currency, ZERO) + invoice.credit_applied
+            )
+        if ctx.dry_run:
+            report.preview.append(_preview(draft))
+    counts = overdue_process(
+        customer_ids=list(customers), as_of=ctx.as_of, business=ctx.business, actor=ctx.actor
+    )
+    report.reminders += counts.reminders
+    report.suspensions += counts.suspensions
+    report.cancellations += counts.cancellations
+    return report
+
+
+def _renew(sub: Subscription, horizon: date) -> list[LineSpec]:
+    """The lines for every period of a subscription due by the horizon, oldest first, and the
+    subscription moved on (in memory) past them."""
+    assert sub.renewal_date is not None
+    specs: list[LineSpec] = []
+    if sub.pending_cycle:
+        sub.cycle, sub.pending_cycle = sub.pending_cycle, ""
+    if sub.cycle == Cycle.ONE_TIME:
+        periods: list[tuple[date, date | None]] = [(sub.renewal_date, None)]
+    else:
+        periods = list(periods_due(sub.renewal_date, sub.cycle, sub.billing_day, horizon))
+    cycle_label = Cycle(sub.cycle).label.lower()
+    for start, end in periods:
+        specs.append(
+            LineSpec(
+                description=f"{sub.package.name} ({cycle_label})",
+                unit_price=sub.price,
+                kind=InvoiceLine.Kind.PACKAGE,
+                subscription_id=sub.pk,
+                period_start=start,
+                period_end=end,
+            )
+        )
+        for item in sub.options.all():
+            name = f"{item.option.name}: {item.choice.name}" if item.choice else item.option.name
+            specs.append(
+                LineSpec(
+                    description=name,
+                    unit_price=item.unit_price,
+                    quantity=Decimal(item.quantity),
+                    kind=InvoiceLine.Kind.OPTION,
+                    subscription_id=sub.pk,
+                    period_start=start,
+                    period_end=end,
+                )
+            )
+    if not sub.setup_fee_billed:
+        if sub.setup_fee:
+            specs.append(
+                LineSpec(
+                    description=f"Setup fee: {sub.package.name}",
+                    unit_price=sub.setup_fee,
+                    kind=InvoiceLine.Kind.SETUP,
+                    subscription_id=sub.pk,
+                )
+            )
+        for item in sub.options.all():
+            if item.setup_fee:
+                specs.append(
+                    LineSpec(
+                        description=f"Setup fee: {item.option.name}",
+                        unit_price=item.setup_fee,
+                        quantity=Decimal(item.quantity),
+                        kind=InvoiceLine.Kind.SETUP,
+                        subscription_id=sub.pk,
+                    )
+                )
+        sub.setup_fee_billed = True
+    last_start, last_end = periods[-1]
+    sub.renewed_on = last_start
+    sub.renewal_date = last_end
+    sub.updated_at = clock.now()
+    return specs
+
+
+def _issued_event(actor: Actor, draft: InvoiceDraft) -> Event:
+    invoice = draft.invoice
+    return event_build(
+        actor=actor,
+        action="invoice.issued",
+        subject=invoice,
+        customer_id=invoice.customer_id,
+        message=f"Renewal invoice {invoice.number}",
+        data={
+            "number": invoice.number,
+            "kind": invoice.kind,
+            "total": str(invoice.total),
+            "credit_applied": str(invoice.credit_applied),
+            "periods": sorted(
+                {
+                    f"{line.subscription_id}:{line.period_start}"
+                    for line in draft.lines
+                    if line.kind == InvoiceLine.Kind.PACKAGE
+                }
+            ),
+        },
+    )
+
+
+def _preview(draft: InvoiceDraft) -> dict[str, Any]:
+    invoice = draft.invoice
+    return {
+        "customer_id": invoice.customer_id,
+        "customer": invoice.bill_to.get("name", ""),
+        "currency": invoice.currency,
+        "total": str(invoice.total),
+        "credit_applied": str(invoice.credit_applied),
+        "lines": [
+            {
+                "description": line.description,
+                "amount": str(line.amount),
+                "period_start": line.period_start.isoformat() if line.period_start else None,
+                "period_end": line.period_end.isoformat() if line.period_end else None,
+            }
+            for line in draft.lines
+        ],
+    }

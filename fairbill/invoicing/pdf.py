@@ -1,0 +1,49 @@
+"""Invoice PDFs, rendered by WeasyPrint from an HTML template."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from fairbill.core.money import format_money
+from fairbill.invoicing.models import Invoice
+
+
+def invoice_html(invoice: Invoice) -> str:
+    currency = invoice.currency
+
+    def money(value: object) -> str:
+        return format_money(value, currency)  # type: ignore[arg-type]
+
+    lines = [
+        {"line": line, "unit_price": money(line.unit_price), "amount": money(line.amount)}
+        for line in invoice.lines.all()
+    ]
+    taxes = [
+        {"tax": t, "net": money(t.net), "amount": money(t.tax), "rate": t.rate.normalize()}
+        for t in invoice.taxes.all()
+    ]
+    logo = invoice.seller.get("logo")
+    return render_to_string(
+        "invoicing/invoice_pdf.html",
+        {
+            "invoice": invoice,
+            "seller": invoice.seller,
+            "bill_to": invoice.bill_to,
+            "lines": lines,
+            "taxes": taxes,
+            "subtotal": money(invoice.subtotal),
+            "tax": money(invoice.tax),
+            "total": money(invoice.total),
+            "credit_applied": money(invoice.credit_applied),
+            "amount_paid": money(invoice.amount_paid),
+            "balance": money(invoice.balance),
+            "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
+        },
+    )
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=invoice_html(invoice), base_url=str(settings.MEDIA_ROOT)).write_pdf()

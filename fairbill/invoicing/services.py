@@ -1,0 +1,221 @@
+"""Issuing and voiding invoices, and estimates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import ZERO, format_money, parse_amount
+from fairbill.core.services import event_record
+from fairbill.customers.models import Customer
+from fairbill.invoicing.documents import (
+    InvoiceDraft,
+    LineSpec,
+    drafts_save,
+    invoice_prepare,
+    seller,
+)
+from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.tax import tax_for_customer
+from fairbill.notifications.services import email_queue
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import customer_lock
+
+MAX_LINES = 500
+MAX_QUANTITY = Decimal("1000000")
+
+
+def line_specs_parse(rows: Iterable[Mapping[str, Any]], currency: str) -> list[LineSpec]:
+    """Validate manual lines [{description, quantity, unit_price}]."""
+    specs = []
+    for number, row in enumerate(rows, start=1):
+        label = f"line {number}"
+        description = str(row.get("description") or "").strip()
+        if not description:
+            raise InvalidInput(f"{label}: give a description.", "lines")
+        raw_quantity = row.get("quantity", "1")
+        if isinstance(raw_quantity, float | bool):
+            raise InvalidInput(f"{label}: give the quantity as a decimal string.", "lines")
+        try:
+            quantity = Decimal(str(raw_quantity if raw_quantity not in (None, "") else "1"))
+        except InvalidOperation:
+            raise InvalidInput(
+                f"{label}: quantity '{raw_quantity}' is not a number.", "lines"
+            ) from None
+        if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
+            raise InvalidInput(
+                f"{label}: quantity must be more than 0 and at most 1,000,000.", "lines"
+            )
+        if quantity != quantity.quantize(Decimal("0.0001")):
+            raise InvalidInput(f"{label}: quantity has at most 4 decimal places.", "lines")
+        unit_price = parse_amount(
+            row.get("unit_price"), currency, field=f"{label} unit price", allow_negative=True
+        )
+        specs.append(LineSpec(description=description, quantity=quantity, unit_price=unit_price))
+    if not specs:
+        raise InvalidInput("lines: an invoice needs at least one line.", "lines")
+    if len(specs) > MAX_LINES:
+        raise InvalidInput(f"lines: at most {MAX_LINES} lines.", "lines")
+    return specs
+
+
+def due_date_default(issue_date: date, business: BusinessSettings) -> date:
+    return issue_date + timedelta(days=business.payment_terms_days)
+
+
+def invoice_issue(
+    *,
+    actor: Actor,
+    customer: Customer,
+    kind: str,
+    specs: list[LineSpec],
+    issue_date: date,
+    due_date: date | None = None,
+    notes: str = "",
+    apply_credit: bool = False,
+) -> Invoice:
+    """Issue one invoice inside the caller's transaction (customer row locked by the caller):
+    number it, tax it per the customer, optionally use account credit, log it, email it."""
+    from fairbill.payments.services import credit_balance
+
+    business = BusinessSettings.load()
+    due = due_date or due_date_default(issue_date, business)
+    if due < issue_date:
+        raise InvalidInput("due date: can't be before the issue date.", "due_date")
+    draft = invoice_prepare(
+        customer=customer,
+        kind=kind,
+        specs=specs,
+        issue_date=issue_date,
+        due_date=due,
+        tax=tax_for_customer(customer),
+        seller_details=seller(business),
+        now=clock.now(),
+        notes=notes,
+    )
+    if draft.invoice.total < 0:
+        raise InvalidInput(
+            "total: an invoice can't be negative; add account credit instead.", "lines"
+        )
+    if apply_credit:
+        draft.apply_credit(credit_balance(customer))
+    drafts_save([draft], business)
+    credit_entries_for([draft])
+    invoice = draft.invoice
+    event_record(
+        actor=actor,
+        action="invoice.issued",
+        subject=invoice,
+        customer_id=customer.pk,
+        message=f"Invoice {invoice.number} for {format_money(invoice.total, invoice.currency)}",
+        data={
+            "number": invoice.number,
+            "kind": kind,
+            "total": str(invoice.total),
+            "credit_applied": str(invoice.credit_applied),
+        },
+    )
+    email_queue(
+        template="invoice_issued", customer_id=customer.pk, context={"invoice_id": invoice.pk}
+    )
+    return invoice
+
+
+def credit_entries_for(drafts: Iterable[InvoiceDraft]) -> list[CreditEntry]:
+    """Ledger entries for the credit the drafts used (after they were saved)."""
+    entries = [
+        CreditEntry(
+            customer_id=d.invoice.customer_id,
+            currency=d.invoice.currency,
+            amount=-d.credit_to_apply,
+            kind=CreditEntry.Kind.APPLIED,
+            reason=f"Applied to invoice {d.invoice.number}",
+            invoice=d.invoice,
+            created_on=d.invoice.issue_date or d.invoice.created_at.date(),
+            created_at=d.invoice.created_at,
+        )
+        for d in drafts
+        if d.credit_to_apply
+    ]
+    CreditEntry.objects.bulk_create(entries)
+    return entries
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    actor: Actor,
+    customer: Customer,
+    lines: Iterable[Mapping[str, Any]],
+    issue_date: date,
+    due_date: date | None = None,
+    notes: str = "",
+    kind: str = Invoice.Kind.MANUAL,
+) -> Invoice:
+    """A manual invoice with any lines, taxed per the customer's VAT setting."""
+    customer = customer_lock(customer.pk)
+    if customer.merged_into_id:
+        raise Refused("This customer was merged into another one; invoice that one.")
+    specs = line_specs_parse(lines, customer.currency)
+    return invoice_issue(
+        actor=actor,
+        customer=customer,
+        kind=kind,
+        specs=specs,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, on: date) -> Invoice:
+    """Void an issued invoice. Credit it used goes back to the account, and so does any
+    amount paid on it (as credit). Its lines stay, so its periods are not billed again."""
+    customer = customer_lock(invoice.customer_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.VOID:
+        raise Refused(f"Invoice {invoice} is already void.")
+    if invoice.status == Invoice.Status.DRAFT:
+        raise Refused("A draft has no number; delete it instead.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason: say why the invoice is voided.", "reason")
+    returned = invoice.credit_applied + invoice.amount_paid
+    if returned > 0:
+        CreditEntry.objects.create(
+            customer=customer,
+            currency=invoice.currency,
+            amount=returned,
+            kind=CreditEntry.Kind.RELEASED,
+            reason=f"Invoice {invoice.number} voided",
+            invoice=invoice,
+            created_on=on,
+            created_at=clock.now(),
+        )
+    before = invoice.status
+    invoice.status = Invoice.Status.VOID
+    invoice.balance = ZERO  # amounts paid and credit used stay on record
+    invoice.voided_at = clock.now()
+    invoice.void_reason = reason[:300]
+    invoice.save()
+    event_record(
+        actor=actor,
+        action="invoice.voided",
+        subject=invoice,
+        customer_id=customer.pk,
+        message=f"Invoice {invoice.number} voided: {reason}",
+        data={"status": [before, "void"], "returned_as_credit": str(returned)},
+    )
+    from fairbill.automation.services import after_invoice_voided
+
+    after_invoice_voided(actor=actor, invoice=invoice, on=on)
+    return invoice

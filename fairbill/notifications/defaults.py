@@ -1,0 +1,123 @@
+"""The emails Fairbill sends and their default wording. Staff edit them in Settings → Emails;
+an email without a stored template uses these."""
+
+from __future__ import annotations
+
+DEFAULTS: dict[str, dict[str, str]] = {
+    "invoice_issued": {
+        "name": "Invoice issued",
+        "subject": "Invoice {{ invoice.number }} from {{ business.company_name }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p>"
+            "<p>Your invoice <strong>{{ invoice.number }}</strong> for "
+            "<strong>{{ invoice_total }}</strong> is ready"
+            "{% if invoice.balance %}, due on {{ invoice.due_date|date:'j F Y' }}{% endif %}.</p>"
+            "{% if invoice.credit_applied %}<p>Account credit of {{ invoice_credit }} was applied."
+            "</p>{% endif %}"
+            "{% if invoice.balance %}<p>Amount due: <strong>{{ invoice_balance }}</strong>.</p>"
+            "{% else %}<p>Nothing is due: this invoice is paid.</p>{% endif %}"
+            '<p>View and pay it in My Account: <a href="{{ invoice_url }}">{{ invoice_url }}</a></p>'
+            "{% if business.payment_instructions %}<p>{{ business.payment_instructions|linebreaksbr }}</p>"
+            "{% endif %}<p>Thank you,<br>{{ business.company_name }}</p>"
+        ),
+    },
+    "payment_received": {
+        "name": "Payment received",
+        "subject": "Payment received for invoice {{ invoice.number }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>We received your payment of "
+            "<strong>{{ payment_amount }}</strong> for invoice {{ invoice.number }}. "
+            "{% if invoice.balance %}{{ invoice_balance }} remains due.{% else %}"
+            "The invoice is now paid.{% endif %}</p>"
+            "<p>Thank you,<br>{{ business.company_name }}</p>"
+        ),
+    },
+    "reminder": {
+        "name": "Payment reminder",
+        "subject": "Reminder: invoice {{ invoice.number }} is due {{ invoice.due_date|date:'j F Y' }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>This is a reminder that invoice "
+            "<strong>{{ invoice.number }}</strong> ({{ invoice_balance }} due) "
+            "{% if days_past_due > 0 %}was due on{% else %}is due on{% endif %} "
+            "{{ invoice.due_date|date:'j F Y' }}.</p>"
+            '<p>Pay it in My Account: <a href="{{ invoice_url }}">{{ invoice_url }}</a></p>'
+            "<p>{{ business.company_name }}</p>"
+        ),
+    },
+    "overdue": {
+        "name": "Invoice overdue",
+        "subject": "Overdue: invoice {{ invoice.number }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Invoice <strong>{{ invoice.number }}</strong> "
+            "for {{ invoice_balance }} was due on {{ invoice.due_date|date:'j F Y' }} and is "
+            "now {{ days_past_due }} days overdue. Please pay it to avoid suspension of your "
+            'services.</p><p><a href="{{ invoice_url }}">{{ invoice_url }}</a></p>'
+            "<p>{{ business.company_name }}</p>"
+        ),
+    },
+    "suspended": {
+        "name": "Service suspended",
+        "subject": "Your {{ package_names }} service is suspended",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Your {{ package_names }} service is suspended "
+            "because invoice {{ invoice.number }} ({{ invoice_balance }}) is unpaid. It is "
+            "restored as soon as the invoice is paid.</p>"
+            '<p><a href="{{ invoice_url }}">{{ invoice_url }}</a></p><p>{{ business.company_name }}</p>'
+        ),
+    },
+    "unsuspended": {
+        "name": "Service restored",
+        "subject": "Your {{ package_names }} service is active again",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Thank you for your payment: your "
+            "{{ package_names }} service is active again.</p><p>{{ business.company_name }}</p>"
+        ),
+    },
+    "cancelled": {
+        "name": "Service cancelled",
+        "subject": "Your {{ package_names }} service is cancelled",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Your {{ package_names }} service is cancelled "
+            "because invoice {{ invoice.number }} ({{ invoice_balance }}) remained unpaid.</p>"
+            "<p>{{ business.company_name }}</p>"
+        ),
+    },
+    "credit_added": {
+        "name": "Credit added",
+        "subject": "{{ credit_amount }} credit added to your account",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>{{ credit_amount }} of credit was added to your "
+            "account ({{ credit_entry.reason }}). It is used on your next invoices.</p>"
+            "<p>{{ business.company_name }}</p>"
+        ),
+    },
+    "signup": {
+        "name": "Signup",
+        "subject": "Welcome to {{ business.company_name }}: your order",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Thank you for your order. You can log in to "
+            'My Account at <a href="{{ account_url }}">{{ account_url }}</a> with the '
+            "username <strong>{{ username }}</strong> and the password you chose.</p>"
+            "{% if invoice %}<p>Your first invoice, {{ invoice.number }} for {{ invoice_total }}, "
+            "is waiting there.</p>{% endif %}<p>{{ business.company_name }}</p>"
+        ),
+    },
+    "welcome": {
+        "name": "Welcome (account active)",
+        "subject": "Your {{ business.company_name }} account is active",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Your payment was received and your "
+            "{{ package_names }} service is now active.</p><p>{{ business.company_name }}</p>"
+        ),
+    },
+    "password_reset": {
+        "name": "Password reset",
+        "subject": "Reset your {{ business.company_name }} password",
+        "body_html": (
+            "<p>Hello,</p><p>Someone asked to reset the password of the account "
+            "<strong>{{ username }}</strong>. To choose a new password, open "
+            '<a href="{{ reset_url }}">{{ reset_url }}</a>. If it wasn\'t you, ignore this email.'
+            "</p><p>{{ business.company_name }}</p>"
+        ),
+    },
+}

@@ -1,0 +1,90 @@
+"""Turning a logged email into its subject, HTML and attachments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Template
+
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import format_money
+from fairbill.customers.models import Customer
+from fairbill.notifications.models import EmailLog, EmailTemplate
+
+
+@dataclass
+class Rendered:
+    to: list[str]
+    subject: str
+    html: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+
+def email_context(log: EmailLog) -> dict[str, Any]:
+    from fairbill.invoicing.models import Invoice
+    from fairbill.payments.models import CreditEntry, Payment
+    from fairbill.subscriptions.models import Subscription
+
+    business = BusinessSettings.load()
+    data = dict(log.context)
+    context: dict[str, Any] = {
+        **{k: v for k, v in data.items() if not k.endswith("_id") and not k.endswith("_ids")},
+        "business": business,
+        "site_url": settings.SITE_URL,
+        "account_url": f"{settings.SITE_URL}/account/",
+    }
+    customer = Customer.objects.filter(pk=log.customer_id).first() if log.customer_id else None
+    context["customer"] = customer
+    if data.get("invoice_id"):
+        invoice = Invoice.objects.filter(pk=data["invoice_id"]).first()
+        if invoice is not None:
+            money = invoice.currency
+            context.update(
+                invoice=invoice,
+                invoice_total=format_money(invoice.total, money),
+                invoice_balance=format_money(invoice.balance, money),
+                invoice_credit=format_money(invoice.credit_applied, money),
+                invoice_url=f"{settings.SITE_URL}/account/invoices/{invoice.pk}/",
+            )
+    if data.get("payment_id"):
+        payment = Payment.objects.filter(pk=data["payment_id"]).first()
+        if payment is not None:
+            context.update(
+                payment=payment, payment_amount=format_money(payment.amount, payment.currency)
+            )
+    if data.get("credit_entry_id"):
+        entry = CreditEntry.objects.filter(pk=data["credit_entry_id"]).first()
+        if entry is not None:
+            context.update(
+                credit_entry=entry, credit_amount=format_money(entry.amount, entry.currency)
+            )
+    if data.get("subscription_ids"):
+        subs = Subscription.objects.filter(pk__in=data["subscription_ids"]).select_related(
+            "package"
+        )
+        context["subscriptions"] = list(subs)
+        context["package_names"] = ", ".join(sorted({s.package.name for s in subs}))
+    return context
+
+
+def email_render(template: EmailTemplate, log: EmailLog) -> Rendered:
+    context = email_context(log)
+    subject = Template("{% autoescape off %}" + template.subject + "{% endautoescape %}").render(
+        Context(context)
+    )
+    html = Template(template.body_html).render(Context(context))
+    customer = context.get("customer")
+    to = [a.strip() for a in log.to.split(",") if a.strip()] or (
+        [customer.email] if customer is not None and customer.email else []
+    )
+    attachments = []
+    invoice = context.get("invoice")
+    if invoice is not None and log.template == "invoice_issued" and context["business"].attach_pdf:
+        from fairbill.invoicing.pdf import invoice_pdf
+
+        attachments.append((f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"))
+    return Rendered(
+        to=to, subject=" ".join(subject.split())[:300], html=html, attachments=attachments
+    )

@@ -1,0 +1,169 @@
+"""Queueing, sending and re-sending emails. One email = one EmailLog row, created in the
+caller's transaction and sent by a background task after commit (a rolled-back action sends
+nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import Context, Template
+from django.utils.html import strip_tags
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.models import BusinessSettings
+from fairbill.core.services import event_record
+from fairbill.notifications.defaults import DEFAULTS
+from fairbill.notifications.models import EmailLog, EmailTemplate
+
+PRIORITY_HEADERS = {
+    "high": {"X-Priority": "1", "Importance": "high"},
+    "low": {"X-Priority": "5", "Importance": "low"},
+}
+
+
+def template_get(key: str) -> EmailTemplate:
+    """The stored template for an email, created from the defaults the first time."""
+    if key not in DEFAULTS:
+        raise InvalidInput(f"Unknown email '{key}'.")
+    template = EmailTemplate.objects.filter(key=key).first()
+    if template is None:
+        template, _ = EmailTemplate.objects.get_or_create(key=key, defaults=DEFAULTS[key])
+    return template
+
+
+def email_queue(
+    *, template: str, customer_id: int | None, context: dict[str, Any] | None = None, to: str = ""
+) -> EmailLog:
+    """Log an email and send it after the surrounding transaction commits."""
+    if template not in DEFAULTS:
+        raise InvalidInput(f"Unknown email '{template}'.")
+    log = EmailLog.objects.create(
+        customer_id=customer_id,
+        template=template,
+        to=to,
+        context=context or {},
+        created_at=clock.now(),
+    )
+    _send_after_commit([log.pk])
+    return log
+
+
+def email_queue_many(
+    *, template: str, items: Iterable[tuple[int, dict[str, Any]]]
+) -> list[EmailLog]:
+    """Log many emails of one kind (customer id, context) and send them in one task."""
+    now = clock.now()
+    logs = EmailLog.objects.bulk_create(
+        [
+            EmailLog(customer_id=customer_id, template=template, context=context, created_at=now)
+            for customer_id, context in items
+        ],
+        batch_size=2000,
+    )
+    if logs:
+        _send_after_commit([log.pk for log in logs])
+    return logs
+
+
+def _send_after_commit(log_ids: list[int]) -> None:
+    from fairbill.notifications.tasks import send_emails
+
+    transaction.on_commit(lambda: send_emails.enqueue(log_ids))
+
+
+def email_send(log: EmailLog) -> EmailLog:
+    """Render and send one logged email now; records the outcome on the log."""
+    from fairbill.notifications.rendering import email_render
+
+    template = template_get(log.template)
+    if not template.active:
+        log.status, log.error = EmailLog.Status.SKIPPED, "This email is switched off."
+        log.save(update_fields=["status", "error"])
+        return log
+    try:
+        rendered = email_render(template, log)
+        if not rendered.to:
+            raise Refused("No email address to send to.")
+        message = EmailMultiAlternatives(
+            subject=rendered.subject,
+            body=strip_tags(rendered.html),
+            from_email=template.from_email
+            or BusinessSettings.load().email
+            or settings.DEFAULT_FROM_EMAIL,
+            to=rendered.to,
+            cc=_addresses(template.cc),
+            bcc=_addresses(template.bcc),
+            reply_to=_addresses(template.reply_to),
+            headers=PRIORITY_HEADERS.get(template.priority, {}),
+        )
+        message.attach_alternative(rendered.html, "text/html")
+        for name, content, mimetype in rendered.attachments:
+            message.attach(name, content, mimetype)
+        message.send()
+    except Exception as exc:  # any failure is logged on the email, never raised to a run
+        log.status, log.error = EmailLog.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        log.save(update_fields=["status", "error"])
+        return log
+    log.to = ", ".join(rendered.to)
+    log.subject = rendered.subject[:300]
+    log.status, log.error, log.sent_at = EmailLog.Status.SENT, "", clock.now()
+    log.save(update_fields=["to", "subject", "status", "error", "sent_at"])
+    return log
+
+
+def _addresses(value: str) -> list[str]:
+    return [a.strip() for a in (value or "").split(",") if a.strip()]
+
+
+@transaction.atomic
+def email_resend(*, actor: Actor, log: EmailLog) -> EmailLog:
+    """Send a logged email again, as a new log entry."""
+    copy = email_queue(
+        template=log.template, customer_id=log.customer_id, context=log.context, to=log.to
+    )
+    event_record(
+        actor=actor,
+        action="email.resent",
+        subject=copy,
+        customer_id=log.customer_id,
+        data={"template": log.template, "original": log.pk},
+    )
+    return copy
+
+
+@transaction.atomic
+def email_template_update(*, actor: Actor, key: str, **values: Any) -> EmailTemplate:
+    template = template_get(key)
+    allowed = {"subject", "body_html", "from_email", "reply_to", "cc", "bcc", "priority", "active"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    for field in ("subject", "body_html"):
+        if field in values:
+            source = str(values[field] or "")
+            if not source.strip():
+                raise InvalidInput(f"{field.replace('_', ' ')}: can't be empty.", field)
+            try:
+                Template(source).render(Context({}))
+            except Exception as exc:
+                raise InvalidInput(
+                    f"{field.replace('_', ' ')}: template error: {exc}", field
+                ) from None
+    if "priority" in values and values["priority"] not in EmailTemplate.Priority.values:
+        raise InvalidInput("priority: high, normal or low.", "priority")
+    for key_, value in values.items():
+        setattr(template, key_, value)
+    template.save()
+    event_record(
+        actor=actor,
+        action="email_template.updated",
+        subject=template,
+        data={"key": key, "fields": sorted(values)},
+    )
+    return template

@@ -1,0 +1,262 @@
+"""Payments and account credit: every write to money received and to the credit ledger.
+
+Money operations on a customer lock the customer row first (then invoices by id), so the
+credit balance read and the entry written can't race; the ledger never goes negative.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.money import ZERO, format_money, parse_amount
+from fairbill.core.services import event_record
+from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.invoicing.models import Invoice
+from fairbill.payments.models import Allocation, CreditEntry, Payment
+
+
+def customer_lock(customer_id: int) -> Customer:
+    """Lock a customer's row for a money operation (the one lock order: customer, then
+    invoices by id)."""
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+def credit_balance(customer: Customer) -> Decimal:
+    total = CreditEntry.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"]
+    return total if total is not None else ZERO
+
+
+def credit_balances(customer_ids: list[int]) -> dict[int, Decimal]:
+    """Credit balances of many customers in one query (only those with entries)."""
+    rows = (
+        CreditEntry.objects.filter(customer_id__in=customer_ids)
+        .values("customer_id")
+        .annotate(s=Sum("amount"))
+        .values_list("customer_id", "s")
+    )
+    return {customer_id: total for customer_id, total in rows if total}
+
+
+@transaction.atomic
+def credit_add(
+    *,
+    actor: Actor,
+    customer: Customer,
+    amount: Any,
+    reason: str,
+    on: date,
+    kind: str = CreditEntry.Kind.ADDED,
+) -> CreditEntry:
+    """Add account credit (staff, with a reason; or a downgrade)."""
+    customer = customer_lock(customer.pk)
+    value = parse_amount(amount, customer.currency, allow_zero=False)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason: say why the credit is added.", "reason")
+    entry = CreditEntry.objects.create(
+        customer=customer,
+        currency=customer.currency,
+        amount=value,
+        kind=kind,
+        reason=reason[:300],
+        created_on=on,
+        created_at=clock.now(),
+    )
+    event_record(
+        actor=actor,
+        action="credit.added",
+        subject=entry,
+        customer_id=customer.pk,
+        message=f"{format_money(value, customer.currency)} credit added: {reason}",
+        data={"amount": str(value), "kind": kind, "balance": str(credit_balance(customer))},
+    )
+    from fairbill.notifications.services import email_queue
+
+    email_queue(
+        template="credit_added", customer_id=customer.pk, context={"credit_entry_id": entry.pk}
+    )
+    return entry
+
+
+def _invoice_for_money(invoice: Invoice) -> tuple[Customer, Invoice]:
+    customer = customer_lock(invoice.customer_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.UNPAID:
+        raise Refused(f"Invoice {invoice} is {invoice.status}: nothing is due on it.")
+    return customer, invoice
+
+
+def _use_credit(
+    *, customer: Customer, invoice: Invoice, amount: Decimal, on: date, actor: Actor
+) -> None:
+    available = credit_balance(customer)
+    if amount > available:
+        shown = format_money(available, customer.currency)
+        raise Refused(f"apply_credit: only {shown} of credit is available.", "apply_credit")
+    if amount > invoice.balance:
+        shown = format_money(invoice.balance, invoice.currency)
+        raise Refused(f"apply_credit: the invoice balance is {shown}.", "apply_credit")
+    CreditEntry.objects.create(
+        customer=customer,
+        currency=customer.currency,
+        amount=-amount,
+        kind=CreditEntry.Kind.APPLIED,
+        reason=f"Applied to invoice {invoice.number}",
+        invoice=invoice,
+        created_on=on,
+        created_at=clock.now(),
+    )
+    invoice.credit_applied += amount
+    invoice.balance -= amount
+    event_record(
+        actor=actor,
+        action="credit.applied",
+        subject=invoice,
+        customer_id=customer.pk,
+        data={"amount": str(amount), "invoice": invoice.number},
+    )
+
+
+def _settle_if_paid(invoice: Invoice, on: date) -> bool:
+    if invoice.balance == 0 and invoice.status == Invoice.Status.UNPAID:
+        invoice.status = Invoice.Status.PAID
+        invoice.paid_on = on
+        return True
+    return False
+
+
+@transaction.atomic
+def credit_apply(*, actor: Actor, invoice: Invoice, amount: Any, on: date) -> Invoice:
+    """Use account credit on an unpaid invoice."""
+    customer, invoice = _invoice_for_money(invoice)
+    value = parse_amount(amount, invoice.currency, field="apply_credit", allow_zero=False)
+    _use_credit(customer=customer, invoice=invoice, amount=value, on=on, actor=actor)
+    paid = _settle_if_paid(invoice, on)
+    invoice.save(update_fields=["credit_applied", "balance", "status", "paid_on"])
+    if paid:
+        _after_paid(actor=actor, invoice=invoice, on=on)
+    return invoice
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: Actor,
+    invoice: Invoice,
+    amount: Any,
+    method: str,
+    on: date,
+    reference: str = "",
+    apply_credit: Any = "0",
+    gateway: str = "",
+    gateway_reference: str | None = None,
+) -> Payment | None:
+    """Record money received against an invoice, optionally using account credit first.
+
+    Credit is applied first, then the payment; an overpayment becomes account credit.
+    With a gateway reference the same payment is recorded once only (webhooks may repeat).
+    Returns None when only credit was applied.
+    """
+    if gateway_reference:
+        existing = Payment.objects.filter(
+            gateway=gateway, gateway_reference=gateway_reference
+        ).first()
+        if existing is not None:
+            return existing
+    if method not in PaymentMethod.values:
+        raise InvalidInput(
+            f"method: '{method}' is not one of {', '.join(PaymentMethod.values)}.", "method"
+        )
+    customer, invoice = _invoice_for_money(invoice)
+    value = parse_amount(amount, invoice.currency, field="amount")
+    credit = parse_amount(apply_credit or "0", invoice.currency, field="apply_credit")
+    if value == 0 and credit == 0:
+        raise InvalidInput("amount: give an amount paid or credit to apply.", "amount")
+    if credit:
+        _use_credit(customer=customer, invoice=invoice, amount=credit, on=on, actor=actor)
+    payment = None
+    if value:
+        payment = Payment(
+            customer=customer,
+            currency=invoice.currency,
+            amount=value,
+            method=method,
+            reference=(reference or "")[:200],
+            received_on=on,
+            gateway=gateway,
+            gateway_reference=gateway_reference,
+            created_at=clock.now(),
+            created_by=actor.user if actor.kind in ("staff", "customer") else None,
+        )
+        try:
+            with transaction.atomic():
+                payment.save()
+        except IntegrityError:
+            raise Refused("This gateway payment was already recorded.") from None
+        allocated = min(value, invoice.balance)
+        if allocated:
+            Allocation.objects.create(payment=payment, invoice=invoice, amount=allocated)
+            invoice.amount_paid += allocated
+            invoice.balance -= allocated
+        excess = value - allocated
+        if excess:
+            CreditEntry.objects.create(
+                customer=customer,
+                currency=customer.currency,
+                amount=excess,
+                kind=CreditEntry.Kind.OVERPAYMENT,
+                reason=f"Overpayment of invoice {invoice.number}",
+                payment=payment,
+                invoice=invoice,
+                created_on=on,
+                created_at=clock.now(),
+            )
+        event_record(
+            actor=actor,
+            action="payment.recorded",
+            subject=payment,
+            customer_id=customer.pk,
+            message=f"{format_money(value, invoice.currency)} received for {invoice.number}",
+            data={
+                "invoice": invoice.number,
+                "amount": str(value),
+                "method": method,
+                "allocated": str(allocated),
+                "credit": str(excess),
+                "reference": reference,
+            },
+        )
+    paid = _settle_if_paid(invoice, on)
+    invoice.save(update_fields=["credit_applied", "amount_paid", "balance", "status", "paid_on"])
+    if payment is not None:
+        from fairbill.notifications.services import email_queue
+
+        email_queue(
+            template="payment_received",
+            customer_id=customer.pk,
+            context={"invoice_id": invoice.pk, "payment_id": payment.pk},
+        )
+    if paid:
+        _after_paid(actor=actor, invoice=invoice, on=on)
+    return payment
+
+
+def _after_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
+    event_record(
+        actor=actor,
+        action="invoice.paid",
+        subject=invoice,
+        customer_id=invoice.customer_id,
+        data={"number": invoice.number},
+    )
+    from fairbill.automation.services import after_invoice_paid
+
+    after_invoice_paid(actor=actor, invoice=invoice, on=on)
