@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_failure_limit
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
@@ -36,4 +37,10 @@ def _login_failed(
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any) -> None:
-    login_attempt_record(username=username, result=LoginAttempt.Result.LOCKED, request=request)
+    # django-axes also signals a lockout for the wrong password that reaches the limit: that
+    # attempt is a failure. Attempts made while locked out (their password is not even
+    # checked) are "locked".
+    failures = getattr(request, "axes_failures_since_start", None)
+    reached_now = failures is not None and failures <= get_failure_limit(request, None)
+    result = LoginAttempt.Result.FAILURE if reached_now else LoginAttempt.Result.LOCKED
+    login_attempt_record(username=username, result=result, request=request)

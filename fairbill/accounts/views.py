@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from base64 import b32encode
 from typing import Any
 
 import qrcode
@@ -11,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +26,7 @@ from fairbill.core.actors import Actor
 from fairbill.core.services import event_record
 
 PENDING_2FA = "fairbill_pending_2fa_user"
+NEXT_URL = "fairbill_next"
 
 
 class LoginForm(forms.Form):
@@ -68,7 +70,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "This is the staff login. Customers log in at My Account.")
         elif TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
             request.session[PENDING_2FA] = user.pk
-            request.session["fairbill_next"] = _next_url(request)
+            request.session[NEXT_URL] = _next_url(request)
             return redirect("accounts:login_verify")
         else:
             login(request, user)
@@ -97,7 +99,8 @@ def staff_login_verify(request: HttpRequest) -> HttpResponse:
             )
             form.add_error("token", "That code is wrong or has expired.")
         else:
-            next_url = request.session.get("fairbill_next") or settings.LOGIN_REDIRECT_URL
+            next_url = request.session.pop(NEXT_URL, None) or settings.LOGIN_REDIRECT_URL
+            request.session.pop(PENDING_2FA, None)
             user.backend = "django.contrib.auth.backends.ModelBackend"  # type: ignore[attr-defined]
             login(request, user)
             otp_login(request, device)
@@ -112,12 +115,15 @@ def staff_logout(request: HttpRequest) -> HttpResponse:
     return redirect("backoffice:login")
 
 
-@login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up (or remove) TOTP for the logged-in staff user."""
     user = request.user
-    assert isinstance(user, User)
+    if not isinstance(user, User) or not user.is_staff or not user.is_active:
+        return redirect_to_login(request.get_full_path())
     confirmed = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    if confirmed is not None and not user.is_verified():  # type: ignore[attr-defined]
+        # A session that skipped the code step can't turn two-factor off.
+        return redirect_to_login(request.get_full_path())
     if confirmed is not None:
         if request.method == "POST" and request.POST.get("action") == "remove":
             TOTPDevice.objects.filter(user=user).delete()
@@ -141,7 +147,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor.html",
-        {"form": form, "qr_svg": _qr_svg(device.config_url), "device": device},
+        {
+            "form": form,
+            "qr_svg": _qr_svg(device.config_url),
+            "secret": b32encode(device.bin_key).decode().rstrip("="),
+        },
     )
 
 
