@@ -83,6 +83,7 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         model = Customer
         fields = EDITABLE_FIELDS
         widgets = {"vat_number": forms.TextInput(attrs={"placeholder": "e.g. GB980780684"})}
+        labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,10 +133,12 @@ class PackageForm(forms.Form):
         self.currency = currency
         for cycle, label in Cycle.choices:
             self.fields[f"price_{cycle}"] = forms.CharField(
-                required=False, label=f"{label} price", widget=_money_input()
+                required=False, label=f"{label} price", widget=_money_input(f"{label} price")
             )
             self.fields[f"setup_{cycle}"] = forms.CharField(
-                required=False, label=f"{label} setup fee", widget=_money_input()
+                required=False,
+                label=f"{label} setup fee",
+                widget=_money_input(f"{label} setup fee"),
             )
 
     def price_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
@@ -177,8 +180,11 @@ class PackageForm(forms.Form):
         return initial
 
 
-def _money_input() -> forms.TextInput:
-    return forms.TextInput(attrs={"inputmode": "decimal", "class": "money", "placeholder": "—"})
+def _money_input(label: str = "") -> forms.TextInput:
+    attrs = {"inputmode": "decimal", "class": "money", "placeholder": "—"}
+    if label:
+        attrs["aria-label"] = label  # the price table shows the cycle once per row
+    return forms.TextInput(attrs=attrs)
 
 
 class OptionForm(forms.Form):
@@ -328,6 +334,7 @@ class BusinessForm(Fieldsets, forms.ModelForm):
         model = BusinessSettings
         fields = BUSINESS_FIELDS
         widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3})}
+        labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
 
     def values(self) -> dict[str, Any]:
         """The changes to give settings_update (the logo only when uploaded or cleared)."""

@@ -1,0 +1,108 @@
+"""Staff back office in a real browser: log in, create a package and a customer, find it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from fairbill.catalog.models import Package
+from fairbill.core.actors import Actor
+from fairbill.customers.models import Customer
+from fairbill.customers.services import customer_create
+from tests.e2e.conftest import log_in, nav, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_staff_creates_a_package_and_a_customer_and_finds_it(page, e2e_admin):
+    # given a staff user on the login page
+    log_in(page, "alice")
+    screenshot(page, "dashboard")
+
+    # when they create a package priced monthly and annually
+    nav(page, "Packages").click()
+    page.get_by_role("link", name="+ New package").click()
+    page.get_by_label("Name").fill("Silver")
+    page.get_by_label("Monthly price").fill("12.50")
+    page.get_by_label("Monthly setup fee").fill("5.00")
+    page.get_by_label("Annually price", exact=True).fill("125.00")
+    screenshot(page, "package-form")
+    page.get_by_role("button", name="Create package").click()
+
+    # then the package list shows it with both prices
+    page.get_by_text("Package Silver created.").wait_for()
+    row = page.get_by_role("row").filter(has_text="Silver")
+    assert "12.50 GBP" in row.inner_text()
+    assert "125.00 GBP" in row.inner_text()
+    screenshot(page, "package-list")
+    package = Package.objects.get(name="Silver")
+    assert {(p.cycle, p.price, p.setup_fee) for p in package.prices.all()} == {
+        ("monthly", Decimal("12.50"), Decimal("5.00")),
+        ("annually", Decimal("125.00"), Decimal("0.00")),
+    }
+
+    # when they create a customer
+    nav(page, "Customers").click()
+    page.get_by_role("link", name="+ New customer").click()
+    page.get_by_label("Name").fill("Northwind Traders")
+    page.get_by_label("Company").fill("Northwind Traders Ltd")
+    page.get_by_label("Email").fill("accounts@northwind.example")
+    page.get_by_label("Country").select_option("GB")
+    page.get_by_label("VAT number").fill("GB980780684")
+    screenshot(page, "customer-form")
+    page.get_by_role("button", name="Create customer").click()
+
+    # then its page opens
+    page.get_by_text("Customer Northwind Traders created.").wait_for()
+    page.get_by_role("heading", name="Northwind Traders").wait_for()
+    screenshot(page, "customer-detail")
+    assert Customer.objects.get(name="Northwind Traders").vat_number == "GB980780684"
+
+    # and searching the customer list finds it (and only it)
+    customer_create(
+        actor=Actor.system("tests"), name="Other Customer", email="o@example.com", country="FR"
+    )
+    nav(page, "Customers").click()
+    page.get_by_role("row").filter(has_text="Other Customer").wait_for()
+    page.get_by_label("Search").fill("northwind")
+    page.get_by_role("row").filter(has_text="Other Customer").wait_for(state="detached")
+    results = page.locator("#results")
+    assert "Northwind Traders" in results.inner_text()
+    assert "q=northwind" in page.url
+    screenshot(page, "customer-search")
+
+
+def test_customer_list_with_customers(logged_in_page):
+    # given a few customers in different states
+    actor = Actor.system("tests")
+    people = [
+        ("Northwind Traders", "Northwind Traders Ltd", "GB", "active"),
+        ("Ada Lovelace", "Analytical Engines", "GB", "active"),
+        ("Jean Dupont", "Dupont & Fils", "FR", "pending"),
+        ("Greta Hansen", "Fjord Hosting AS", "NO", "active"),
+        ("Luis García", "Estudio García", "ES", "suspended"),
+        ("Mina Kaur", "", "IE", "cancelled"),
+        ("Tom Becker", "Becker Design GmbH", "DE", "active"),
+        ("Sara Rossi", "Rossi Web Srl", "IT", "error"),
+    ]
+    for name, company, country, status in people:
+        slug = name.split()[0].lower()
+        customer_create(
+            actor=actor,
+            name=name,
+            company=company,
+            email=f"{slug}@example.com",
+            country=country,
+            status=status,
+        )
+    # when staff open the customer list
+    page = logged_in_page
+    page.goto("/customers/")
+    # then every customer is listed with its status
+    for name, *_ in people:
+        page.get_by_role("link", name=name).wait_for()
+    screenshot(page, "customer-list", full_page=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/customers/")
+    screenshot(page, "customer-list-phone")
