@@ -198,6 +198,9 @@ TASKS = {
     }
 }
 
+# Hour of the day (business time zone) at which `fairbill worker` starts the daily billing run.
+BILLING_HOUR = int(env("BILLING_HOUR", "6"))
+
 # The public address of this installation, used in emails and links (no trailing slash).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

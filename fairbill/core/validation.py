@@ -14,6 +14,9 @@ def validate_settings(values: BusinessSettings) -> None:
         raise InvalidInput(f"currency: '{values.currency}' is not an ISO 4217 code.", "currency")
     if values.time_zone not in available_timezones():
         raise InvalidInput(f"time zone: unknown time zone '{values.time_zone}'.", "time_zone")
+    from fairbill.invoicing.numbering import INVOICE, start_number_check
+
+    start_number_check(name=INVOICE, start=values.invoice_start_number)
     days = values.reminder_days
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days

@@ -253,6 +253,13 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
     customers = {c.pk: c for c in _lock(customer_ids)}
     if not customers:
         return report
+    # Chase first: a subscription cancelled today is not renewed today.
+    counts = overdue_process(
+        customer_ids=list(customers), as_of=ctx.as_of, business=ctx.business, actor=ctx.actor
+    )
+    report.reminders += counts.reminders
+    report.suspensions += counts.suspensions
+    report.cancellations += counts.cancellations
     subs_by_customer: dict[int, list[Subscription]] = defaultdict(list)
     subs = (
         Subscription.objects.filter(
@@ -312,12 +319,6 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
             )
         if ctx.dry_run:
             report.preview.append(_preview(draft))
-    counts = overdue_process(
-        customer_ids=list(customers), as_of=ctx.as_of, business=ctx.business, actor=ctx.actor
-    )
-    report.reminders += counts.reminders
-    report.suspensions += counts.suspensions
-    report.cancellations += counts.cancellations
     return report
 
 

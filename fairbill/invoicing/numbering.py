@@ -37,7 +37,7 @@ def number_format(prefix: str, sequence: int, padding: int) -> str:
 def start_number_check(*, name: str, start: int) -> None:
     """A start number at or below one already used is refused."""
     counter = Counter.objects.filter(name=name).first()
-    if counter is not None and counter.next_number > 1 and start < counter.next_number:
+    if counter is not None and start < counter.next_number:
         last = counter.next_number - 1
         raise InvalidInput(
             f"invoice start number: {start} is at or below number {last}, already used. "

@@ -1,0 +1,91 @@
+"""`fairbill bill --as-of YYYY-MM-DD [--dry-run]`: the daily billing run."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.invoicing.billing_run import RunReport, billing_run
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of: '{value}' is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Renew due subscriptions, send reminders, suspend and cancel overdue packages."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", type=_date, help="Billing date (default: today).")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Show what would be invoiced; write and send nothing.",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=250, help="Customers per transaction (default 250)."
+        )
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = options["as_of"] or clock.today()
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        show = not options["no_progress"] and sys.stderr.isatty()
+        bar = tqdm(
+            total=0, unit="customer", desc=f"Billing {as_of}", disable=not show, file=sys.stderr
+        )
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        report = billing_run(
+            as_of=as_of,
+            actor=Actor.system("billing run (command)"),
+            dry_run=options["dry_run"],
+            batch_size=options["batch_size"],
+            progress=progress,
+        )
+        bar.close()
+        self._summary(report)
+        if report.errors:
+            raise CommandError(f"{len(report.errors)} customer(s) failed; see above.")
+
+    def _summary(self, report: RunReport) -> None:
+        out = self.stdout
+        title = "Dry run (nothing written)" if report.dry_run else "Billing run"
+        out.write(f"{title} as of {report.as_of}: {report.customers} customer(s) looked at")
+        if report.dry_run:
+            for item in report.preview:
+                out.write(
+                    f"  would invoice {item['customer']} (#{item['customer_id']}): "
+                    f"{item['total']} {item['currency']}"
+                )
+                for line in item["lines"]:
+                    period = (
+                        f" [{line['period_start']} – {line['period_end']}]"
+                        if line["period_end"]
+                        else ""
+                    )
+                    out.write(f"      {line['description']}{period}: {line['amount']}")
+        totals = ", ".join(f"{v} {k}" for k, v in sorted(report.total_amount.items())) or "0"
+        credit = ", ".join(f"{v} {k}" for k, v in sorted(report.credit_applied.items())) or "0"
+        out.write(f"  invoices created: {report.invoices_created} (total {totals})")
+        out.write(f"  credit applied:   {credit}")
+        out.write(f"  reminders sent:   {report.reminders}")
+        out.write(f"  suspensions:      {report.suspensions}")
+        out.write(f"  cancellations:    {report.cancellations}")
+        out.write(f"  errors:           {len(report.errors)}")
+        for error in report.errors:
+            self.stderr.write(f"  {error}")

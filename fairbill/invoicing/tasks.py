@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django_tasks import task
+
+from fairbill.core.actors import Actor
+from fairbill.invoicing.billing_run import billing_run
+
+
+@task()
+def run_billing(
+    as_of: str, dry_run: bool = False, actor_label: str = "scheduled"
+) -> dict[str, Any]:
+    """The billing run as a background task (scheduled daily by the worker, or from the
+    back office and the API)."""
+    report = billing_run(
+        as_of=date.fromisoformat(as_of),
+        dry_run=dry_run,
+        actor=Actor.system(f"billing run ({actor_label})"),
+    )
+    return {**report.counts(), "error_messages": report.errors}

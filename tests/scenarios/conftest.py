@@ -1,0 +1,1 @@
+from tests.billing.conftest import billing, gold  # noqa: F401  (shared billing driver)
