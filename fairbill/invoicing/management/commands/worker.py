@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks.utils import get_random_id
+from django_tasks_db.management.commands.db_worker import Worker
 
 from fairbill.core import clock
 from fairbill.invoicing.schedule import billing_due
