@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from ninja.decorators import decorate_view
 from ninja.operation import Operation
 from ninja.utils import contribute_operation_callback
 
@@ -52,20 +54,25 @@ class _Claimed(Exception):
 
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     """Make a POST endpoint honour the Idempotency-Key header."""
-    contribute_operation_callback(view, _install)
-    return view
+    contribute_operation_callback(view, _document)
+    return decorate_view(_run_once_wrapper)(view)
 
 
-def _install(operation: Operation) -> None:
-    run = operation.run
-
-    def run_once(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        return _run_once(operation, run, request, **kwargs)
-
-    operation.run = run_once  # type: ignore[method-assign]
+def _document(operation: Operation) -> None:
     extra = operation.openapi_extra or {}
     extra.setdefault("parameters", []).append(OPENAPI_PARAMETER)
     operation.openapi_extra = extra
+
+
+def _run_once_wrapper(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    # ninja re-applies this to each mounted copy of the operation: `run` is bound to it.
+    operation: Operation = run.__self__  # type: ignore[attr-defined]
+
+    @wraps(run)
+    def run_once(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+        return _run_once(operation, run, request, **kwargs)
+
+    return run_once
 
 
 def _run_once(
