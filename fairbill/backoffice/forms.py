@@ -54,7 +54,8 @@ def _amount(form: forms.Form, field: str, value: str, currency: str, label: str)
     try:
         return parse_amount(value, currency, field=label)
     except InvalidInput as exc:
-        form.add_error(field, exc.message.removeprefix(f"{label}: ").removeprefix(label + " "))
+        message = exc.message.removeprefix(f"{label}: ").removeprefix(label + " ")
+        form.add_error(field, message[:1].upper() + message[1:])
         return None
 
 

@@ -1,0 +1,266 @@
+"""Back office → customers: list, search, create, edit, status, notes, history."""
+
+from __future__ import annotations
+
+import pytest
+
+from fairbill.core.models import Event
+from fairbill.customers.models import Customer, CustomerNote
+from fairbill.customers.services import customer_create, customer_set_status
+from tests.backoffice.conftest import form_errors, messages_of
+
+VALID = {
+    "name": "Northwind Traders",
+    "company": "Northwind Traders Ltd",
+    "email": "accounts@northwind.example",
+    "phone": "",
+    "address_line1": "1 Dock Road",
+    "address_line2": "",
+    "city": "Bristol",
+    "region": "",
+    "postcode": "BS1 1AA",
+    "country": "GB",
+    "currency": "GBP",
+    "vat_applies": "on",
+    "vat_number": "GB980780684",
+    "payment_method": "bank_transfer",
+}
+
+
+def make_customers(system, count: int, prefix: str = "Customer", **fields):
+    return [
+        customer_create(
+            actor=system,
+            name=f"{prefix} {n:03d}",
+            email=f"{prefix.lower()}{n}@example.com",
+            country="GB",
+            **fields,
+        )
+        for n in range(count)
+    ]
+
+
+# List, search, pagination
+
+
+def test_list_shows_customers_with_their_columns(staff_client, customer):
+    response = staff_client.get("/customers/")
+    html = response.content.decode()
+    assert "Jane Smith" in html
+    assert "jane@example.com" in html
+    assert 'class="badge badge-active"' in html
+    assert f"/customers/{customer.pk}/" in html
+
+
+def test_list_without_customers_invites_to_create_one(staff_client, business):
+    response = staff_client.get("/customers/")
+    assert "No customers yet" in response.content.decode()
+
+
+def test_search_finds_by_name_company_or_email(staff_client, business, system):
+    make_customers(system, 3, prefix="Alpha")
+    customer_create(
+        actor=system, name="Zed", company="Bravo Ltd", email="zed@bravo.example", country="GB"
+    )
+    # when staff search for the company
+    response = staff_client.get("/customers/", {"q": "bravo"})
+    # then only that customer is listed
+    names = [c.name for c in response.context["page"].object_list]
+    assert names == ["Zed"]
+
+
+def test_search_with_no_match_says_so(staff_client, customer):
+    response = staff_client.get("/customers/", {"q": "nobody-like-this"})
+    assert "No customers match" in response.content.decode()
+
+
+def test_status_filter_lists_only_that_status(staff_client, business, system, admin):
+    active, suspended = make_customers(system, 2)
+    customer_set_status(actor=admin, customer=suspended, status="suspended")
+    response = staff_client.get("/customers/", {"status": "suspended"})
+    assert [c.pk for c in response.context["page"].object_list] == [suspended.pk]
+
+
+def test_list_pages_by_25_and_keeps_the_query_in_page_links(staff_client, business, system):
+    # given 30 customers matching a search and 5 that don't
+    make_customers(system, 30, prefix="Match")
+    make_customers(system, 5, prefix="Other")
+    # when staff search and open the first page
+    first = staff_client.get("/customers/", {"q": "match", "status": "active"})
+    # then 25 are shown and the next-page link keeps the search and the filter
+    assert len(first.context["page"].object_list) == 25
+    html = first.content.decode()
+    assert 'href="?q=match&amp;status=active&amp;page=2"' in html
+    # and the second page holds the other 5
+    second = staff_client.get("/customers/", {"q": "match", "status": "active", "page": 2})
+    assert len(second.context["page"].object_list) == 5
+    assert all(c.name.startswith("Match") for c in second.context["page"].object_list)
+
+
+def test_a_page_number_out_of_range_shows_the_last_page(staff_client, business, system):
+    make_customers(system, 26)
+    response = staff_client.get("/customers/", {"page": "99"})
+    assert response.context["page"].number == 2
+
+
+def test_list_query_count_does_not_grow_with_customers(
+    staff_client, business, system, django_assert_max_num_queries
+):
+    # given 60 customers (more than two pages)
+    make_customers(system, 60)
+    # when the list is shown, then a handful of queries do it
+    with django_assert_max_num_queries(10):
+        response = staff_client.get("/customers/", {"page": 2})
+    assert len(response.context["page"].object_list) == 25
+
+
+def test_live_search_answers_with_the_results_only(staff_client, customer):
+    response = staff_client.get(
+        "/customers/", {"q": "jane"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results">')
+    assert "Jane Smith" in html
+    assert "<html" not in html
+
+
+# Create
+
+
+def test_create_customer_saves_it_and_shows_its_page(staff_client, business):
+    response = staff_client.post("/customers/new/", VALID)
+    customer = Customer.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/customers/{customer.pk}/"
+    assert (customer.name, customer.email, customer.vat_number) == (
+        "Northwind Traders",
+        "accounts@northwind.example",
+        "GB980780684",
+    )
+    assert customer.vat_applies is True
+    page = staff_client.get(response.url)
+    assert "Customer Northwind Traders created." in messages_of(page)
+
+
+def test_new_customer_form_offers_the_business_currency(staff_client, business):
+    response = staff_client.get("/customers/new/")
+    assert response.context["form"]["currency"].value() == "GBP"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "This field is required."),
+        ("name", "   ", "This field is required."),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("country", "XX", "Select a valid choice. XX is not one of the available choices."),
+        ("currency", "ZZZ", "Select a valid choice. ZZZ is not one of the available choices."),
+        ("vat_number", "GB123", "'GB123' is not a valid GB VAT number."),
+    ],
+)
+def test_create_refuses_bad_input_and_writes_nothing(staff_client, business, field, value, message):
+    # when staff submit the form with one bad field
+    response = staff_client.post("/customers/new/", {**VALID, field: value})
+    # then the form comes back with the error on that field, and nothing is written
+    assert response.status_code == 200
+    assert message in form_errors(response)[field]
+    assert message.replace("'", "&#x27;") in response.content.decode()
+    assert not Customer.objects.exists()
+    assert not Event.objects.filter(action="customer.created").exists()
+
+
+# Edit
+
+
+def test_edit_customer_saves_the_changes(staff_client, customer):
+    response = staff_client.post(
+        f"/customers/{customer.pk}/edit/", {**VALID, "name": "Jane Smith-Jones", "country": "FR"}
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.name == "Jane Smith-Jones"
+    assert customer.country.code == "FR"
+    assert "Customer details saved." in messages_of(staff_client.get(response.url))
+
+
+def test_edit_shows_a_service_error_on_its_field_and_keeps_the_customer(staff_client, customer):
+    # a Dutch VAT number that fails its check digits
+    response = staff_client.post(
+        f"/customers/{customer.pk}/edit/", {**VALID, "vat_number": "NL000000000B00"}
+    )
+    assert response.status_code == 200
+    assert "is not a valid NL VAT number" in " ".join(form_errors(response)["vat_number"])
+    customer.refresh_from_db()
+    assert customer.name == "Jane Smith"
+    assert customer.vat_number == ""
+
+
+def test_edit_form_is_filled_with_the_customer(staff_client, customer):
+    response = staff_client.get(f"/customers/{customer.pk}/edit/")
+    assert response.context["form"]["email"].value() == "jane@example.com"
+
+
+# Customer page: status, notes, history
+
+
+def test_customer_page_shows_details_and_history(staff_client, customer):
+    response = staff_client.get(f"/customers/{customer.pk}/")
+    html = response.content.decode()
+    assert "Jane Smith" in html
+    assert "1 High Street" in html
+    assert "customer.created" in html
+
+
+def test_history_lists_only_this_customers_events(staff_client, customer, system):
+    other = customer_create(actor=system, name="Other", email="o@example.com", country="GB")
+    customer_set_status(actor=system, customer=other, status="suspended", reason="other's reason")
+    response = staff_client.get(f"/customers/{customer.pk}/")
+    assert "other&#x27;s reason" not in response.content.decode()
+    assert {e.customer_id for e, _ in response.context["events"]} == {customer.pk}
+
+
+def test_change_status_records_it_with_the_reason(staff_client, customer):
+    response = staff_client.post(
+        f"/customers/{customer.pk}/status/", {"status": "suspended", "reason": "Asked to pause"}
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.status, customer.status_reason) == ("suspended", "Asked to pause")
+    page = staff_client.get(response.url)
+    assert "Status is now Suspended." in messages_of(page)
+    assert "active → suspended" in page.content.decode()
+
+
+def test_change_status_refuses_an_unknown_status(staff_client, customer):
+    response = staff_client.post(f"/customers/{customer.pk}/status/", {"status": "gone"})
+    assert response.status_code == 200
+    assert "status" in form_errors(response, "status_form")
+    customer.refresh_from_db()
+    assert customer.status == "active"
+
+
+def test_add_a_private_and_a_public_note(staff_client, customer):
+    staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "Prefers email."})
+    staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "Welcome!", "public": "on"})
+    notes = {n.body: n.public for n in CustomerNote.objects.filter(customer=customer)}
+    assert notes == {"Prefers email.": False, "Welcome!": True}
+    html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "Prefers email." in html
+    assert "Welcome!" in html
+
+
+def test_an_empty_note_is_refused(staff_client, customer):
+    response = staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "  "})
+    assert response.status_code == 200
+    assert form_errors(response, "note_form")["body"] == ["This field is required."]
+    assert not CustomerNote.objects.exists()
+
+
+def test_status_and_notes_need_post(staff_client, customer):
+    assert staff_client.get(f"/customers/{customer.pk}/status/").status_code == 405
+    assert staff_client.get(f"/customers/{customer.pk}/notes/").status_code == 405
+
+
+def test_status_of_an_unknown_customer_is_404(staff_client, business):
+    response = staff_client.post("/customers/999999/status/", {"status": "active"})
+    assert response.status_code == 404
