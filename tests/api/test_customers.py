@@ -31,6 +31,14 @@ def test_create_a_customer(api, business):
     assert Event.objects.filter(action="customer.created", customer_id=body["id"]).exists()
 
 
+def test_a_change_through_the_api_is_recorded_as_the_api_key(api, business):
+    # when a customer is created with the administrator's key (named "tests")
+    response = api.post("/customers", ANN)
+    # then the audit event names the staff user and the key
+    event = Event.objects.get(action="customer.created", customer_id=response.json()["id"])
+    assert (event.actor_kind, event.actor_label) == ("api", "admin (API key tests)")
+
+
 def test_create_a_pending_customer_in_another_currency(api, business):
     response = api.post(
         "/customers", {**ANN, "currency": "eur", "status": "pending", "payment_method": "card"}
