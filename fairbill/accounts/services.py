@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from fairbill.accounts.addresses import client_ip
 from fairbill.accounts.models import PRIVILEGES, ApiKey, LoginAttempt, User
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -153,7 +154,7 @@ def login_attempt_record(
     ip = None
     agent = ""
     if request is not None:
-        ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+        ip = getattr(request, "axes_ip_address", None) or client_ip(request)
         agent = request.META.get("HTTP_USER_AGENT", "")[:300]
         area = area or ("account" if request.path.startswith("/account") else "backoffice")
     return LoginAttempt.objects.create(
