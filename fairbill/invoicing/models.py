@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.functions import Round
 
 from fairbill.customers.models import Customer
 
@@ -62,9 +63,13 @@ class Invoice(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
+                # Rounded because SQLite compares decimals as floating point.
                 condition=models.Q(status="void")
                 | models.Q(
-                    balance=models.F("total") - models.F("credit_applied") - models.F("amount_paid")
+                    balance=Round(
+                        models.F("total") - models.F("credit_applied") - models.F("amount_paid"),
+                        2,
+                    )
                 ),
                 name="invoice_balance_is_total_less_paid",
             ),
