@@ -102,7 +102,43 @@ def test_customer_list_with_customers(logged_in_page):
     # then every customer is listed with its status
     for name, *_ in people:
         page.get_by_role("link", name=name).wait_for()
+    page.set_viewport_size({"width": 1280, "height": 640})
     screenshot(page, "customer-list", full_page=False)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/customers/")
     screenshot(page, "customer-list-phone")
+
+
+def test_staff_creates_an_api_key_and_sees_the_secret_once(logged_in_page):
+    # given a logged-in administrator on the settings pages
+    page = logged_in_page
+    nav(page, "Settings").click()
+    screenshot(page, "settings-business")
+    page.get_by_role("link", name="Billing").click()
+    page.get_by_label("Reminder days").wait_for()
+    screenshot(page, "settings-billing")
+    # when they create an API key
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_label("Name").fill("accounting export")
+    page.get_by_role("button", name="Create API key").click()
+    # then the secret is shown with its warning, once
+    secret = page.locator("#new-api-key").inner_text()
+    assert secret.startswith("fb_")
+    assert page.get_by_text("shown only this once").is_visible()
+    screenshot(page, "api-key-created")
+    page.get_by_role("link", name="API keys").click()
+    assert secret not in page.content()
+    assert page.get_by_role("button", name="Revoke").is_visible()
+
+
+def test_option_form_offers_price_rows_and_packages(logged_in_page):
+    page = logged_in_page
+    nav(page, "Packages").click()
+    page.get_by_role("link", name="Options").click()
+    page.get_by_role("link", name="+ New option").click()
+    page.get_by_role("button", name="Create option").wait_for()
+    screenshot(page, "option-form")
+    # submitting without a name shows the error on the field
+    page.get_by_role("button", name="Create option").click()
+    page.get_by_text("This field is required.").wait_for()
+    screenshot(page, "option-form-errors")
