@@ -1,0 +1,149 @@
+"""Benchmark: the billing run renewing N subscriptions due on one date.
+
+    .venv/bin/python benchmarks/billing_run.py --n 10000 --database sqlite|postgres
+
+Builds a fresh database (SQLite file in a temporary folder, or a new PostgreSQL database next
+to FAIRBILL_TEST_DATABASE_URL), fills it with N customers with one active subscription each
+(70% monthly, 20% annually, 10% quarterly; 30% with an option; 30% with account credit; 50%
+with VAT), then times `fairbill bill --as-of` for that date in a child process and prints the
+figures, ending with one JSON line. The data set-up uses bulk inserts (it is not measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DUE = date(2027, 3, 1)
+
+
+def database_url(kind: str, n: int, workdir: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir}/bench.sqlite3"
+    base = os.environ.get("FAIRBILL_TEST_DATABASE_URL")
+    if not base:
+        sys.exit("--database postgres needs FAIRBILL_TEST_DATABASE_URL (e.g. "
+                 "postgres://postgres@127.0.0.1:5432/fairbill)")
+    import psycopg
+
+    parts = urlsplit(base)
+    name = f"fairbill_bench_{n}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def populate(n: int) -> None:
+    """N customers with due subscriptions, inserted in bulk."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
+    from fairbill.core.models import BusinessSettings
+    from fairbill.customers.models import Customer
+    from fairbill.payments.models import CreditEntry
+    from fairbill.subscriptions.models import Subscription, SubscriptionOption
+
+    rng = random.Random(42)
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    settings = BusinessSettings.load()
+    settings.company_name, settings.currency = "Benchmark Ltd", "GBP"
+    settings.save()
+    TaxRate.objects.create(country="GB", name="VAT", rate=Decimal("20"))
+    prices = {"monthly": Decimal("10.00"), "quarterly": Decimal("27.00"),
+              "annually": Decimal("100.00")}
+    package = Package.objects.create(name="Silver")
+    PackagePrice.objects.bulk_create(PackagePrice(package=package, cycle=c, currency="GBP",
+                                                  price=p) for c, p in prices.items())
+    option = Option.objects.create(name="Extra storage", kind="quantity")
+    option.packages.add(package)
+    OptionPrice.objects.bulk_create(OptionPrice(option=option, cycle=c, currency="GBP",
+                                                price=p / 5) for c, p in prices.items())
+    chunk = 5000
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        customers = Customer.objects.bulk_create(
+            Customer(name=f"Customer {start + i}", email=f"c{start + i}@example.com",
+                     country="GB", currency="GBP", vat_applies=rng.random() < 0.5,
+                     created_at=now, updated_at=now)
+            for i in range(size))
+        subs = []
+        for customer in customers:
+            roll = rng.random()
+            cycle = "monthly" if roll < 0.7 else "annually" if roll < 0.9 else "quarterly"
+            subs.append(Subscription(
+                customer=customer, package=package, cycle=cycle, currency="GBP",
+                price=prices[cycle], setup_fee=Decimal(0), setup_fee_billed=True,
+                start_date=date(2026, 3, 1), renewal_date=DUE, renewed_on=date(2027, 2, 1),
+                billing_day=1, status="active", created_at=now, updated_at=now))
+        subs = Subscription.objects.bulk_create(subs)
+        SubscriptionOption.objects.bulk_create(
+            SubscriptionOption(subscription=s, option=option, quantity=rng.randint(1, 5),
+                               unit_price=prices[s.cycle] / 5)
+            for s in subs if rng.random() < 0.3)
+        CreditEntry.objects.bulk_create(
+            CreditEntry(customer=c, currency="GBP", amount=Decimal(rng.randint(100, 3000)) / 100,
+                        kind="added", reason="benchmark", created_on=date(2027, 2, 1),
+                        created_at=now)
+            for c in customers if rng.random() < 0.3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="fairbill-bench-") as workdir:
+        url = database_url(args.database, args.n, workdir)
+        env = {**os.environ, "FAIRBILL_DATABASE_URL": url, "FAIRBILL_VAR_DIR": workdir,
+               "FAIRBILL_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "fairbill.settings"}
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        print(f"Populating {args.n:,} subscriptions on {args.database}...", flush=True)
+        setup_started = time.perf_counter()
+        populate(args.n)
+        print(f"  set-up took {time.perf_counter() - setup_started:.1f} s", flush=True)
+        from django.db import connections
+
+        connections.close_all()
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "fairbill", "bill", "--as-of", DUE.isoformat(),
+             "--no-progress"], env=env, capture_output=True, text=True, cwd=ROOT)
+        seconds = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if result.returncode != 0:
+            print(result.stdout, result.stderr, file=sys.stderr)
+            sys.exit("the billing run failed")
+        from fairbill.invoicing.models import Invoice
+
+        invoices = Invoice.objects.count()
+        print(result.stdout.strip())
+        print(f"n={args.n:,} database={args.database} seconds={seconds:.2f} "
+              f"renewals/s={args.n / seconds:,.0f} invoices={invoices:,} peak_rss={peak_mb:.0f} MB")
+        print(json.dumps({"n": args.n, "database": args.database, "seconds": round(seconds, 2),
+                          "renewals_per_second": round(args.n / seconds, 1),
+                          "invoices": invoices, "peak_rss_mb": round(peak_mb, 1)}))
+        if args.database == "postgres":
+            connections.close_all()
+
+
+if __name__ == "__main__":
+    main()
