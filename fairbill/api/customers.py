@@ -1,5 +1,6 @@
 """Customers: contact, address and billing details, and status."""
 
+import datetime as dt
 from datetime import datetime
 from typing import Any
 
@@ -8,14 +9,17 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Patch, Text
+from fairbill.api.fields import Money, Patch, Text, money_out
 from fairbill.api.idempotency import idempotent
-from fairbill.api.pagination import Page, paginate
-from fairbill.core.errors import InvalidInput
+from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from fairbill.core import clock
+from fairbill.core.errors import InvalidInput, Refused
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as CustomerStatus
 from fairbill.customers.selectors import customer_search
 from fairbill.customers.services import customer_create, customer_set_status, customer_update
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import credit_add, credit_balance
 
 router: Router = Router(tags=["customers"])
 
@@ -141,3 +145,95 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
                 actor=actor, customer=customer, status=status, reason=reason
             )
     return Customer.objects.get(pk=customer.pk)
+
+
+class CreditEntryOut(Schema):
+    id: int
+    date: dt.date
+    amount: str = Field(description="positive adds credit, negative uses it")
+    kind: str = Field(description=", ".join(CreditEntry.Kind.values))
+    reason: str
+    invoice_id: int | None
+    invoice_number: str | None
+    payment_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_date(obj: CreditEntry) -> dt.date:
+        return obj.created_on
+
+    @staticmethod
+    def resolve_amount(obj: CreditEntry) -> str:
+        return money_out(obj.amount, obj.currency)
+
+    @staticmethod
+    def resolve_invoice_number(obj: CreditEntry) -> str | None:
+        return obj.invoice.number if obj.invoice else None
+
+
+class CreditOut(Schema):
+    currency: str
+    balance: str
+    count: int = Field(description="the number of entries")
+    entries: list[CreditEntryOut] = Field(description="newest first, a page of them")
+
+
+class CreditIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    amount: Money = Field(description="more than zero")
+    reason: Text = Field(max_length=300)
+
+
+class CreditAdded(Schema):
+    currency: str
+    balance: str
+    entry: CreditEntryOut
+
+
+def _credit(customer: Customer, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+    entries = CreditEntry.objects.filter(customer=customer).select_related("invoice")
+    return {
+        "currency": customer.currency,
+        "balance": money_out(credit_balance(customer), customer.currency),
+        "count": entries.count(),
+        "entries": list(entries.order_by("-created_at", "-id")[offset : offset + limit]),
+    }
+
+
+@router.get("/customers/{id}/credit", response=CreditOut)
+def customer_credit_get(
+    request: HttpRequest,
+    id: int,
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=2**31 - 1),
+    offset: int = Field(0, ge=0, le=2**31 - 1),
+) -> Any:
+    """The account-credit balance and the ledger entries that make it, newest first."""
+    require(request, "customers")
+    customer = object_or_404(Customer, id, "customer")
+    return _credit(customer, min(limit, MAX_LIMIT), offset)
+
+
+@router.post("/customers/{id}/credit", response={201: CreditAdded})
+@idempotent
+def customer_credit_post(request: HttpRequest, id: int, payload: CreditIn) -> Any:
+    """Add account credit, with the reason. The billing run uses it on the next invoices."""
+    actor = require(request, "customers")
+    customer = object_or_404(Customer, id, "customer")
+    if customer.merged_into_id:
+        raise Refused("This customer was merged into another one; add credit to that one.")
+    entry = credit_add(
+        actor=actor,
+        customer=customer,
+        amount=payload.amount,
+        reason=payload.reason,
+        on=clock.today(),
+    )
+    return Status(
+        201,
+        {
+            "currency": customer.currency,
+            "balance": money_out(credit_balance(customer), customer.currency),
+            "entry": entry,
+        },
+    )

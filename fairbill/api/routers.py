@@ -1,6 +1,6 @@
 """Mount one router per domain on the API."""
 
-from fairbill.api import business, catalog, customers
+from fairbill.api import billing, business, catalog, customers, events, invoices, subscriptions
 from fairbill.api.api import api
 
 api.add_router("", business.router)
@@ -8,3 +8,7 @@ api.add_router("", business.tax_rates)
 api.add_router("", catalog.packages)
 api.add_router("", catalog.options)
 api.add_router("", customers.router)
+api.add_router("", subscriptions.router)
+api.add_router("", invoices.router)
+api.add_router("", billing.router)
+api.add_router("", events.router)

@@ -1,0 +1,82 @@
+"""Billing runs: renew, remind, suspend and cancel as of a date (as `fairbill bill` does)."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from fairbill.api.api import require
+from fairbill.api.idempotency import idempotent
+from fairbill.api.pagination import Page, paginate
+from fairbill.core import clock
+from fairbill.invoicing.billing_run import billing_run
+from fairbill.invoicing.models import BillingRun
+
+router: Router = Router(tags=["billing runs"])
+
+COUNTS = (
+    "customers, invoices_created, total_amount and credit_applied (per currency), reminders, "
+    "suspensions, cancellations, errors"
+)
+
+
+class BillingRunIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    as_of: dt.date | None = Field(None, description="the billing date; default: today")
+    dry_run: bool = Field(False, description="compute what would be billed; write nothing")
+
+
+class BillingRunResult(Schema):
+    as_of: dt.date
+    dry_run: bool
+    counts: dict[str, Any] = Field(description=COUNTS)
+    errors: list[str] = Field(description="one message per customer that failed")
+    preview: list[dict[str, Any]] = Field(
+        description="dry run: the invoices it would create, with their lines"
+    )
+
+
+class BillingRunOut(Schema):
+    id: int
+    as_of: dt.date
+    dry_run: bool
+    status: str
+    actor: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    counts: dict[str, Any] = Field(description=COUNTS)
+    errors: list[str]
+    preview: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_actor(obj: BillingRun) -> str:
+        return obj.actor_label
+
+
+@router.post("/billing-runs", response={201: BillingRunResult})
+@idempotent
+def billing_run_post(request: HttpRequest, payload: BillingRunIn) -> Any:
+    """Run billing now and wait for it. Running it twice for a date bills nothing twice; a
+    customer that fails is reported in `errors` and the run goes on."""
+    actor = require(request, "invoices")
+    report = billing_run(as_of=payload.as_of or clock.today(), actor=actor, dry_run=payload.dry_run)
+    return Status(
+        201,
+        {
+            "as_of": report.as_of,
+            "dry_run": report.dry_run,
+            "counts": report.counts(),
+            "errors": report.errors,
+            "preview": report.preview,
+        },
+    )
+
+
+@router.get("/billing-runs", response=list[BillingRunOut])
+@paginate(Page)
+def billing_run_list(request: HttpRequest) -> Any:
+    """Past runs, newest first (dry runs included)."""
+    require(request, "invoices")
+    return BillingRun.objects.order_by("-started_at", "-id")

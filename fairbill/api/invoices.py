@@ -1,0 +1,336 @@
+"""Invoices: lists, manual invoices, voids, payments and PDFs.
+
+Issued invoices never change: a correction is a void (with a reason) and a new invoice.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
+
+from fairbill.api.api import object_or_404, require
+from fairbill.api.fields import Id, Money, Text, money_out, rate_out
+from fairbill.api.idempotency import idempotent
+from fairbill.api.pagination import Page, paginate
+from fairbill.core import clock
+from fairbill.core.errors import InvalidInput, NotFound
+from fairbill.core.money import quantize
+from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
+from fairbill.invoicing.pdf import invoice_pdf
+from fairbill.invoicing.services import MAX_LINES, invoice_create, invoice_void
+from fairbill.payments.models import Payment
+from fairbill.payments.services import payment_record
+
+router: Router = Router(tags=["invoices"])
+
+STATUSES = ", ".join(Invoice.Status.values)
+PAYMENT_METHODS = ", ".join(PaymentMethod.values)
+
+
+def quantity_out(quantity: Any) -> str:
+    """A quantity without trailing zeros: "1", "2.5"."""
+    return rate_out(quantity)
+
+
+class LineOut(Schema):
+    description: str
+    kind: str
+    quantity: str
+    unit_price: str
+    amount: str
+    tax_rate: str = Field(description='percent, e.g. "20"')
+    tax_name: str
+    subscription_id: int | None
+    period_start: dt.date | None
+    period_end: dt.date | None = Field(description="the period is [start, end)")
+
+    @staticmethod
+    def resolve_quantity(obj: InvoiceLine) -> str:
+        return quantity_out(obj.quantity)
+
+    @staticmethod
+    def resolve_unit_price(obj: InvoiceLine) -> str:
+        return unit_price_out(obj.unit_price, obj.invoice.currency)
+
+    @staticmethod
+    def resolve_amount(obj: InvoiceLine) -> str:
+        return money_out(obj.amount, obj.invoice.currency)
+
+    @staticmethod
+    def resolve_tax_rate(obj: InvoiceLine) -> str:
+        return rate_out(obj.tax_rate)
+
+
+def unit_price_out(value: Decimal, currency: str) -> str:
+    """A unit price with the currency's decimals, or more when it has more ("0.0125")."""
+    rounded = quantize(value, currency)
+    return str(rounded) if rounded == value else rate_out(value)
+
+
+class TaxOut(Schema):
+    name: str
+    rate: str
+    net: str
+    tax: str
+
+    @staticmethod
+    def resolve_rate(obj: InvoiceTax) -> str:
+        return rate_out(obj.rate)
+
+    @staticmethod
+    def resolve_net(obj: InvoiceTax) -> str:
+        return money_out(obj.net, obj.invoice.currency)
+
+    @staticmethod
+    def resolve_tax(obj: InvoiceTax) -> str:
+        return money_out(obj.tax, obj.invoice.currency)
+
+
+MONEY_FIELDS = ("subtotal", "tax", "total", "credit_applied", "amount_paid", "balance")
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str | None = Field(description="none for a draft")
+    kind: str
+    status: str
+    customer_id: int
+    customer_name: str
+    currency: str
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    lines: list[LineOut]
+    taxes: list[TaxOut]
+    subtotal: str
+    tax: str
+    total: str
+    credit_applied: str
+    amount_paid: str
+    balance: str
+    overdue: bool = Field(description="unpaid and past its due date")
+    paid_on: dt.date | None
+    void_reason: str
+    notes: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_customer_name(obj: Invoice) -> str:
+        return str(obj.bill_to.get("name", ""))
+
+    @staticmethod
+    def resolve_lines(obj: Invoice) -> list[InvoiceLine]:
+        lines = list(obj.lines.all())
+        for line in lines:
+            line.invoice = obj  # its currency, without a query per line
+        return lines
+
+    @staticmethod
+    def resolve_taxes(obj: Invoice) -> list[InvoiceTax]:
+        taxes = list(obj.taxes.all())
+        for tax in taxes:
+            tax.invoice = obj
+        return taxes
+
+    @staticmethod
+    def resolve_subtotal(obj: Invoice) -> str:
+        return money_out(obj.subtotal, obj.currency)
+
+    @staticmethod
+    def resolve_tax(obj: Invoice) -> str:
+        return money_out(obj.tax, obj.currency)
+
+    @staticmethod
+    def resolve_total(obj: Invoice) -> str:
+        return money_out(obj.total, obj.currency)
+
+    @staticmethod
+    def resolve_credit_applied(obj: Invoice) -> str:
+        return money_out(obj.credit_applied, obj.currency)
+
+    @staticmethod
+    def resolve_amount_paid(obj: Invoice) -> str:
+        return money_out(obj.amount_paid, obj.currency)
+
+    @staticmethod
+    def resolve_balance(obj: Invoice) -> str:
+        return money_out(obj.balance, obj.currency)
+
+
+class LineIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    description: Text = Field(max_length=500)
+    quantity: Money = Field("1", description='a decimal string, e.g. "1" or "2.5"')
+    unit_price: Money = Field(description="may be negative, e.g. for a discount line")
+
+
+class InvoiceIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    customer_id: Id
+    lines: list[LineIn] = Field(max_length=MAX_LINES)
+    issue_date: dt.date | None = Field(None, description="default: today")
+    due_date: dt.date | None = Field(None, description="default: issue date + payment terms")
+    notes: Text = Field("", max_length=5000)
+
+
+class VoidIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    reason: Text = Field(max_length=300)
+
+
+class PaymentIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    amount: Money = Field(description='the amount received; "0" to only apply credit')
+    method: Text | None = Field(None, description=f"{PAYMENT_METHODS}; default: the customer's")
+    date: dt.date | None = Field(None, description="the day it was received; default: today")
+    reference: Text = Field("", max_length=200)
+    apply_credit: Money = Field("0", description="account credit to use first")
+
+
+class PaymentOut(Schema):
+    id: int
+    currency: str
+    amount: str
+    method: str
+    reference: str
+    date: dt.date
+
+    @staticmethod
+    def resolve_amount(obj: Payment) -> str:
+        return money_out(obj.amount, obj.currency)
+
+    @staticmethod
+    def resolve_date(obj: Payment) -> dt.date:
+        return obj.received_on
+
+
+class PaymentResult(Schema):
+    invoice: InvoiceOut
+    payment: PaymentOut | None = Field(description="none when only credit was applied")
+
+
+def _overdue(as_of: dt.date) -> Q:
+    return Q(status=Invoice.Status.UNPAID, due_date__lt=as_of)
+
+
+def invoices(as_of: dt.date) -> QuerySet[Invoice]:
+    """Invoices with their lines and taxes, and whether each is overdue as of a date."""
+    overdue = _overdue(as_of)
+    return Invoice.objects.prefetch_related("lines", "taxes").annotate(
+        overdue=Case(
+            When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
+
+
+@router.get("/invoices", response=list[InvoiceOut])
+@paginate(Page)
+def invoice_list(
+    request: HttpRequest,
+    customer_id: Id | None = None,
+    status: Text = "",
+    overdue: bool | None = None,
+) -> Any:
+    """Invoices, newest first; filter by customer, status, and overdue (unpaid and past due)."""
+    require(request, "invoices")
+    if status and status not in Invoice.Status.values:
+        raise InvalidInput(f"status: '{status}' is not one of {STATUSES}.", "status")
+    today = clock.today()
+    found = invoices(today)
+    if customer_id is not None:
+        found = found.filter(customer_id=customer_id)
+    if status:
+        found = found.filter(status=status)
+    if overdue is not None:
+        found = found.filter(_overdue(today)) if overdue else found.exclude(_overdue(today))
+    return found.order_by("-issue_date", "-id")
+
+
+@router.post("/invoices", response={201: InvoiceOut})
+@idempotent
+def invoice_post(request: HttpRequest, payload: InvoiceIn) -> Any:
+    """Issue a manual invoice now: it gets its number and is emailed to the customer."""
+    actor = require(request, "invoices")
+    customer = Customer.objects.filter(pk=payload.customer_id).first()
+    if customer is None:
+        raise NotFound(f"No customer with id {payload.customer_id}.", "customer_id")
+    today = clock.today()
+    invoice = invoice_create(
+        actor=actor,
+        customer=customer,
+        lines=[line.model_dump() for line in payload.lines],
+        issue_date=payload.issue_date or today,
+        due_date=payload.due_date,
+        notes=payload.notes,
+    )
+    return Status(201, invoices(today).get(pk=invoice.pk))
+
+
+@router.get("/invoices/{id}", response=InvoiceOut)
+def invoice_get(request: HttpRequest, id: int) -> Any:
+    require(request, "invoices")
+    return object_or_404(invoices(clock.today()), id, "invoice")
+
+
+@router.post("/invoices/{id}/void", response=InvoiceOut)
+@idempotent
+def invoice_void_post(request: HttpRequest, id: int, payload: VoidIn) -> Any:
+    """Void an issued invoice; what was paid on it, or credit it used, becomes credit."""
+    actor = require(request, "invoices")
+    invoice = object_or_404(Invoice, id, "invoice")
+    today = clock.today()
+    invoice_void(actor=actor, invoice=invoice, reason=payload.reason, on=today)
+    return invoices(today).get(pk=invoice.pk)
+
+
+@router.post("/invoices/{id}/payments", response={201: PaymentResult})
+@idempotent
+def invoice_payment_post(request: HttpRequest, id: int, payload: PaymentIn) -> Any:
+    """Record money received (and/or use account credit) on an unpaid invoice. Credit is
+    used first; an overpayment becomes account credit."""
+    actor = require(request, "invoices")
+    invoice = object_or_404(Invoice.objects.select_related("customer"), id, "invoice")
+    today = clock.today()
+    payment = payment_record(
+        actor=actor,
+        invoice=invoice,
+        amount=payload.amount,
+        method=payload.method or invoice.customer.payment_method,
+        on=payload.date or today,
+        reference=payload.reference,
+        apply_credit=payload.apply_credit,
+    )
+    return Status(201, {"invoice": invoices(today).get(pk=invoice.pk), "payment": payment})
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@router.get(
+    "/invoices/{id}/pdf",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The invoice as a PDF file",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def invoice_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
+    """The invoice as a PDF, as an attachment named after its number."""
+    require(request, "invoices")
+    invoice = object_or_404(Invoice, id, "invoice")
+    name = _UNSAFE.sub("-", invoice.number) if invoice.number else f"draft-{invoice.pk}"
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

@@ -1,0 +1,211 @@
+"""Subscriptions: the packages customers ordered, and edits to what their next renewal bills.
+
+An edit never invoices: the billing run bills the next period with the edited values.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from fairbill.api.api import object_or_404, require
+from fairbill.api.fields import Count, Id, Money, Patch, Text, money_out
+from fairbill.api.idempotency import idempotent
+from fairbill.api.pagination import Page, paginate
+from fairbill.catalog.models import Cycle, Package
+from fairbill.core.errors import InvalidInput, NotFound
+from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.customers.models import Status as SubscriptionStatus
+from fairbill.subscriptions.models import Subscription, SubscriptionOption
+from fairbill.subscriptions.services import subscription_create, subscription_update
+
+router: Router = Router(tags=["subscriptions"])
+
+CYCLES = ", ".join(Cycle.values)
+STATUSES = ", ".join(SubscriptionStatus.values)
+PAYMENT_METHODS = ", ".join(PaymentMethod.values)
+
+
+class SubscriptionOptionOut(Schema):
+    option_id: int
+    name: str
+    choice_id: int | None
+    choice: str | None
+    quantity: int
+    unit_price: str
+    setup_fee: str
+
+    @staticmethod
+    def resolve_name(obj: SubscriptionOption) -> str:
+        return obj.option.name
+
+    @staticmethod
+    def resolve_choice(obj: SubscriptionOption) -> str | None:
+        return obj.choice.name if obj.choice else None
+
+    @staticmethod
+    def resolve_unit_price(obj: SubscriptionOption) -> str:
+        return money_out(obj.unit_price, obj.subscription.currency)
+
+    @staticmethod
+    def resolve_setup_fee(obj: SubscriptionOption) -> str:
+        return money_out(obj.setup_fee, obj.subscription.currency)
+
+
+class SubscriptionOut(Schema):
+    id: int
+    customer_id: int
+    package_id: int
+    package_name: str
+    cycle: str
+    pending_cycle: str | None = Field(description="the cycle the next renewal switches to")
+    currency: str
+    price: str
+    setup_fee: str
+    setup_fee_billed: bool
+    start_date: date
+    renewal_date: date | None = Field(description="the start of the next period to bill")
+    renewed_on: date | None = Field(description="the start of the current period")
+    billing_day: int
+    payment_method: str
+    status: str
+    status_reason: str
+    options: list[SubscriptionOptionOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_package_name(obj: Subscription) -> str:
+        return obj.package.name
+
+    @staticmethod
+    def resolve_pending_cycle(obj: Subscription) -> str | None:
+        return obj.pending_cycle or None
+
+    @staticmethod
+    def resolve_price(obj: Subscription) -> str:
+        return money_out(obj.price, obj.currency)
+
+    @staticmethod
+    def resolve_setup_fee(obj: Subscription) -> str:
+        return money_out(obj.setup_fee, obj.currency)
+
+    @staticmethod
+    def resolve_options(obj: Subscription) -> list[SubscriptionOption]:
+        options = list(obj.options.all())
+        for option in options:
+            option.subscription = obj  # its currency, without a query per option
+        return options
+
+
+class OptionIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    option_id: Id
+    quantity: Count = Field(1, description="for quantity options; 1 otherwise")
+    choice_id: Id | None = Field(None, description="for choice options: the choice's id")
+    choice: Text | None = Field(None, description="for choice options: or the choice's name")
+
+
+class SubscriptionIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    customer_id: Id
+    package_id: Id
+    cycle: Text = Field(description=CYCLES)
+    start_date: date
+    options: list[OptionIn] = Field([], max_length=100)
+    price: Money | None = Field(None, description="default: the package's price for the cycle")
+    setup_fee: Money | None = Field(None, description="default: the package's setup fee")
+    status: Text = Field(SubscriptionStatus.ACTIVE, description=STATUSES)
+    payment_method: Text | None = Field(
+        None, description=f"{PAYMENT_METHODS}; default: the customer's"
+    )
+
+
+class SubscriptionPatch(Patch):
+    """An edit: it changes what the next renewal bills and creates no invoice. A new cycle
+    takes effect at the next renewal (shown in `pending_cycle` until then); `options`
+    replaces the whole list."""
+
+    status: Text | None = Field(None, description=STATUSES)
+    renewal_date: date | None = Field(None, description="moves the day of the next invoice")
+    renewed_on: date | None = None
+    start_date: date | None = None
+    cycle: Text | None = Field(None, description=CYCLES)
+    price: Money | None = None
+    setup_fee: Money | None = None
+    payment_method: Text | None = Field(None, description=PAYMENT_METHODS)
+    options: list[OptionIn] | None = Field(None, max_length=100)
+
+
+def _subscriptions() -> QuerySet[Subscription]:
+    return Subscription.objects.select_related("package").prefetch_related(
+        "options__option", "options__choice"
+    )
+
+
+def _option_rows(options: list[OptionIn]) -> list[dict[str, Any]]:
+    return [option.model_dump(exclude_none=True) for option in options]
+
+
+@router.get("/subscriptions", response=list[SubscriptionOut])
+@paginate(Page)
+def subscription_list(
+    request: HttpRequest, customer_id: Id | None = None, status: Text = ""
+) -> Any:
+    """Subscriptions, oldest first; filter by customer and status."""
+    require(request, "customers")
+    if status and status not in SubscriptionStatus.values:
+        raise InvalidInput(f"status: '{status}' is not one of {STATUSES}.", "status")
+    subscriptions = _subscriptions()
+    if customer_id is not None:
+        subscriptions = subscriptions.filter(customer_id=customer_id)
+    if status:
+        subscriptions = subscriptions.filter(status=status)
+    return subscriptions.order_by("id")
+
+
+@router.post("/subscriptions", response={201: SubscriptionOut})
+@idempotent
+def subscription_post(request: HttpRequest, payload: SubscriptionIn) -> Any:
+    actor = require(request, "customers")
+    customer = Customer.objects.filter(pk=payload.customer_id).first()
+    if customer is None:
+        raise NotFound(f"No customer with id {payload.customer_id}.", "customer_id")
+    package = Package.objects.filter(pk=payload.package_id).first()
+    if package is None:
+        raise NotFound(f"No package with id {payload.package_id}.", "package_id")
+    subscription = subscription_create(
+        actor=actor,
+        customer=customer,
+        package=package,
+        cycle=payload.cycle,
+        start_date=payload.start_date,
+        options=_option_rows(payload.options),
+        price=payload.price,
+        setup_fee=payload.setup_fee,
+        status=payload.status,
+        payment_method=payload.payment_method,
+    )
+    return Status(201, _subscriptions().get(pk=subscription.pk))
+
+
+@router.get("/subscriptions/{id}", response=SubscriptionOut)
+def subscription_get(request: HttpRequest, id: int) -> Any:
+    require(request, "customers")
+    return object_or_404(_subscriptions(), id, "subscription")
+
+
+@router.patch("/subscriptions/{id}", response=SubscriptionOut)
+def subscription_patch(request: HttpRequest, id: int, payload: SubscriptionPatch) -> Any:
+    actor = require(request, "customers")
+    subscription = object_or_404(Subscription, id, "subscription")
+    edits = payload.model_dump(exclude_unset=True)
+    if payload.options is not None:
+        edits["options"] = _option_rows(payload.options)
+    if edits:
+        subscription_update(actor=actor, subscription=subscription, **edits)
+    return _subscriptions().get(pk=subscription.pk)
