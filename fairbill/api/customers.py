@@ -6,10 +6,10 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Money, Patch, Text, money_out
+from fairbill.api.fields import MAX_INT, Money, Patch, Text, money_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock
@@ -201,17 +201,17 @@ def _credit(customer: Customer, limit: int = DEFAULT_LIMIT, offset: int = 0) -> 
     }
 
 
+class CreditPage(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_INT, description=f"at most {MAX_LIMIT} entries")
+    offset: int = Field(0, ge=0, le=MAX_INT)
+
+
 @router.get("/customers/{id}/credit", response=CreditOut)
-def customer_credit_get(
-    request: HttpRequest,
-    id: int,
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=2**31 - 1),
-    offset: int = Field(0, ge=0, le=2**31 - 1),
-) -> Any:
+def customer_credit_get(request: HttpRequest, id: int, page: Query[CreditPage]) -> Any:
     """The account-credit balance and the ledger entries that make it, newest first."""
     require(request, "customers")
     customer = object_or_404(Customer, id, "customer")
-    return _credit(customer, min(limit, MAX_LIMIT), offset)
+    return _credit(customer, min(page.limit, MAX_LIMIT), page.offset)
 
 
 @router.post("/customers/{id}/credit", response={201: CreditAdded})
