@@ -23,6 +23,7 @@ from fairbill.automation.services import overdue_candidates, overdue_process
 from fairbill.catalog.models import Cycle
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.bulk import bulk_insert
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_build, event_record
@@ -297,12 +298,8 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
         drafts.append(draft)
     drafts_save(drafts, ctx.business)
     credit_entries_for(drafts)
-    Subscription.objects.bulk_update(
-        renewed,
-        ["cycle", "pending_cycle", "renewal_date", "renewed_on", "setup_fee_billed", "updated_at"],
-        batch_size=1000,
-    )
-    Event.objects.bulk_create([_issued_event(ctx.actor, d) for d in drafts], batch_size=2000)
+    _subscriptions_save(renewed)
+    bulk_insert([_issued_event(ctx.actor, d) for d in drafts])
     email_queue_many(
         template="invoice_issued",
         items=[(d.invoice.customer_id, {"invoice_id": d.invoice.pk}) for d in drafts],
@@ -320,6 +317,25 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
         if ctx.dry_run:
             report.preview.append(_preview(draft))
     return report
+
+
+def _subscriptions_save(subs: list[Subscription]) -> None:
+    """Save renewed subscriptions with one UPDATE per set of identical new values (in a daily
+    run most share their dates), much faster than a row-by-row bulk_update."""
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for sub in subs:
+        key = (sub.cycle, sub.pending_cycle, sub.renewal_date, sub.renewed_on, sub.setup_fee_billed)
+        groups[key].append(sub.pk)
+    now = clock.now()
+    for (cycle, pending, renewal, renewed, setup_billed), ids in groups.items():
+        Subscription.objects.filter(pk__in=ids).update(
+            cycle=cycle,
+            pending_cycle=pending,
+            renewal_date=renewal,
+            renewed_on=renewed,
+            setup_fee_billed=setup_billed,
+            updated_at=now,
+        )
 
 
 def _renew(sub: Subscription, horizon: date) -> list[LineSpec]:

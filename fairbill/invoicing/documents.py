@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from django_countries import countries
+
+from fairbill.core.bulk import bulk_insert
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer
@@ -52,6 +56,11 @@ class InvoiceDraft:
         return used
 
 
+@lru_cache(maxsize=512)
+def _country_name(code: str) -> str:
+    return str(countries.name(code))
+
+
 def bill_to(customer: Customer) -> dict[str, str]:
     return {
         "name": customer.name,
@@ -63,7 +72,7 @@ def bill_to(customer: Customer) -> dict[str, str]:
         "region": customer.region,
         "postcode": customer.postcode,
         "country": str(customer.country.code) if customer.country else "",
-        "country_name": str(customer.country.name) if customer.country else "",
+        "country_name": _country_name(str(customer.country.code)) if customer.country else "",
         "vat_number": customer.vat_number,
     }
 
@@ -161,15 +170,25 @@ def drafts_save(drafts: Sequence[InvoiceDraft], business: BusinessSettings) -> N
         draft.invoice.number = number_format(
             business.invoice_prefix, sequence, business.invoice_number_padding
         )
-    Invoice.objects.bulk_create([d.invoice for d in drafts])
+    # Insert without asking for ids back, then read them by their (unique) sequence numbers.
+    bulk_insert([d.invoice for d in drafts])
+    ids = dict(
+        Invoice.objects.filter(sequence__gte=sequences[0], sequence__lte=sequences[-1]).values_list(
+            "sequence", "pk"
+        )
+    )
     lines: list[InvoiceLine] = []
     taxes: list[InvoiceTax] = []
     for draft in drafts:
+        invoice = draft.invoice
+        invoice.pk = ids[invoice.sequence]
+        invoice._state.adding = False
+        invoice._state.db = "default"
         for line in draft.lines:
-            line.invoice = draft.invoice
+            line.invoice = invoice
         for tax in draft.taxes:
-            tax.invoice = draft.invoice
+            tax.invoice = invoice
         lines.extend(draft.lines)
         taxes.extend(draft.taxes)
-    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
-    InvoiceTax.objects.bulk_create(taxes, batch_size=2000)
+    bulk_insert(lines)
+    bulk_insert(taxes)

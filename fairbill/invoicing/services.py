@@ -11,6 +11,7 @@ from django.db import transaction
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount
@@ -145,7 +146,7 @@ def credit_entries_for(drafts: Iterable[InvoiceDraft]) -> list[CreditEntry]:
         for d in drafts
         if d.credit_to_apply
     ]
-    CreditEntry.objects.bulk_create(entries)
+    bulk_insert(entries)
     return entries
 
 
