@@ -179,7 +179,8 @@ def test_invoice_email_has_the_pdf_and_the_amounts(invoice):
     assert message.to == ["jane@example.com"]
     assert message.subject == "Invoice INV-00001 from Acme Hosting Ltd"
     html = message.alternatives[0][0]
-    assert "£251.99" in html and "10 May 2027" in html
+    assert "£251.99" in html
+    assert "10 May 2027" in html
     assert message.attachments[0][0] == "INV-00001.pdf"
     assert message.attachments[0][1].startswith(b"%PDF")
     log = EmailLog.objects.get()
