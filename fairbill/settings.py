@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "fairbill.notifications",
     "fairbill.automation",
     "fairbill.backoffice",
+    "fairbill.portal",
+    "fairbill.integrations.basecamp",
     "fairbill.api",
 ]
 

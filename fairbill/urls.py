@@ -8,6 +8,8 @@ from fairbill.api.api import api
 urlpatterns = [
     path("", include("fairbill.backoffice.urls")),
     path("", include("fairbill.accounts.urls")),
+    path("", include("fairbill.portal.urls")),
+    path("integrations/basecamp/", include("fairbill.integrations.basecamp.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     # Uploaded files (the business logo). Behind a reverse proxy, serve /media/ there instead.

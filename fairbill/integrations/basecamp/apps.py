@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BasecampConfig(AppConfig):
+    name = "fairbill.integrations.basecamp"
+    label = "basecamp"
+    verbose_name = "Basecamp integration"
