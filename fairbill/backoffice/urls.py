@@ -3,9 +3,12 @@ from django.urls import path
 from fairbill.accounts import views as account_views
 from fairbill.backoffice.views import (
     api_keys,
+    billing,
     business,
+    customer_billing,
     customers,
     dashboard,
+    emails,
     invoices,
     options,
     order_forms,
@@ -27,8 +30,25 @@ urlpatterns = [
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/status/", customers.customer_status, name="customer_status"),
     path("customers/<int:pk>/notes/", customers.customer_note, name="customer_note"),
-    # Invoices
+    path(
+        "customers/<int:pk>/packages/",
+        customer_billing.customer_subscription_add,
+        name="customer_subscription_add",
+    ),
+    path(
+        "customers/<int:pk>/credit/",
+        customer_billing.customer_credit_add,
+        name="customer_credit_add",
+    ),
+    # Invoices and the billing run
     path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/new", invoices.invoice_new, name="invoice_new"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/pdf", invoices.invoice_pdf_view, name="invoice_pdf"),
+    path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
+    path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
+    path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),
+    path("billing/", billing.billing_page, name="billing"),
     # Packages, options, order forms
     path("packages/", packages.package_list, name="package_list"),
     path("packages/new/", packages.package_new, name="package_new"),
@@ -57,6 +77,10 @@ urlpatterns = [
         api_keys.api_key_revoke_view,
         name="api_key_revoke",
     ),
+    path("settings/emails/", emails.email_list, name="email_list"),
+    path("settings/emails/<slug:key>/", emails.email_edit, name="email_edit"),
+    path("settings/email-log/", emails.email_log, name="email_log"),
+    path("settings/email-log/<int:pk>/resend/", emails.email_log_resend, name="email_log_resend"),
     # Reports
     path("reports/logins/", reports.login_report, name="login_report"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import unquote
+
 import pytest
 
 from fairbill.accounts.models import PRIVILEGES
@@ -9,6 +12,7 @@ from fairbill.accounts.services import api_key_create
 from fairbill.catalog.services import option_create, order_form_create
 from fairbill.core.models import Event
 from fairbill.customers.services import customer_login_create
+from fairbill.invoicing.services import invoice_create
 
 PAGES = [
     ("/", None),
@@ -17,6 +21,12 @@ PAGES = [
     ("/customers/{customer}/", "customers"),
     ("/customers/{customer}/edit/", "customers"),
     ("/invoices/", "invoices"),
+    ("/invoices/new", "invoices"),
+    ("/invoices/new?customer={customer}", "invoices"),
+    ("/invoices/new?q=Jane", "invoices"),
+    ("/invoices/{invoice}/", "invoices"),
+    ("/invoices/{invoice}/pdf", "invoices"),
+    ("/billing/", "invoices"),
     ("/packages/", "packages"),
     ("/packages/new/", "packages"),
     ("/packages/{package}/edit/", "packages"),
@@ -36,6 +46,10 @@ PAGES = [
     ("/settings/staff/new/", "settings"),
     ("/settings/staff/{staff}/", "settings"),
     ("/settings/api-keys/", "settings"),
+    ("/settings/emails/", "settings"),
+    ("/settings/emails/invoice_issued/", "settings"),
+    ("/settings/emails/reminder/", "settings"),
+    ("/settings/email-log/", "settings"),
     ("/reports/logins/", "reports"),
 ]
 
@@ -52,7 +66,14 @@ def ids(business, customer, bronze, gb_vat, admin_user, system):
     )
     order_form = order_form_create(actor=system, name="Hosting", package_ids=[bronze.pk])
     api_key_create(actor=system, user=admin_user, name="export")
+    invoice = invoice_create(
+        actor=system,
+        customer=customer,
+        lines=[{"description": "Consulting", "quantity": "1", "unit_price": "50.00"}],
+        issue_date=date(2027, 1, 10),
+    )
     return {
+        "invoice": invoice.pk,
         "customer": customer.pk,
         "package": bronze.pk,
         "option": option.pk,
@@ -93,7 +114,7 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, ids, url, privilege
     # then the visitor is redirected to the login form, coming back afterwards
     assert response.status_code == 302
     assert response.url.startswith("/login/?next=")
-    assert path in response.url.replace("%2F", "/")
+    assert path in unquote(response.url)
 
 
 def test_customer_logins_are_not_staff(client, customer, system):
@@ -119,7 +140,16 @@ def test_navigation_shows_only_the_areas_a_user_may_open(client_with):
 
 
 @pytest.mark.parametrize(
-    "url", ["/customers/999999/", "/customers/999999/edit/", "/packages/999999/edit/"]
+    "url",
+    [
+        "/customers/999999/",
+        "/customers/999999/edit/",
+        "/packages/999999/edit/",
+        "/invoices/999999/",
+        "/invoices/999999/pdf",
+        "/invoices/new?customer=999999",
+        "/settings/emails/no_such_email/",
+    ],
 )
 def test_unknown_ids_answer_404(staff_client, business, url):
     assert staff_client.get(url).status_code == 404

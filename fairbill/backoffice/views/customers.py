@@ -1,8 +1,7 @@
-"""Customers: list and search, create, edit, and the customer page (status, notes, history)."""
+"""Customers: list and search, create, edit, status and notes. The customer page itself is
+built in customer_page.py; its billing forms are in customer_billing.py."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -17,8 +16,8 @@ from fairbill.backoffice.forms import (
     CustomerStatusForm,
 )
 from fairbill.backoffice.views.common import paginate, show_error
+from fairbill.backoffice.views.customer_page import customer_page
 from fairbill.core.errors import FairbillError
-from fairbill.core.models import Event
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
 from fairbill.customers.services import (
@@ -27,8 +26,6 @@ from fairbill.customers.services import (
     customer_set_status,
     customer_update,
 )
-
-HISTORY_LIMIT = 100
 
 
 @staff_required("customers")
@@ -83,42 +80,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("customers")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk)
-    return _detail(request, customer)
-
-
-def _detail(
-    request: HttpRequest,
-    customer: Customer,
-    status_form: CustomerStatusForm | None = None,
-    note_form: CustomerNoteForm | None = None,
-) -> HttpResponse:
-    context: dict[str, Any] = {
-        "nav": "customers",
-        "customer": customer,
-        "status_form": status_form
-        or CustomerStatusForm(initial={"status": customer.status, "reason": ""}),
-        "note_form": note_form or CustomerNoteForm(),
-        "notes": customer.notes.select_related("author"),
-        "events": [
-            (event, _event_details(event))
-            for event in Event.objects.filter(customer_id=customer.pk)[:HISTORY_LIMIT]
-        ],
-        "history_limit": HISTORY_LIMIT,
-    }
-    return render(request, "backoffice/customers/detail.html", context)
-
-
-def _event_details(event: Event) -> list[str]:
-    """An event's data as short lines: "email: old → new" for changes, "key: value" else."""
-    lines = []
-    for key, value in (event.data or {}).items():
-        label = key.replace("_", " ")
-        if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], dict):
-            before, after = (v if v not in (None, "") else "—" for v in value)
-            lines.append(f"{label}: {before} → {after}")
-        else:
-            lines.append(f"{label}: {value}")
-    return lines
+    return customer_page(request, customer)
 
 
 @require_POST
@@ -139,7 +101,7 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Status is now {customer.get_status_display()}.")
             return redirect("backoffice:customer_detail", pk=customer.pk)
-    return _detail(request, customer, status_form=form)
+    return customer_page(request, customer, forms_={"status": form})
 
 
 @require_POST
@@ -160,4 +122,4 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Note added.")
             return redirect("backoffice:customer_detail", pk=customer.pk)
-    return _detail(request, customer, note_form=form)
+    return customer_page(request, customer, forms_={"note": form})

@@ -1,0 +1,64 @@
+"""The customer page's billing forms: add a package (subscription), add account credit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from fairbill.backoffice.access import staff_required
+from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
+from fairbill.backoffice.views.common import show_error
+from fairbill.backoffice.views.customer_page import customer_page
+from fairbill.core import clock
+from fairbill.core.errors import FairbillError
+from fairbill.customers.models import Customer
+from fairbill.payments.services import credit_add
+from fairbill.subscriptions.services import subscription_create
+
+
+@require_POST
+@staff_required("customers")
+def customer_subscription_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = SubscriptionForm(request.POST)
+    if form.is_valid():
+        try:
+            subscription = subscription_create(
+                actor=request.actor,  # type: ignore[attr-defined]
+                customer=customer,
+                **form.values(),
+            )
+        except FairbillError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{subscription.package.name} added; the billing run bills it from "
+                f"{subscription.start_date:%-d %b %Y}.",
+            )
+            return redirect("backoffice:customer_detail", pk=customer.pk)
+    return customer_page(request, customer, forms_={"subscription": form})
+
+
+@require_POST
+@staff_required("customers")
+def customer_credit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CreditForm(request.POST)
+    if form.is_valid():
+        try:
+            credit_add(
+                actor=request.actor,  # type: ignore[attr-defined]
+                customer=customer,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                on=clock.today(),
+            )
+        except FairbillError as exc:
+            show_error(form, exc)
+        else:
+            messages.success(request, "Credit added.")
+            return redirect("backoffice:customer_detail", pk=customer.pk)
+    return customer_page(request, customer, forms_={"credit": form})
