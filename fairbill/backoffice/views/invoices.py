@@ -25,6 +25,7 @@ from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import Event
+from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
 from fairbill.invoicing.models import Invoice
@@ -165,8 +166,11 @@ def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
             show_error(form, exc)
         else:
             invoice.refresh_from_db()
-            state = "paid" if invoice.status == Invoice.Status.PAID else "recorded"
-            messages.success(request, f"Payment {state} for invoice {invoice}.")
+            if invoice.status == Invoice.Status.PAID:
+                messages.success(request, f"Invoice {invoice} is paid.")
+            else:
+                due = format_money(invoice.balance, invoice.currency)
+                messages.success(request, f"Payment recorded; {due} is still due.")
             return redirect("backoffice:invoice_detail", pk=invoice.pk)
     return _detail(request, invoice, payment_form=form)
 
