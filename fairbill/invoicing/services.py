@@ -14,7 +14,7 @@ from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import ZERO, format_money, parse_amount
+from fairbill.core.money import MAX_AMOUNT, ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
 from fairbill.invoicing.documents import (
@@ -106,6 +106,9 @@ def invoice_issue(
         raise InvalidInput(
             "total: an invoice can't be negative; add account credit instead.", "lines"
         )
+    amounts = [draft.invoice.subtotal, draft.invoice.total, *(line.amount for line in draft.lines)]
+    if any(abs(amount) > MAX_AMOUNT for amount in amounts):
+        raise InvalidInput(f"total: an invoice can't be more than {MAX_AMOUNT}.", "lines")
     if apply_credit:
         draft.apply_credit(credit_balance(customer))
     drafts_save([draft], business)
