@@ -86,6 +86,11 @@ def test_a_manual_invoice_can_be_dated_and_due_when_given(api, manual, business)
         ({"lines": [{"description": "Work"}]}, "unit_price"),
         ({"lines": [{"description": "x" * 501, "unit_price": "1"}]}, "description"),
         ({"lines": [{"description": "Work", "unit_price": "1", "tax": "0"}]}, "tax"),
+        (
+            {"lines": [{"description": "Big", "quantity": "1000000", "unit_price": "1000000.00"}]},
+            "lines",
+        ),
+        ({"lines": [{"description": "Big", "unit_price": "999999999999.99"}] * 2}, "lines"),
         ({"issue_date": "2027-03-10", "due_date": "2027-03-09"}, "due_date"),
         ({"due_date": "yesterday"}, "due_date"),
         ({"number": "INV-1"}, "number"),
