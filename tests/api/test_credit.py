@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from fairbill.core.models import Event
+from fairbill.customers.services import customer_create
 from fairbill.payments.services import credit_add, credit_balance, payment_record
 from tests.api.checks import assert_invalid, rows
 
@@ -104,3 +105,14 @@ def test_credit_needs_the_customers_privilege(billing_clerk, customer):
     )
     assert response.status_code == 403
     assert credit_balance(customer) == 0
+
+
+def test_a_merged_customer_gets_no_credit(api, customer, system):
+    from fairbill.customers.models import Customer
+
+    target = customer_create(actor=system, name="Target", email="t@example.com", country="GB")
+    Customer.objects.filter(pk=customer.pk).update(merged_into=target)
+    before = rows()
+    response = api.post(f"/customers/{customer.pk}/credit", {"amount": "5.00", "reason": "x"})
+    assert response.status_code == 409
+    assert rows() == before

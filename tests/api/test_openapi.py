@@ -25,6 +25,16 @@ def test_openapi_lists_every_path(client, db):
         "/api/v1/options/{id}": {"get", "patch"},
         "/api/v1/customers": {"get", "post"},
         "/api/v1/customers/{id}": {"get", "patch"},
+        "/api/v1/customers/{id}/credit": {"get", "post"},
+        "/api/v1/subscriptions": {"get", "post"},
+        "/api/v1/subscriptions/{id}": {"get", "patch"},
+        "/api/v1/invoices": {"get", "post"},
+        "/api/v1/invoices/{id}": {"get"},
+        "/api/v1/invoices/{id}/void": {"post"},
+        "/api/v1/invoices/{id}/payments": {"post"},
+        "/api/v1/invoices/{id}/pdf": {"get"},
+        "/api/v1/billing-runs": {"get", "post"},
+        "/api/v1/events": {"get"},
     }
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path
@@ -43,6 +53,12 @@ def test_money_is_documented_as_a_decimal_string(client, db):
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert schemas["PriceIn"]["properties"]["price"]["type"] == "string"
     assert schemas["PriceOut"]["properties"]["price"]["type"] == "string"
+
+
+def test_the_pdf_is_documented_as_a_pdf(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    answer = paths["/api/v1/invoices/{id}/pdf"]["get"]["responses"]["200"]
+    assert "application/pdf" in answer["content"]
 
 
 def test_the_docs_page_loads_nothing_from_a_cdn(client, db):
