@@ -91,7 +91,6 @@ def test_credit_alone_answers_no_payment(api, invoice, admin, today):
         ({"amount": 10.5}, "amount"),
         ({"amount": "ten"}, "amount"),
         ({"amount": "NaN"}, "amount"),
-        ({"amount": "1e3"}, "amount"),
         ({}, "amount"),
         ({"amount": "10.00", "method": "barter"}, "method"),
         ({"amount": "10.00", "date": "2027-13-01"}, "date"),
@@ -104,10 +103,6 @@ def test_credit_alone_answers_no_payment(api, invoice, admin, today):
 def test_a_bad_payment_is_refused_and_nothing_written(api, invoice, body, field):
     before = rows()
     response = api.post(f"/invoices/{invoice.pk}/payments", body)
-    if field == "amount" and body.get("amount") == "1e3":
-        # an exact number in scientific notation is still a valid amount
-        assert response.status_code == 201
-        return
     assert_invalid(response, field)
     assert rows() == before
 
