@@ -151,6 +151,11 @@ class CreditForm(forms.Form):
     amount = forms.CharField(widget=_money())
     reason = forms.CharField(max_length=300, required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the customer page also has the status form's "reason".
+        kwargs.setdefault("auto_id", "id_credit_%s")
+        super().__init__(*args, **kwargs)
+
 
 # Billing run
 

@@ -445,7 +445,7 @@ def test_run_now_creates_the_renewal_invoices(staff_client, due_subscription):
     invoice = Invoice.objects.get()
     assert invoice.kind == Invoice.Kind.RENEWAL
     assert invoice.total == Decimal("15.00")
-    assert any("1 invoices" in m and "£15.00 billed" in m for m in messages_of(response))
+    assert any("1 invoice," in m and "£15.00 billed" in m for m in messages_of(response))
     run = BillingRun.objects.get()
     assert not run.dry_run
     assert run.status == BillingRun.Status.FINISHED

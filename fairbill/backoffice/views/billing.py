@@ -19,18 +19,22 @@ from fairbill.invoicing.models import BillingRun
 
 RUNS_SHOWN = 20
 COUNT_LABELS = [
-    ("customers", "customers"),
-    ("invoices_created", "invoices"),
-    ("reminders", "reminders"),
-    ("suspensions", "suspensions"),
-    ("cancellations", "cancellations"),
-    ("errors", "errors"),
+    ("customers", "customer"),
+    ("invoices_created", "invoice"),
+    ("reminders", "reminder"),
+    ("suspensions", "suspension"),
+    ("cancellations", "cancellation"),
+    ("errors", "error"),
 ]
 
 
 def counts_summary(counts: dict[str, Any]) -> list[str]:
     """A run's counts as short phrases: "3 invoices", "£120.00 billed"."""
-    parts = [f"{counts[key]} {label}" for key, label in COUNT_LABELS if counts.get(key)]
+    parts = [
+        f"{counts[key]} {label}{'' if counts[key] == 1 else 's'}"
+        for key, label in COUNT_LABELS
+        if counts.get(key)
+    ]
     for key, verb in (("total_amount", "billed"), ("credit_applied", "credit applied")):
         for currency, amount in (counts.get(key) or {}).items():
             if Decimal(amount):

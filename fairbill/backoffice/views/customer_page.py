@@ -108,6 +108,11 @@ def event_details(event: Event) -> list[str]:
         if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], dict):
             before, after = (v if v not in (None, "") else "—" for v in value)
             lines.append(f"{label}: {before} → {after}")
+        elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            items = (
+                "; ".join(f"{k} {v}" for k, v in d.items() if v not in (None, "")) for d in value
+            )
+            lines.append(f"{label}: {' | '.join(items) or '—'}")
         else:
             lines.append(f"{label}: {value}")
     return lines

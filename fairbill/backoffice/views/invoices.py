@@ -31,6 +31,7 @@ from fairbill.customers.selectors import customer_search
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
 from fairbill.payments.models import Allocation, CreditEntry
@@ -120,7 +121,7 @@ def _detail(
         "taxes": invoice.taxes.all(),
         "allocations": allocations,
         "credit_entries": CreditEntry.objects.filter(invoice=invoice),
-        "emails": EmailLog.objects.filter(context__invoice_id=invoice.pk)[:50],
+        "emails": _emails(invoice),
         "events": events[:100],
         "available_credit": available,
         "payment_form": payment_form
@@ -134,6 +135,13 @@ def _detail(
         "void_form": void_form or VoidForm(),
     }
     return render(request, "backoffice/invoices/detail.html", context)
+
+
+def _emails(invoice: Invoice) -> list[EmailLog]:
+    emails = list(EmailLog.objects.filter(context__invoice_id=invoice.pk)[:50])
+    for email in emails:
+        email.name = DEFAULTS.get(email.template, {}).get("name", email.template)  # type: ignore[attr-defined]
+    return emails
 
 
 def _invoice(pk: int) -> Invoice:

@@ -1,0 +1,145 @@
+"""Billing in a real browser: add a package to a customer, run billing, pay the renewal
+invoice partly with account credit, download its PDF."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from fairbill.catalog.services import option_create, package_create, tax_rate_create
+from fairbill.core.actors import Actor
+from fairbill.core.services import settings_update
+from fairbill.customers.services import customer_create
+from fairbill.invoicing.models import Invoice
+from fairbill.payments.services import credit_balance
+from tests.e2e.conftest import log_in, nav, screenshot
+
+pytestmark = pytest.mark.e2e
+
+DOCS_IMAGE = Path(__file__).parents[2] / "docs" / "images" / "backoffice-invoice.png"
+
+
+@pytest.fixture
+def catalog(e2e_business):
+    system = Actor.system("tests")
+    settings_update(
+        actor=system,
+        address_line1="12 Harbour Road",
+        city="Bristol",
+        postcode="BS1 4RT",
+        email="billing@acme-hosting.example",
+        vat_number="GB980780684",
+        company_number="01234567",
+        payment_instructions="Bank transfer to Acme Hosting Ltd, sort code 12-34-56, account 12345678.",
+    )
+    tax_rate_create(actor=system, country="GB", name="VAT", rate="20")
+    silver = package_create(
+        actor=system,
+        name="Silver",
+        prices=[{"cycle": "monthly", "price": Decimal("25.00"), "setup_fee": Decimal("10.00")}],
+    )
+    option_create(
+        actor=system,
+        name="Extra storage",
+        kind="quantity",
+        unit="GB",
+        package_ids=[silver.pk],
+        prices=[{"cycle": "monthly", "price": "0.50"}],
+    )
+    return customer_create(
+        actor=system,
+        name="Northwind Traders",
+        company="Northwind Traders Ltd",
+        email="accounts@northwind.example",
+        country="GB",
+        address_line1="4 Mill Lane",
+        city="Leeds",
+        postcode="LS1 2AB",
+        vat_applies=True,
+    )
+
+
+def test_staff_bills_a_new_package_and_records_a_payment_with_credit(page, e2e_admin, catalog):
+    customer = catalog
+    log_in(page, "alice")
+
+    # given a customer with a new Silver package starting today (with 10 GB extra storage)
+    page.goto(f"/customers/{customer.pk}/")
+    packages = page.locator("#packages")
+    packages.get_by_label("Package").select_option(label="Silver")
+    packages.get_by_label("Cycle").select_option(label="Monthly")
+    packages.get_by_label("Extra storage (GB)").fill("10")
+    packages.get_by_role("button", name="Add package", exact=True).click()
+    page.get_by_text("Silver added; the billing run bills it from").wait_for()
+
+    # and £20.00 of account credit
+    credit = page.locator("#credit")
+    credit.get_by_text("Add credit…").click()
+    credit.get_by_label("Amount").fill("20.00")
+    credit.get_by_label("Reason").fill("Goodwill for the migration")
+    credit.get_by_role("button", name="Add credit", exact=True).click()
+    page.get_by_text("Credit added.").wait_for()
+    assert credit_balance(customer) == Decimal("20.00")
+
+    # when the billing run runs from the billing page
+    nav(page, "Billing").click()
+    page.get_by_role("heading", name="Billing run", exact=True).wait_for()
+    page.get_by_role("button", name="Dry run").click()
+    page.get_by_text("nothing was written").wait_for()
+    assert not Invoice.objects.exists()
+    page.get_by_role("button", name="Run now").click()
+    page.get_by_text("done: 1 customer, 1 invoice,").wait_for()
+    screenshot(page, "billing-run")
+
+    # then the renewal invoice is in the invoice list
+    nav(page, "Invoices").click()
+    invoice = Invoice.objects.get()
+    # 25.00 + 10.00 setup + 10 × 0.50 = 40.00 net, + 20% VAT = 48.00; credit is applied first
+    assert invoice.total == Decimal("48.00")
+    row = page.get_by_role("row").filter(has_text=invoice.number)
+    assert "Northwind Traders" in row.inner_text()
+    row.get_by_role("link", name=invoice.number).click()
+    page.get_by_role("heading", name=f"Invoice {invoice.number}").wait_for()
+
+    # when staff record the rest as a bank transfer
+    invoice.refresh_from_db()
+    form = page.locator("#record-payment")
+    balance = invoice.balance
+    assert form.get_by_label("Amount received").input_value() == str(balance)
+    if invoice.credit_applied == 0:  # the run did not use the credit: use it here
+        form.get_by_label("Apply account credit").fill("20.00")
+        form.get_by_label("Amount received").fill(str(balance - Decimal("20.00")))
+    form.get_by_label("Reference").fill("BACS 4471")
+    form.get_by_role("button", name="Record payment").click()
+
+    # then the invoice is paid, using the credit
+    page.get_by_text(f"Invoice {invoice.number} is paid.").wait_for()
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert invoice.credit_applied == Decimal("20.00")
+    assert invoice.amount_paid == Decimal("28.00")
+    assert credit_balance(customer) == 0
+    screenshot(page, "invoice-paid")
+    DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+    page.reload()  # without the flash message
+    page.screenshot(path=str(DOCS_IMAGE), full_page=False)
+
+    # and its PDF downloads
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = info.value
+    assert download.suggested_filename == f"{invoice.number}.pdf"
+    path = download.path()
+    assert Path(path).read_bytes().startswith(b"%PDF")
+    shutil.copy(path, Path(screenshot(page, "invoice-paid")).with_suffix(".pdf"))
+
+    # and the customer page shows the package, the paid invoice and the credit history
+    page.goto(f"/customers/{customer.pk}/")
+    packages = page.locator("#packages")
+    assert "Silver" in packages.inner_text()
+    assert invoice.number in page.locator("#invoices").inner_text()
+    assert "Goodwill for the migration" in page.locator("#credit").inner_text()
+    screenshot(page, "customer-billing")
