@@ -33,7 +33,7 @@ def catalog(e2e_business):
         email="billing@acme-hosting.example",
         vat_number="GB980780684",
         company_number="01234567",
-        payment_instructions="Bank transfer to Acme Hosting Ltd, sort code 12-34-56, account 12345678.",
+        payment_instructions="Bank transfer, sort code 12-34-56, account 12345678.",
     )
     tax_rate_create(actor=system, country="GB", name="VAT", rate="20")
     silver = package_create(
