@@ -45,7 +45,8 @@ def login_as_start(request: HttpRequest, customer_id: int) -> HttpResponse:
         customer_id=customer.pk,
         message=f"{staff.username} logged in as the customer",
     )
-    request.fairbill_login_as = True  # type: ignore[attr-defined]  (not a login attempt)
+    # not a login attempt for the login report
+    request.fairbill_login_as = True  # type: ignore[attr-defined]
     login(request, customer.user, backend=BACKEND)
     request.session[SESSION_KEY] = {
         "staff_id": staff.pk,

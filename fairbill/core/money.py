@@ -6,7 +6,9 @@ Nothing else in Fairbill calls Decimal.quantize on money.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 from functools import cache, lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -29,6 +31,16 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def quantize_exact(value: Fraction, currency: str) -> Decimal:
+    """Round an exact fraction (e.g. a prorated amount) to the currency's minor unit, halves
+    away from zero: the same rule as quantize, with no intermediate rounding."""
+    unit = minor_unit(currency)
+    scaled = abs(value) / Fraction(unit)
+    units = math.floor(scaled + Fraction(1, 2))
+    result = Decimal(units) * unit
+    return quantize(-result if value < 0 else result, currency)
 
 
 def is_currency(code: str) -> bool:

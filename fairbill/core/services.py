@@ -96,7 +96,7 @@ def settings_update(*, actor: Actor, **values: Any) -> BusinessSettings:
     before = snapshot(current, list(values))
     for key, value in values.items():
         setattr(current, key, value)
-    validate_settings(current)
+    validate_settings(current, changed=set(changes(before, snapshot(current, list(values)))))
     full_clean_or_raise(current)
     current.save()
     diff = changes(before, snapshot(current, list(values)))

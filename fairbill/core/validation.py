@@ -9,14 +9,15 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import is_currency
 
 
-def validate_settings(values: BusinessSettings) -> None:
+def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
     if not is_currency(values.currency):
         raise InvalidInput(f"currency: '{values.currency}' is not an ISO 4217 code.", "currency")
     if values.time_zone not in available_timezones():
         raise InvalidInput(f"time zone: unknown time zone '{values.time_zone}'.", "time_zone")
     from fairbill.invoicing.numbering import INVOICE, start_number_check
 
-    start_number_check(name=INVOICE, start=values.invoice_start_number)
+    if "invoice_start_number" in changed:
+        start_number_check(name=INVOICE, start=values.invoice_start_number)
     days = values.reminder_days
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days

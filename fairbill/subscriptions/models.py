@@ -88,3 +88,44 @@ class SubscriptionOption(models.Model):
     def __str__(self) -> str:
         label = f"{self.option}: {self.choice.name}" if self.choice else str(self.option)
         return f"{label} × {self.quantity}" if self.quantity != 1 else label
+
+
+class PackageChange(models.Model):
+    """An upgrade or downgrade (or cycle change) made immediately with a prorated invoice
+    or credit: kept as history and shown on the customer page."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="changes")
+    from_package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
+    to_package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
+    from_cycle = models.CharField(max_length=15, choices=Cycle.choices)
+    to_cycle = models.CharField(max_length=15, choices=Cycle.choices)
+    from_recurring = models.DecimalField(max_digits=14, decimal_places=2)
+    to_recurring = models.DecimalField(max_digits=14, decimal_places=2)
+    charged = models.DecimalField(max_digits=14, decimal_places=2)
+    as_of = models.DateField()
+    effective = models.DateField()
+    period_start = models.DateField(help_text="The current period after the change.")
+    period_end = models.DateField()
+    left_days = models.PositiveIntegerField()
+    total_days = models.PositiveIntegerField()
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    tax = models.DecimalField(max_digits=14, decimal_places=2)
+    setup_fee = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    credit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_package} → {self.to_package} on {self.effective}"
+
+    @property
+    def direction(self) -> str:
+        if self.to_recurring == self.from_recurring and self.from_cycle == self.to_cycle:
+            return "change"
+        return "upgrade" if self.net > 0 else "downgrade"

@@ -103,7 +103,7 @@ def _choice(option: Option, row: Mapping[str, Any], label: str) -> OptionChoice:
     return choice
 
 
-def _options_replace(subscription: Subscription, selections: list[OptionSelection]) -> None:
+def options_replace(subscription: Subscription, selections: list[OptionSelection]) -> None:
     subscription.options.all().delete()
     SubscriptionOption.objects.bulk_create(
         SubscriptionOption(
@@ -184,7 +184,7 @@ def subscription_create(
         created_at=now,
         updated_at=now,
     )
-    _options_replace(subscription, selections)
+    options_replace(subscription, selections)
     event_record(
         actor=actor,
         action="subscription.created",
@@ -293,7 +293,7 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
             rows=edits["options"] or [],
         )
         data["options"] = _options_json(selections)
-        _options_replace(sub, selections)
+        options_replace(sub, selections)
     if "status" in edits and edits["status"] != sub.status:
         status = edits["status"]
         if status not in Status.values:

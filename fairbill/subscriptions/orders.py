@@ -1,0 +1,471 @@
+"""Orders from the public order forms: what a form offers, the quote shown while the visitor
+chooses, and placing the order.
+
+Placing an order creates, in one transaction, the customer (pending) with its My Account
+login, the subscription (pending, its first period already invoiced: renewal date = start +
+one cycle, setup fee billed) and the signup invoice, through the same services staff and the
+API use. The subscription and the customer become active when that invoice is paid
+(automation.after_invoice_paid). Emails go out after commit; if the signup email fails, the
+subscription and the customer are marked `error` with the reason (order_signup_email_failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from fairbill.catalog.models import Cycle, Option, OptionPrice, OrderForm, Package, PackagePrice
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.errors import FairbillError, InvalidInput, NotFound, Refused
+from fairbill.core.models import BusinessSettings, Event
+from fairbill.core.money import ZERO
+from fairbill.core.services import event_record
+from fairbill.customers.models import Customer, PaymentMethod, Status
+from fairbill.customers.services import customer_create, customer_login_create
+from fairbill.invoicing.calculations import LineInput, TaxAmount, invoice_totals
+from fairbill.invoicing.documents import LineSpec
+from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.tax import AppliedTax, TaxTable
+from fairbill.notifications.models import EmailLog
+from fairbill.notifications.services import email_queue
+from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.services import (
+    options_select,
+    package_price,
+    subscription_create,
+    subscription_set_status,
+)
+
+ORDER_PLACED = "order.placed"
+# Orders accepted from one address per hour (counted from the order Events, so every process
+# sees the same count).
+RATE_LIMIT_PER_HOUR = 5
+# What the customer may enter on an order form (Customer fields, see customer_create).
+CONTACT_FIELDS = (
+    "name",
+    "company",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+)
+CYCLE_ORDER = {cycle: position for position, cycle in enumerate(Cycle.values)}
+
+
+class TooManyOrders(FairbillError):
+    """Too many orders from one address in the last hour."""
+
+    code = "rate_limited"
+    status = 429
+
+
+# What a form offers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    cycle: str
+    label: str
+    price: Decimal
+    setup_fee: Decimal
+
+
+@dataclass
+class OfferedPackage:
+    package: Package
+    prices: list[PriceRow]
+
+    def price_for(self, cycle: str) -> PriceRow | None:
+        return next((p for p in self.prices if p.cycle == cycle), None)
+
+
+@dataclass
+class OfferedOption:
+    option: Option
+    # cycle -> [(choice id or None, choice name, price, setup fee)]
+    prices: dict[str, list[tuple[int | None, str, Decimal, Decimal]]]
+    package_ids: set[int]
+
+
+@dataclass
+class Offer:
+    order_form: OrderForm
+    currency: str
+    packages: list[OfferedPackage]
+    options: list[OfferedOption]
+
+    @property
+    def cycles(self) -> list[str]:
+        found = {p.cycle for package in self.packages for p in package.prices}
+        return sorted(found, key=CYCLE_ORDER.__getitem__)
+
+    def package(self, package_id: int) -> OfferedPackage | None:
+        return next((p for p in self.packages if p.package.pk == package_id), None)
+
+    def option(self, option_id: int) -> OfferedOption | None:
+        return next((o for o in self.options if o.option.pk == option_id), None)
+
+
+def order_form_get(*, slug: str) -> OrderForm:
+    form = OrderForm.objects.filter(slug=slug, active=True).first()
+    if form is None:
+        raise NotFound("There is no order form here.")
+    return form
+
+
+def order_form_offer(*, order_form: OrderForm, currency: str) -> Offer:
+    """The active packages and options of a form with their prices in the currency, for the
+    cycles the form allows (all priced cycles when it names none)."""
+    allowed = set(order_form.cycles) or set(Cycle.values)
+    packages = []
+    for package in order_form.packages.filter(active=True).prefetch_related(
+        Prefetch("prices", queryset=PackagePrice.objects.filter(currency=currency))
+    ):
+        rows = sorted(
+            (
+                PriceRow(p.cycle, Cycle(p.cycle).label, p.price, p.setup_fee)
+                for p in package.prices.all()
+                if p.cycle in allowed
+            ),
+            key=lambda row: CYCLE_ORDER[row.cycle],
+        )
+        if rows:
+            packages.append(OfferedPackage(package, rows))
+    package_ids = {p.package.pk for p in packages}
+    options = []
+    for option in order_form.options.filter(active=True).prefetch_related(
+        "packages",
+        "choices",
+        Prefetch(
+            "prices",
+            queryset=OptionPrice.objects.filter(currency=currency).select_related("choice"),
+        ),
+    ):
+        prices: dict[str, list[tuple[int | None, str, Decimal, Decimal]]] = {}
+        for price in option.prices.all():
+            if price.cycle in allowed:
+                name = price.choice.name if price.choice else ""
+                prices.setdefault(price.cycle, []).append(
+                    (price.choice_id, name, price.price, price.setup_fee)
+                )
+        offered_with = {p.pk for p in option.packages.all()} & package_ids
+        if prices and offered_with:
+            options.append(OfferedOption(option, prices, offered_with))
+    return Offer(order_form, currency, packages, options)
+
+
+# The quote ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    setup: bool = False
+
+
+@dataclass
+class Quote:
+    currency: str
+    lines: list[QuoteLine] = field(default_factory=list)
+    taxes: list[TaxAmount] = field(default_factory=list)
+    subtotal: Decimal = ZERO
+    tax: Decimal = ZERO
+    total: Decimal = ZERO
+    tax_name: str = ""
+    tax_rate: Decimal = ZERO
+    recurring: Decimal = ZERO  # net per cycle after the first invoice
+
+
+@dataclass(frozen=True)
+class OrderChoice:
+    """What the visitor picked: a package, a cycle and option rows for options_select."""
+
+    package: Package
+    cycle: str
+    options: list[dict[str, Any]]
+
+
+def order_choice_check(
+    *, offer: Offer, package_id: Any, cycle: Any, options: Sequence[Mapping[str, Any]]
+) -> OrderChoice:
+    """Validate a choice against what the form offers (ids of other packages or options, or
+    cycles the form doesn't allow, are refused as if they didn't exist)."""
+    offered = offer.package(package_id) if isinstance(package_id, int) else None
+    if offered is None:
+        raise InvalidInput("package: choose one of the packages offered.", "package")
+    if not isinstance(cycle, str) or offered.price_for(cycle) is None:
+        raise InvalidInput(
+            f"cycle: choose how often to pay for {offered.package.name}.", "cycle"
+        )
+    rows = []
+    for row in options:
+        option = offer.option(row.get("option_id")) if isinstance(row.get("option_id"), int) else None
+        if option is None or offered.package.pk not in option.package_ids:
+            raise InvalidInput(
+                f"options: that option is not offered with {offered.package.name}.", "options"
+            )
+        if cycle not in option.prices:
+            raise InvalidInput(
+                f"options: {option.option.name} can't be paid {Cycle(cycle).label.lower()}.",
+                "options",
+            )
+        rows.append(dict(row))
+    return OrderChoice(offered.package, cycle, rows)
+
+
+def order_quote(
+    *, choice: OrderChoice, currency: str, country: str, region: str, tax_table: TaxTable | None
+) -> Quote:
+    """The first invoice of an order (first period + setup fees) with the tax for the
+    country/region given, as the signup invoice will compute it."""
+    catalog = package_price(choice.package, choice.cycle, currency)
+    selections = options_select(
+        package=choice.package, cycle=choice.cycle, currency=currency, rows=choice.options
+    )
+    label = Cycle(choice.cycle).label.lower()
+    lines = [
+        QuoteLine(f"{choice.package.name} ({label})", Decimal(1), catalog.price, ZERO),
+    ]
+    for s in selections:
+        name = f"{s.option.name}: {s.choice.name}" if s.choice else s.option.name
+        lines.append(QuoteLine(name, Decimal(s.quantity), s.unit_price, ZERO))
+    recurring_count = len(lines)
+    if catalog.setup_fee:
+        lines.append(
+            QuoteLine(
+                f"Setup fee: {choice.package.name}", Decimal(1), catalog.setup_fee, ZERO, True
+            )
+        )
+    for s in selections:
+        if s.setup_fee:
+            lines.append(
+                QuoteLine(
+                    f"Setup fee: {s.option.name}", Decimal(s.quantity), s.setup_fee, ZERO, True
+                )
+            )
+    tax = _tax_for_place(country, region, tax_table)
+    totals = invoice_totals(
+        [LineInput(line.quantity, line.unit_price, tax.rate, tax.name) for line in lines],
+        currency,
+    )
+    priced = [
+        QuoteLine(line.description, line.quantity, line.unit_price, amount, line.setup)
+        for line, amount in zip(lines, totals.line_amounts, strict=True)
+    ]
+    return Quote(
+        currency=currency,
+        lines=priced,
+        taxes=totals.taxes,
+        subtotal=totals.subtotal,
+        tax=totals.tax,
+        total=totals.total,
+        tax_name=tax.name,
+        tax_rate=tax.rate,
+        recurring=sum((line.amount for line in priced[:recurring_count]), ZERO),
+    )
+
+
+def _tax_for_place(country: str, region: str, tax_table: TaxTable | None) -> AppliedTax:
+    table = tax_table or TaxTable()
+    # An unsaved customer: the tax rules look at its country, region and VAT flag only.
+    return table.for_customer(Customer(country=country or "", region=region or ""))
+
+
+def regions_with_rates(country: str) -> list[str]:
+    """Regions (counties/states) that have their own tax rate in a country."""
+    from fairbill.catalog.models import TaxRate
+
+    if not country:
+        return []
+    return sorted(
+        TaxRate.objects.filter(country=country).exclude(region="").values_list("region", flat=True)
+    )
+
+
+# Placing the order -------------------------------------------------------------------------
+
+
+@dataclass
+class OrderResult:
+    customer: Customer
+    subscription: Subscription
+    invoice: Invoice
+    user: Any
+
+
+def orders_from_address(*, ip_address: str, since: Any) -> int:
+    return Event.objects.filter(action=ORDER_PLACED, at__gte=since, data__ip=ip_address).count()
+
+
+def order_email_taken(email: str) -> bool:
+    return Customer.objects.filter(email__iexact=(email or "").strip()).exists()
+
+
+@transaction.atomic
+def order_place(
+    *,
+    order_form: OrderForm,
+    package_id: Any,
+    cycle: Any,
+    options: Sequence[Mapping[str, Any]],
+    contact: Mapping[str, Any],
+    payment_method: str,
+    username: str,
+    password: str,
+    start_date: date,
+    ip_address: str = "",
+    terms_accepted: bool = False,
+) -> OrderResult:
+    """Place an order from a public order form: customer (pending) with its login, pending
+    subscription with its first period invoiced, signup invoice; all or nothing.
+
+    Refused: an email that already belongs to a customer (they log in instead), more than
+    RATE_LIMIT_PER_HOUR orders from one address in an hour, unaccepted terms when the
+    business has terms, and anything the form doesn't offer."""
+    # Orders take turns (the settings row is the lock): the rate limit and the duplicate-email
+    # check then see every committed order.
+    business = BusinessSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    now = clock.now()
+    if ip_address and (
+        orders_from_address(ip_address=ip_address, since=now - timedelta(hours=1))
+        >= RATE_LIMIT_PER_HOUR
+    ):
+        raise TooManyOrders(
+            "Too many orders from your address in the last hour. Please try again later "
+            "or contact us."
+        )
+    if not order_form.active:
+        raise NotFound("This order form is closed.")
+    if business.terms_url and not terms_accepted:
+        raise InvalidInput("terms: please accept the terms and conditions.", "terms")
+    if payment_method not in PaymentMethod.values:
+        raise InvalidInput("payment method: choose how you will pay.", "payment_method")
+    values = {key: contact.get(key, "") for key in CONTACT_FIELDS}
+    email = str(values["email"] or "").strip()
+    if email and order_email_taken(email):
+        raise Refused(
+            "email: there is already an account with this email address. Please log in to "
+            "My Account to order more.",
+            "email",
+            code="email_exists",
+        )
+    offer = order_form_offer(order_form=order_form, currency=business.currency)
+    choice = order_choice_check(offer=offer, package_id=package_id, cycle=cycle, options=options)
+    actor = Actor(kind="customer", label=f"order form {order_form.slug}: {email}"[:200])
+    customer = customer_create(
+        actor=actor,
+        name=values.pop("name"),
+        email=values.pop("email"),
+        country=values.pop("country"),
+        currency=business.currency,
+        status=Status.PENDING,
+        payment_method=payment_method,
+        **values,
+    )
+    user = customer_login_create(
+        actor=actor, customer=customer, username=username or customer.email, password=password
+    )
+    if not password:
+        raise InvalidInput("password: choose a password.", "password")
+    actor = Actor.customer(user)
+    subscription = subscription_create(
+        actor=actor,
+        customer=customer,
+        package=choice.package,
+        cycle=choice.cycle,
+        start_date=start_date,
+        options=choice.options,
+        status=Status.PENDING,
+        payment_method=payment_method,
+    )
+    invoice = _signup_invoice(actor=actor, customer=customer, subscription=subscription)
+    event_record(
+        actor=actor,
+        action=ORDER_PLACED,
+        subject=customer,
+        customer_id=customer.pk,
+        message=f"Order from {order_form.name}: {choice.package.name} ({choice.cycle})",
+        data={
+            "ip": ip_address,
+            "order_form": order_form.slug,
+            "subscription": subscription.pk,
+            "invoice": invoice.number,
+        },
+    )
+    context = {
+        "invoice_id": invoice.pk,
+        "subscription_ids": [subscription.pk],
+        "username": user.get_username(),
+    }
+    email_queue(template="signup", customer_id=customer.pk, context=context)
+    if business.order_email:
+        email_queue(
+            template="order_received",
+            customer_id=customer.pk,
+            context={**context, "order_form": order_form.name},
+            to=business.order_email,
+        )
+    return OrderResult(customer, subscription, invoice, user)
+
+
+def _signup_invoice(*, actor: Actor, customer: Customer, subscription: Subscription) -> Invoice:
+    """Invoice the first period and the setup fees now and move the subscription past them,
+    with the billing run's own line rules."""
+    from fairbill.invoicing.billing_run import _renew  # the one place renewal lines are made
+    from fairbill.invoicing.services import invoice_issue
+    from fairbill.payments.services import customer_lock
+
+    customer = customer_lock(customer.pk)
+    sub = (
+        Subscription.objects.select_for_update()
+        .select_related("package")
+        .prefetch_related("options__option", "options__choice")
+        .get(pk=subscription.pk)
+    )
+    assert sub.renewal_date is not None
+    start = sub.renewal_date
+    specs: list[LineSpec] = _renew(sub, start)
+    sub.save(
+        update_fields=["cycle", "pending_cycle", "renewal_date", "renewed_on", "setup_fee_billed"]
+        + ["updated_at"]
+    )
+    return invoice_issue(
+        actor=actor,
+        customer=customer,
+        kind=Invoice.Kind.SIGNUP,
+        specs=specs,
+        issue_date=start,
+    )
+
+
+# After commit ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_signup_email_failed(*, log: EmailLog) -> None:
+    """The signup email could not be sent: the order's subscriptions and its (still pending)
+    customer are marked `error` with the reason, for staff to follow up."""
+    reason = f"Signup email failed: {log.error}"[:300]
+    actor = Actor.system("order form")
+    ids = log.context.get("subscription_ids") or []
+    for sub in Subscription.objects.filter(pk__in=ids, status=Status.PENDING).order_by("pk"):
+        subscription_set_status(actor=actor, subscription=sub, status=Status.ERROR, reason=reason)
+    customer = Customer.objects.filter(pk=log.customer_id, status=Status.PENDING).first()
+    if customer is not None:
+        from fairbill.customers.services import customer_set_status
+
+        customer_set_status(actor=actor, customer=customer, status=Status.ERROR, reason=reason)
