@@ -27,7 +27,9 @@ from fairbill.catalog.services import (
     package_create,
     tax_rate_create,
 )
+from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.demo_billing import billing_history_load
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.services import event_record, settings_update
 from fairbill.customers.models import Customer, Status
@@ -37,6 +39,8 @@ from fairbill.customers.services import (
     customer_note_add,
     customer_set_status,
 )
+from fairbill.invoicing.models import Invoice
+from fairbill.subscriptions.models import Subscription
 
 MARKER = "demo.loaded"
 ADMIN_USERNAME = "admin"
@@ -149,6 +153,7 @@ def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResu
         staff = staff_load(actor)
         customers = customers_load(Actor.staff(staff[ADMIN_USERNAME]))
         customer_logins_load(actor, customers)
+        billing_history_load(actor=Actor.staff(staff[ADMIN_USERNAME]), today=clock.today())
         counts = {
             "tax rates": TaxRate.objects.count(),
             "packages": Package.objects.count(),
@@ -156,6 +161,8 @@ def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResu
             "order forms": OrderForm.objects.count(),
             "customers": Customer.objects.count(),
             "staff": User.objects.filter(is_staff=True).count(),
+            "subscriptions": Subscription.objects.count(),
+            "invoices": Invoice.objects.count(),
         }
         event_record(
             actor=actor, action=MARKER, subject=business, message="Demo data loaded", data=counts

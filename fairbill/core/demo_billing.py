@@ -1,0 +1,153 @@
+"""A year of billing history for the demo: packages ordered over the past months, the real
+billing run walked day by day up to yesterday, invoices paid by most customers, one that
+stopped paying (reminded, then suspended by the run), a cancelled and a failed package, and
+two renewals due today so that running billing shows new invoices at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fairbill.catalog.models import Option, Package
+from fairbill.core.actors import Actor
+from fairbill.customers.models import Customer, Status
+from fairbill.invoicing.billing_run import billing_run
+from fairbill.invoicing.models import Invoice
+from fairbill.notifications.models import EmailLog
+from fairbill.payments.services import credit_add, payment_record
+from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.periods import add_months
+from fairbill.subscriptions.services import subscription_create, subscription_set_status
+
+PAYS, STOPS, LATE, CANCELLED, ERROR, PENDING = "pays", "stops", "late", "cancel", "error", "pending"
+
+# email, package, cycle, months ago it started (day: None = today's day), options, behaviour
+PLANS: list[tuple[str, str, str, int, int | None, list[tuple[str, int, str]], str]] = [
+    ("alex.morgan@example.com", "Silver", "monthly", 13, 3, [("Extra storage", 2, "")], PAYS),
+    (
+        "accounts@shahdesign.example",
+        "Gold",
+        "monthly",
+        12,
+        None,
+        [("Priority support", 1, ""), ("Backup plan", 1, "Hourly")],
+        PAYS,
+    ),
+    ("tom@fletcherbakery.example", "Bronze", "monthly", 11, 17, [], PAYS),
+    ("office@greenleaf.example", "Silver", "quarterly", 12, 1, [], PAYS),
+    ("rechnung@becker-it.example", "Gold", "annually", 10, 20, [("Priority support", 1, "")], PAYS),
+    ("maria@gonzalezphoto.example", "Bronze", "monthly", 7, None, [("Extra storage", 1, "")], LATE),
+    ("accounts@shahdesign.example", "Bronze", "monthly", 12, 12, [], CANCELLED),
+    ("sophie@atelier-martin.example", "Silver", "monthly", 0, 1, [], PENDING),
+    ("liam@obrienjoinery.example", "Bronze", "annually", 0, 1, [], PENDING),
+]
+
+
+def _customers_by_status(status: str) -> list[Customer]:
+    return list(Customer.objects.filter(status=status).order_by("pk"))
+
+
+def _option_rows(options: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
+    rows = []
+    for name, quantity, choice in options:
+        option = Option.objects.get(name=name)
+        row: dict[str, Any] = {"option_id": option.pk, "quantity": quantity}
+        if choice:
+            row["choice"] = choice
+        rows.append(row)
+    return rows
+
+
+def billing_history_load(*, actor: Actor, today: date) -> dict[str, int]:
+    plans = list(PLANS)
+    # customers whose status says something went wrong get packages that went wrong
+    for customer in _customers_by_status(Status.SUSPENDED):
+        plans.append((customer.email, "Bronze", "monthly", 6, 9, [], STOPS))
+    for customer in _customers_by_status(Status.ERROR):
+        plans.append((customer.email, "Gold", "monthly", 0, 1, [], ERROR))
+    behaviour: dict[int, str] = {}
+    for email, package, cycle, months_ago, day, options, plan in plans:
+        customer = Customer.objects.get(email=email)
+        start = add_months(today, -months_ago, day or today.day)
+        if plan == LATE:  # renewed 20 days ago: its invoice is a few days overdue
+            late = today - timedelta(days=20)
+            start = add_months(late, -months_ago, late.day)
+        if plan in (PENDING, ERROR):
+            start = today
+        sub = subscription_create(
+            actor=actor,
+            customer=customer,
+            package=Package.objects.get(name=package),
+            cycle=cycle,
+            start_date=start,
+            options=_option_rows(options),
+            status=Status.PENDING if plan == PENDING else Status.ACTIVE,
+        )
+        behaviour[sub.pk] = plan
+        if plan == ERROR:
+            subscription_set_status(
+                actor=actor,
+                subscription=sub,
+                status=Status.ERROR,
+                reason="Signup failed: the card payment was declined.",
+            )
+    _walk(actor=actor, today=today, behaviour=behaviour)
+    # Demo emails are history, not mail to send.
+    EmailLog.objects.filter(status=EmailLog.Status.QUEUED).update(
+        status=EmailLog.Status.SKIPPED, error="Demo data: not sent"
+    )
+    return {"subscriptions": Subscription.objects.count(), "invoices": Invoice.objects.count()}
+
+
+def _walk(*, actor: Actor, today: date, behaviour: dict[int, str]) -> None:
+    system = Actor.system("billing run")
+    first = min(Subscription.objects.values_list("start_date", flat=True))
+    day = first
+    goodwill_given = False
+    while day < today:
+        billing_run(as_of=day, actor=system, record=(today - day).days <= 7)
+        for invoice in Invoice.objects.filter(issue_date=day, status=Invoice.Status.UNPAID):
+            plans = {
+                behaviour.get(sub_id)
+                for sub_id in invoice.lines.values_list("subscription_id", flat=True)
+            }
+            if _pays(plans, invoice, today):
+                payment_record(
+                    actor=actor,
+                    invoice=invoice,
+                    amount=invoice.balance,
+                    method=invoice.customer.payment_method,
+                    on=min(day + timedelta(days=2), today - timedelta(days=1)),
+                    reference="Demo payment",
+                )
+        for sub_id, plan in behaviour.items():
+            sub = Subscription.objects.get(pk=sub_id)
+            if (
+                plan == CANCELLED
+                and sub.status == Status.ACTIVE
+                and day >= add_months(sub.start_date, 5)
+            ):
+                subscription_set_status(
+                    actor=actor,
+                    subscription=sub,
+                    status=Status.CANCELLED,
+                    reason="Customer moved to another provider",
+                )
+        if not goodwill_given and day >= today - timedelta(days=40):
+            credit_add(
+                actor=actor,
+                customer=Customer.objects.get(email=PLANS[2][0]),
+                amount="12.00",
+                reason="Goodwill: 3 hours of downtime",
+                on=day,
+            )
+            goodwill_given = True
+        day += timedelta(days=1)
+
+
+def _pays(plans: set[str | None], invoice: Invoice, today: date) -> bool:
+    if STOPS in plans:
+        return (today - invoice.issue_date).days > 75  # stopped paying two months ago
+    if LATE in plans:
+        return (today - invoice.issue_date).days > 40  # the latest invoice is overdue
+    return True
