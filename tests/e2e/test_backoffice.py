@@ -114,7 +114,7 @@ def test_staff_creates_an_api_key_and_sees_the_secret_once(logged_in_page):
     page = logged_in_page
     nav(page, "Settings").click()
     screenshot(page, "settings-business")
-    page.get_by_role("link", name="Billing").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Billing").click()
     page.get_by_label("Reminder days").wait_for()
     screenshot(page, "settings-billing")
     # when they create an API key

@@ -85,7 +85,7 @@ def test_staff_bills_a_new_package_and_records_a_payment_with_credit(page, e2e_a
     assert credit_balance(customer) == Decimal("20.00")
 
     # when the billing run runs from the billing page
-    nav(page, "Billing").click()
+    nav(page, "Billing run").click()
     page.get_by_role("heading", name="Billing run", exact=True).wait_for()
     page.get_by_role("button", name="Dry run").click()
     page.get_by_text("nothing was written").wait_for()
