@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fairbill.payments",
     "fairbill.notifications",
     "fairbill.automation",
+    "fairbill.reports",
     "fairbill.backoffice",
     "fairbill.portal",
     "fairbill.integrations.basecamp",

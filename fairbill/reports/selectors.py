@@ -1,0 +1,219 @@
+"""What the dashboard and the reports show: read-only queries, a bounded number each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from fairbill.core.money import ZERO, quantize
+from fairbill.customers.models import Customer, Status
+from fairbill.invoicing.models import Invoice, InvoiceTax
+from fairbill.payments.models import CreditEntry, Payment
+from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.periods import CYCLE_MONTHS, add_months
+
+
+def status_counts(model: type[Customer] | type[Subscription]) -> dict[str, int]:
+    rows = model.objects.all()
+    if model is Customer:
+        rows = rows.filter(merged_into__isnull=True)
+    found = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {status: found.get(status, 0) for status in Status.values}
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    count: int
+    amount: Decimal
+
+
+def invoice_summary(*, as_of: date, currency: str) -> dict[str, InvoiceSummary]:
+    """Invoices paid / due (unpaid, not yet overdue) / overdue, with amounts (balances for
+    unpaid), in one query."""
+    invoices = Invoice.objects.filter(currency=currency)
+    result = invoices.aggregate(
+        paid_n=Count("id", filter=Q(status="paid")),
+        paid=Sum("total", filter=Q(status="paid")),
+        due_n=Count("id", filter=Q(status="unpaid", due_date__gte=as_of)),
+        due=Sum("balance", filter=Q(status="unpaid", due_date__gte=as_of)),
+        overdue_n=Count("id", filter=Q(status="unpaid", due_date__lt=as_of)),
+        overdue=Sum("balance", filter=Q(status="unpaid", due_date__lt=as_of)),
+    )
+    return {
+        key: InvoiceSummary(result[f"{key}_n"], result[key] or ZERO)
+        for key in ("paid", "due", "overdue")
+    }
+
+
+def sales(*, since: date, until: date, currency: str) -> Decimal:
+    """Invoiced net sales (not void) issued in [since, until]."""
+    total = (
+        Invoice.objects.filter(currency=currency, issue_date__gte=since, issue_date__lte=until)
+        .exclude(status__in=["void", "draft"])
+        .aggregate(s=Sum("subtotal"))["s"]
+    )
+    return total or ZERO
+
+
+def revenue_by_month(*, as_of: date, currency: str, months: int = 12) -> list[tuple[date, Decimal]]:
+    """Payments received per calendar month, oldest first, for the last `months` months."""
+    first = add_months(as_of.replace(day=1), -(months - 1), 1)
+    rows = (
+        Payment.objects.filter(currency=currency, received_on__gte=first, received_on__lte=as_of)
+        .annotate(month=TruncMonth("received_on"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    )
+    found = {_as_date(month): total for month, total in rows}
+    return [(m, found.get(m, ZERO)) for m in (add_months(first, i, 1) for i in range(months))]
+
+
+def _as_date(value: object) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value  # type: ignore[return-value]
+
+
+def monthly_recurring_revenue(*, currency: str) -> Decimal:
+    """What active subscriptions bring per month (net): price and options normalised to a
+    month by their cycle."""
+    subs = (
+        Subscription.objects.filter(status=Status.ACTIVE, currency=currency)
+        .exclude(cycle="one_time")
+        .prefetch_related("options")
+    )
+    total = ZERO
+    for sub in subs:
+        total += _monthly(sub)
+    return quantize(total, currency)
+
+
+def _monthly(sub: Subscription) -> Decimal:
+    recurring = sub.price + sum((o.unit_price * o.quantity for o in sub.options.all()), ZERO)
+    return recurring / CYCLE_MONTHS[sub.cycle]
+
+
+def mrr_by_package(*, currency: str) -> list[tuple[str, Decimal]]:
+    """Monthly recurring revenue per package, largest first."""
+    subs = (
+        Subscription.objects.filter(status=Status.ACTIVE, currency=currency)
+        .exclude(cycle="one_time")
+        .select_related("package")
+        .prefetch_related("options")
+    )
+    by_package: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for sub in subs:
+        by_package[sub.package.name] += _monthly(sub)
+    return sorted(
+        ((name, quantize(v, currency)) for name, v in by_package.items()), key=lambda item: -item[1]
+    )
+
+
+AGE_BUCKETS = [
+    ("0–30 days", 0, 30),
+    ("31–60 days", 31, 60),
+    ("61–90 days", 61, 90),
+    ("90+ days", 91, None),
+]
+
+
+def overdue_by_age(*, as_of: date, currency: str) -> list[tuple[str, Decimal, int]]:
+    """Overdue balances by days past due: (label, amount, count)."""
+    conditions = {}
+    for label, low, high in AGE_BUCKETS:
+        q = Q(due_date__lte=as_of - timedelta(days=max(low, 1)))
+        if high is not None:
+            q &= Q(due_date__gte=as_of - timedelta(days=high))
+        conditions[label] = q
+    aggregates = {}
+    for n, q in enumerate(conditions.values()):
+        aggregates[f"a{n}"] = Sum("balance", filter=q)
+        aggregates[f"c{n}"] = Count("id", filter=q)
+    result = Invoice.objects.filter(status="unpaid", currency=currency).aggregate(**aggregates)
+    return [(label, result[f"a{n}"] or ZERO, result[f"c{n}"]) for n, label in enumerate(conditions)]
+
+
+def active_customers() -> int:
+    return Customer.objects.filter(status=Status.ACTIVE, merged_into__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    month: date
+    name: str
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+def tax_collected(*, since: date, until: date, currency: str) -> list[TaxRow]:
+    """Tax on issued invoices (not void) by month and rate."""
+    rows = (
+        InvoiceTax.objects.filter(
+            invoice__currency=currency,
+            invoice__issue_date__gte=since,
+            invoice__issue_date__lte=until,
+        )
+        .exclude(invoice__status__in=["void", "draft"])
+        .annotate(month=TruncMonth("invoice__issue_date"))
+        .values("month", "name", "rate")
+        .annotate(net=Sum("net"), tax=Sum("tax"))
+        .order_by("month", "rate")
+    )
+    return [TaxRow(_as_date(r["month"]), r["name"], r["rate"], r["net"], r["tax"]) for r in rows]
+
+
+def payments_by_method(
+    *, since: date, until: date, currency: str
+) -> list[tuple[str, int, Decimal]]:
+    rows = (
+        Payment.objects.filter(currency=currency, received_on__gte=since, received_on__lte=until)
+        .values("method")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by("method")
+    )
+    return [(r["method"], r["n"], r["total"]) for r in rows]
+
+
+def credit_balances(*, currency: str) -> list[tuple[Customer, Decimal]]:
+    """Customers with account credit, largest first."""
+    rows = (
+        CreditEntry.objects.filter(currency=currency)
+        .values("customer_id")
+        .annotate(balance=Sum("amount"))
+        .filter(balance__gt=0)
+        .order_by("-balance")
+    )
+    balances = {r["customer_id"]: r["balance"] for r in rows}
+    customers = Customer.objects.in_bulk(list(balances))
+    return [(customers[pk], balance) for pk, balance in balances.items()]
+
+
+def paid_invoices(*, since: date, until: date, currency: str) -> list[Invoice]:
+    return list(
+        Invoice.objects.filter(
+            currency=currency, status="paid", paid_on__gte=since, paid_on__lte=until
+        )
+        .select_related("customer")
+        .order_by("paid_on", "sequence")
+    )
+
+
+def sales_by_month(*, as_of: date, currency: str, months: int = 12) -> dict[date, Decimal]:
+    first = add_months(as_of.replace(day=1), -(months - 1), 1)
+    rows = (
+        Invoice.objects.filter(currency=currency, issue_date__gte=first, issue_date__lte=as_of)
+        .exclude(status__in=["void", "draft"])
+        .annotate(month=TruncMonth("issue_date"))
+        .values("month")
+        .annotate(total=Sum("subtotal"))
+        .values_list("month", "total")
+    )
+    found: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for month, total in rows:
+        found[_as_date(month)] = total
+    return {m: found[m] for m in (add_months(first, i, 1) for i in range(months))}
