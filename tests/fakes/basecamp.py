@@ -20,6 +20,7 @@ import argparse
 import html
 import itertools
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Iterator
@@ -439,6 +440,7 @@ def demo_data(fake: FakeBasecamp) -> FakeBasecamp:
 def serve(fake: FakeBasecamp | None = None, port: int = 0) -> Iterator[FakeBasecamp]:
     """Run a fake in a thread; yields it with base_url set to where it listens."""
     fake = fake or FakeBasecamp()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", port, fake, threaded=True)
     fake.base_url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
