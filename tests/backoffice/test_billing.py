@@ -500,6 +500,15 @@ def test_email_edit_saves_and_previews_the_last_email(staff_client, customer, sy
     assert "Hello Jane Smith" in page.context["preview_html"]
 
 
+def test_email_preview_keeps_links_inside_the_preview_frame(staff_client, customer, system):
+    # the preview is an iframe's srcdoc: the HTML must be escaped to stay in the attribute
+    invoice = issue(system, customer)
+    html = staff_client.get("/settings/emails/invoice_issued/").content.decode()
+    frame = html.split("<iframe", 1)[1].split("</iframe>", 1)[0]
+    assert f"&lt;a href=&quot;http://127.0.0.1:8000/account/invoices/{invoice.pk}/&quot;" in frame
+    assert "Thank you,&lt;br&gt;Acme Hosting Ltd" in frame
+
+
 def test_email_template_error_is_a_form_error(staff_client, business):
     response = staff_client.post(
         "/settings/emails/reminder/",

@@ -3,6 +3,7 @@ run now (synchronous, for small installs; large ones run `fairbill bill` or the 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -80,16 +81,27 @@ def _render(request: HttpRequest, form: BillingRunForm, report: RunReport | None
 def _preview_rows(report: RunReport) -> list[dict[str, Any]]:
     rows = []
     for item in report.preview:
-        currency = item["currency"]
+        lines = [
+            {
+                "description": line["description"],
+                "amount": Decimal(line["amount"]),
+                "period_start": _date(line["period_start"]),
+                "period_end": _date(line["period_end"]),
+            }
+            for line in item["lines"]
+        ]
+        total = Decimal(item["total"])
         rows.append(
             {
                 **item,
-                "total": Decimal(item["total"]),
+                "lines": lines,
+                "tax": total - sum((line["amount"] for line in lines), Decimal(0)),
+                "total": total,
                 "credit_applied": Decimal(item["credit_applied"]),
-                "lines": [
-                    {**line, "amount": Decimal(line["amount"]), "currency": currency}
-                    for line in item["lines"]
-                ],
             }
         )
     return rows
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
