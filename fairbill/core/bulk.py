@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def bulk_insert(objects: Sequence[models.Model], batch_size: int = 5000) -> None:
     if not objects:
         return
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the thread-local proxy
     model = type(objects[0])
     meta = model._meta
     fields = [
