@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from fairbill.automation.services import overdue_candidates, overdue_process
-from fairbill.catalog.models import Cycle
+from fairbill.catalog.models import Cycle, Package
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert
@@ -100,6 +100,12 @@ class _Context:
     taxes: TaxTable
     actor: Actor
     dry_run: bool
+    _packages: dict[int, Package] = field(default_factory=dict)
+
+    def packages(self, package_id: int) -> Package:
+        if package_id not in self._packages:
+            self._packages[package_id] = Package.objects.get(pk=package_id)
+        return self._packages[package_id]
 
 
 def billing_run(
@@ -266,11 +272,11 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
         Subscription.objects.filter(
             customer_id__in=list(customers), status__in=BILLABLE, renewal_date__lte=ctx.horizon
         )
-        .select_related("package")
         .prefetch_related("options__option", "options__choice")
         .order_by("customer_id", "pk")
     )
     for sub in subs:
+        sub.package = ctx.packages(sub.package_id)  # a few packages: cached for the run
         subs_by_customer[sub.customer_id].append(sub)
     balances = credit_balances(list(subs_by_customer)) if ctx.business.auto_apply_credit else {}
     drafts: list[InvoiceDraft] = []
