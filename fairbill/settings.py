@@ -208,6 +208,18 @@ BILLING_HOUR = int(env("BILLING_HOUR", "6"))
 # The public address of this installation, used in emails and links (no trailing slash).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Online payments (docs/payments.md). Stripe keys come from the environment only and are
+# never logged. FAIRBILL_PAYMENT_GATEWAY: "stripe", "fake" (demo: no money moves), "offline"
+# (bank transfer instructions only), or empty for the default: Stripe when its secret key is
+# set, else the fake gateway when DEBUG is on or the demo data is loaded, else offline.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")  # empty = Stripe's own; tests point it elsewhere
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY").strip().lower()
+# Orders accepted per visitor address per hour on the public order forms.
+ORDER_RATE_LIMIT = int(env("ORDER_RATE_LIMIT", "5"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

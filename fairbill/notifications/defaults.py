@@ -102,6 +102,17 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "is waiting there.</p>{% endif %}<p>{{ business.company_name }}</p>"
         ),
     },
+    "order_received": {
+        "name": "New order (to the business)",
+        "subject": "New order: {{ package_names }} for {{ customer.name }}",
+        "body_html": (
+            "<p>A new order came in through the order form {{ order_form }}.</p>"
+            "<p><strong>{{ customer.name }}</strong>{% if customer.company %} ({{ customer.company }}){% endif %}, "
+            "{{ customer.email }}: {{ package_names }}.</p>"
+            "{% if invoice %}<p>Signup invoice {{ invoice.number }} for {{ invoice_total }}.</p>{% endif %}"
+            '<p><a href="{{ site_url }}/customers/{{ customer.pk }}/">{{ site_url }}/customers/{{ customer.pk }}/</a></p>'
+        ),
+    },
     "welcome": {
         "name": "Welcome (account active)",
         "subject": "Your {{ business.company_name }} account is active",

@@ -1,5 +1,47 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fairbill.payments.gateways.views import stripe_webhook
+from fairbill.portal.views import account, auth, order
 
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Public order forms
+    path("order/<slug:slug>/", order.order_page, name="order"),
+    path("order/<slug:slug>/total/", order.order_total, name="order_total"),
+    path("order/<slug:slug>/thanks/", order.order_thanks, name="order_thanks"),
+    # My Account
+    path("account/", account.overview, name="overview"),
+    path("account/login/", auth.LoginView.as_view(), name="login"),
+    path("account/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("account/password/reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "account/password/reset/sent/",
+        auth.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "account/password/reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/password/reset/done/",
+        auth.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("account/invoices/", account.invoice_list, name="invoice_list"),
+    path("account/invoices/<int:invoice_id>/", account.invoice_detail, name="invoice"),
+    path("account/invoices/<int:invoice_id>/pdf/", account.invoice_pdf_view, name="invoice_pdf"),
+    path("account/invoices/<int:invoice_id>/pay/", account.invoice_pay, name="invoice_pay"),
+    path(
+        "account/invoices/<int:invoice_id>/payment/",
+        account.invoice_payment_result,
+        name="invoice_payment_result",
+    ),
+    path("account/checkout/demo/<str:token>/", account.fake_checkout, name="fake_checkout"),
+    path("account/details/", account.details, name="details"),
+    # Gateways
+    path("payments/stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+]

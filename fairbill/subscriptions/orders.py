@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 
@@ -44,9 +45,6 @@ from fairbill.subscriptions.services import (
 )
 
 ORDER_PLACED = "order.placed"
-# Orders accepted from one address per hour (counted from the order Events, so every process
-# sees the same count).
-RATE_LIMIT_PER_HOUR = 5
 # What the customer may enter on an order form (Customer fields, see customer_create).
 CONTACT_FIELDS = (
     "name",
@@ -96,6 +94,14 @@ class OfferedOption:
     # cycle -> [(choice id or None, choice name, price, setup fee)]
     prices: dict[str, list[tuple[int | None, str, Decimal, Decimal]]]
     package_ids: set[int]
+
+    @property
+    def price_rows(self) -> list[tuple[str, list[tuple[str, Decimal, Decimal]]]]:
+        """[(cycle label, [(choice name, price, setup fee)])] in cycle order, for display."""
+        return [
+            (Cycle(cycle).label, [(name, price, fee) for _, name, price, fee in rows])
+            for cycle, rows in sorted(self.prices.items(), key=lambda item: CYCLE_ORDER[item[0]])
+        ]
 
 
 @dataclass
@@ -208,12 +214,11 @@ def order_choice_check(
     if offered is None:
         raise InvalidInput("package: choose one of the packages offered.", "package")
     if not isinstance(cycle, str) or offered.price_for(cycle) is None:
-        raise InvalidInput(
-            f"cycle: choose how often to pay for {offered.package.name}.", "cycle"
-        )
+        raise InvalidInput(f"cycle: choose how often to pay for {offered.package.name}.", "cycle")
     rows = []
     for row in options:
-        option = offer.option(row.get("option_id")) if isinstance(row.get("option_id"), int) else None
+        option_id = row.get("option_id")
+        option = offer.option(option_id) if isinstance(option_id, int) else None
         if option is None or offered.package.pk not in option.package_ids:
             raise InvalidInput(
                 f"options: that option is not offered with {offered.package.name}.", "options"
@@ -334,7 +339,8 @@ def order_place(
     subscription with its first period invoiced, signup invoice; all or nothing.
 
     Refused: an email that already belongs to a customer (they log in instead), more than
-    RATE_LIMIT_PER_HOUR orders from one address in an hour, unaccepted terms when the
+    settings.ORDER_RATE_LIMIT orders from one address in an hour (counted from the order
+    Events, so every process sees the same count), unaccepted terms when the
     business has terms, and anything the form doesn't offer."""
     # Orders take turns (the settings row is the lock): the rate limit and the duplicate-email
     # check then see every committed order.
@@ -342,7 +348,7 @@ def order_place(
     now = clock.now()
     if ip_address and (
         orders_from_address(ip_address=ip_address, since=now - timedelta(hours=1))
-        >= RATE_LIMIT_PER_HOUR
+        >= settings.ORDER_RATE_LIMIT
     ):
         raise TooManyOrders(
             "Too many orders from your address in the last hour. Please try again later "
@@ -354,6 +360,8 @@ def order_place(
         raise InvalidInput("terms: please accept the terms and conditions.", "terms")
     if payment_method not in PaymentMethod.values:
         raise InvalidInput("payment method: choose how you will pay.", "payment_method")
+    if not password:
+        raise InvalidInput("password: choose a password.", "password")
     values = {key: contact.get(key, "") for key in CONTACT_FIELDS}
     email = str(values["email"] or "").strip()
     if email and order_email_taken(email):
@@ -379,8 +387,6 @@ def order_place(
     user = customer_login_create(
         actor=actor, customer=customer, username=username or customer.email, password=password
     )
-    if not password:
-        raise InvalidInput("password: choose a password.", "password")
     actor = Actor.customer(user)
     subscription = subscription_create(
         actor=actor,
@@ -464,7 +470,11 @@ def order_signup_email_failed(*, log: EmailLog) -> None:
     ids = log.context.get("subscription_ids") or []
     for sub in Subscription.objects.filter(pk__in=ids, status=Status.PENDING).order_by("pk"):
         subscription_set_status(actor=actor, subscription=sub, status=Status.ERROR, reason=reason)
-    customer = Customer.objects.filter(pk=log.customer_id, status=Status.PENDING).first()
+    customer = (
+        Customer.objects.filter(pk=log.customer_id, status=Status.PENDING).first()
+        if log.customer_id
+        else None
+    )
     if customer is not None:
         from fairbill.customers.services import customer_set_status
 

@@ -1,0 +1,104 @@
+"""The gateway interface and the choice of the active gateway.
+
+A gateway starts a checkout for an invoice (sending the customer to a payment page) and
+turns what the payment provider reports back into a GatewayPayment, which
+gateways.services.gateway_payment_record records once per (gateway, reference).
+
+Which gateway is active (settings, see docs/payments.md):
+- Stripe whenever FAIRBILL_STRIPE_SECRET_KEY is set, unless FAIRBILL_PAYMENT_GATEWAY=offline.
+  The fake gateway is never active when Stripe keys are set, whatever else says so.
+- The fake gateway when FAIRBILL_PAYMENT_GATEWAY=fake, or by default when DEBUG is on or the
+  demo data is loaded.
+- Otherwise offline: customers see the bank transfer instructions only.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from django.conf import settings
+
+from fairbill.core.errors import Refused
+from fairbill.core.models import BusinessSettings
+from fairbill.invoicing.models import Invoice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A started checkout: where to send the customer, and the gateway's id for it."""
+
+    url: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class GatewayPayment:
+    """Money a gateway says it received for an invoice."""
+
+    reference: str
+    invoice_id: int
+    amount: Decimal
+    currency: str
+
+
+class Gateway(ABC):
+    name: ClassVar[str]
+    label: ClassVar[str]
+    online: ClassVar[bool] = True  # takes payments on a web page
+    demo: ClassVar[bool] = False  # moves no money (shown on every page it renders)
+
+    @abstractmethod
+    def checkout_start(
+        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+    ) -> Checkout:
+        """Start paying `amount` of an invoice; `success_url` may contain {REFERENCE}, which
+        is replaced by the checkout's reference when the customer comes back."""
+
+
+def bank_transfer_instructions(invoice: Invoice) -> str:
+    """The business's payment instructions, with the invoice number as the reference."""
+    text = BusinessSettings.load().payment_instructions.strip()
+    if not text:
+        return ""
+    return f"{text}\nReference: {invoice.number}"
+
+
+def payment_gateway() -> Gateway:
+    """The gateway customers pay with now (see the module docstring)."""
+    from fairbill.payments.gateways.fake import FakeGateway
+    from fairbill.payments.gateways.offline import OfflineGateway
+    from fairbill.payments.gateways.stripe import StripeGateway
+
+    choice = settings.PAYMENT_GATEWAY
+    if choice not in ("", "stripe", "fake", "offline"):
+        log.warning("FAIRBILL_PAYMENT_GATEWAY=%r is unknown: using offline payment.", choice)
+        return OfflineGateway()
+    if settings.STRIPE_SECRET_KEY:
+        if choice == "offline":
+            return OfflineGateway()
+        if choice == "fake":
+            log.warning("Stripe keys are set: the fake payment gateway stays off.")
+        return StripeGateway(
+            secret_key=settings.STRIPE_SECRET_KEY,
+            webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+            api_base=settings.STRIPE_API_BASE,
+        )
+    if choice == "fake" or (choice == "" and _demo_mode()):
+        return FakeGateway()
+    return OfflineGateway()
+
+
+def _demo_mode() -> bool:
+    from fairbill.core.demo import demo_is_loaded
+
+    return bool(settings.DEBUG) or demo_is_loaded()
+
+
+def refuse_offline() -> Refused:
+    return Refused("Online payment is not available: please pay by bank transfer.")
