@@ -36,7 +36,8 @@ def test_preview_is_what_the_import_does(connected, admin):
     assert report.count("create") == 3
     assert Customer.objects.count() == 3
     leto = Customer.objects.get(name="Leto Brand")
-    assert leto.email == "leto@letobrand.example" and leto.country.code == "GB"
+    assert leto.email == "leto@letobrand.example"
+    assert leto.country.code == "GB"
     assert Link.objects.filter(customer=leto, kind="company").exists()
 
 

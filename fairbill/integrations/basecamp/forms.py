@@ -15,7 +15,10 @@ class CredentialsForm(forms.Form):
         help_text="Stored encrypted. Leave empty to keep the one saved.",
     )
     redirect_uri = forms.URLField(
-        label="Redirect URI", max_length=500, help_text="Enter exactly this in your integration."
+        label="Redirect URI",
+        max_length=500,
+        assume_scheme="https",
+        help_text="Enter exactly this in your integration.",
     )
 
 
