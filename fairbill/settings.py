@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "fairbill.backoffice",
     "fairbill.portal",
     "fairbill.integrations.basecamp",
+    "fairbill.imports",
     "fairbill.api",
 ]
 
@@ -204,6 +205,10 @@ TASKS = {
 
 # Hour of the day (business time zone) at which `fairbill worker` starts the daily billing run.
 BILLING_HOUR = int(env("BILLING_HOUR", "6"))
+
+# Basecamp's Launchpad (OAuth) and API; point both at a fake server for demos and tests.
+BASECAMP_LAUNCHPAD_URL = env("BASECAMP_LAUNCHPAD_URL", "https://launchpad.37signals.com")
+BASECAMP_API_URL = env("BASECAMP_API_URL", "https://3.basecampapi.com")
 
 # The public address of this installation, used in emails and links (no trailing slash).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("fairbill.accounts.urls")),
     path("", include("fairbill.portal.urls")),
     path("integrations/basecamp/", include("fairbill.integrations.basecamp.urls")),
+    path("imports/", include("fairbill.imports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     # Uploaded files (the business logo). Behind a reverse proxy, serve /media/ there instead.
