@@ -2,6 +2,7 @@
 
 from fairbill.api import billing, business, catalog, customers, events, invoices, subscriptions
 from fairbill.api.api import api
+from fairbill.integrations.basecamp import api as basecamp_api
 
 api.add_router("", business.router)
 api.add_router("", business.tax_rates)
@@ -12,3 +13,4 @@ api.add_router("", subscriptions.router)
 api.add_router("", invoices.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)
+api.add_router("", basecamp_api.router)
