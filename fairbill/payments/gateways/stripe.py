@@ -96,7 +96,7 @@ class StripeGateway(Gateway):
             raise WebhookRefused(type(exc).__name__) from None
         if event.type not in PAID_EVENTS:
             return None
-        session = event.data.object
+        session = event.data.object.to_dict()  # plain dicts, recursively
         if session.get("payment_status") != "paid":
             return None  # e.g. a bank debit still pending: async_payment_succeeded follows
         metadata = session.get("metadata") or {}
