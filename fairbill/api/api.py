@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -110,6 +112,22 @@ def object_or_404(source: type[M] | QuerySet[M], pk: int, what: str) -> M:
     if found is None:
         raise NotFound(f"No {what} with id {pk}.")
     return found
+
+
+@contextmanager
+def fields_named(**names: str) -> Iterator[None]:
+    """Name the API's fields in the errors of services that name their own arguments:
+    `with fields_named(package="package_id"): ...` turns "package: …" into "package_id: …"."""
+    try:
+        yield
+    except FairbillError as exc:
+        if exc.field in names:
+            field = names[exc.field]
+            if exc.message.startswith(f"{exc.field}:"):
+                exc.message = field + exc.message[len(exc.field) :]
+                exc.args = (exc.message,)
+            exc.field = field
+        raise
 
 
 # Routers register themselves here, one per domain.

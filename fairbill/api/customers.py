@@ -8,12 +8,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import MAX_INT, Money, Patch, Text, money_out
+from fairbill.api.api import fields_named, object_or_404, require
+from fairbill.api.fields import MAX_INT, Id, Money, Patch, Text, money_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock
-from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.errors import InvalidInput, NotFound, Refused
+from fairbill.customers.merge import MergeItem, customer_merge, customer_merge_preview
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as CustomerStatus
 from fairbill.customers.selectors import customer_search
@@ -237,3 +238,57 @@ def customer_credit_post(request: HttpRequest, id: int, payload: CreditIn) -> An
             "entry": entry,
         },
     )
+
+
+class MergeIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    source_id: Id = Field(description="the duplicate customer, merged into this one")
+
+
+class MergeOut(Schema):
+    target_id: int
+    source_id: int
+    moved: dict[str, int] = Field(
+        description='how many records of each kind move, e.g. {"invoices": 2}'
+    )
+
+
+def _merge_source(source_id: int) -> Customer:
+    source = Customer.objects.filter(pk=source_id).first()
+    if source is None:
+        raise NotFound(f"No customer with id {source_id}.", "source_id")
+    return source
+
+
+def _merged(target: Customer, source: Customer, items: list[MergeItem]) -> dict[str, Any]:
+    return {
+        "target_id": target.pk,
+        "source_id": source.pk,
+        "moved": {item.label: item.count for item in items},
+    }
+
+
+@router.get("/customers/{id}/merge-preview", response=MergeOut)
+def customer_merge_preview_get(request: HttpRequest, id: int, source_id: Id) -> Any:
+    """What `POST /customers/{id}/merge` would move from the source, moving nothing."""
+    require(request, "customers")
+    target = object_or_404(Customer, id, "customer")
+    source = _merge_source(source_id)
+    with fields_named(source="source_id"):
+        items = customer_merge_preview(target=target, source=source)
+    return _merged(target, source, items)
+
+
+@router.post("/customers/{id}/merge", response=MergeOut)
+@idempotent
+def customer_merge_post(request: HttpRequest, id: int, payload: MergeIn) -> Any:
+    """Merge a duplicate customer into this one: its subscriptions, invoices, payments,
+    credit, notes, emails and history move here; the source is cancelled, can't log in, and
+    keeps `merged_into`."""
+    actor = require(request, "customers")
+    target = object_or_404(Customer, id, "customer")
+    source = _merge_source(payload.source_id)
+    with fields_named(source="source_id"):
+        items = customer_merge(actor=actor, target=target, source=source)
+    return _merged(target, source, items)
