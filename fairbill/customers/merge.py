@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 
+from fairbill.accounts.models import User
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput, Refused
@@ -21,6 +22,12 @@ class MergeItem:
     count: int
 
 
+def _model(rel: models.ForeignObjectRel) -> type[models.Model]:
+    model = rel.related_model
+    assert not isinstance(model, str)
+    return model
+
+
 def _relations() -> list[models.ForeignObjectRel]:
     """Every table pointing at a customer (subscriptions, invoices, estimates, payments,
     credit entries, notes, emails, integration links, customers merged earlier…), found from
@@ -28,7 +35,7 @@ def _relations() -> list[models.ForeignObjectRel]:
     return [
         rel
         for rel in Customer._meta.related_objects
-        if rel.one_to_many and not rel.related_model._meta.abstract
+        if rel.one_to_many and not _model(rel)._meta.abstract
     ]
 
 
@@ -51,9 +58,9 @@ def customer_merge_preview(*, target: Customer, source: Customer) -> list[MergeI
     _check(target, source)
     items = []
     for rel in _relations():
-        count = rel.related_model._default_manager.filter(**{rel.field.name: source}).count()
+        count = _model(rel)._default_manager.filter(**{rel.field.name: source}).count()
         if count:
-            items.append(MergeItem(str(rel.related_model._meta.verbose_name_plural), count))
+            items.append(MergeItem(str(_model(rel)._meta.verbose_name_plural), count))
     history = Event.objects.filter(customer_id=source.pk).count()
     if history:
         items.append(MergeItem("history events", history))
@@ -77,21 +84,23 @@ def customer_merge(*, actor: Actor, target: Customer, source: Customer) -> list[
     for rel in _relations():
         try:
             with transaction.atomic():
-                count = rel.related_model._default_manager.filter(
-                    **{rel.field.name: source}
-                ).update(**{rel.field.name: target})
+                count = (
+                    _model(rel)
+                    ._default_manager.filter(**{rel.field.name: source})
+                    .update(**{rel.field.name: target})
+                )
         except IntegrityError:
             raise Refused(
-                f"Both customers have {rel.related_model._meta.verbose_name_plural} "
+                f"Both customers have {_model(rel)._meta.verbose_name_plural} "
                 "that can't be combined; remove the duplicate first."
             ) from None
         if count:
-            moved.append(MergeItem(str(rel.related_model._meta.verbose_name_plural), count))
+            moved.append(MergeItem(str(_model(rel)._meta.verbose_name_plural), count))
     history = Event.objects.filter(customer_id=source.pk).update(customer_id=target.pk)
     if history:
         moved.append(MergeItem("history events", history))
     if source.user_id:
-        type(source.user).objects.filter(pk=source.user_id).update(is_active=False)
+        User.objects.filter(pk=source.user_id).update(is_active=False)
     before = source.status
     source.merged_into = target
     source.status = Status.CANCELLED
