@@ -146,6 +146,7 @@ def _walk(*, actor: Actor, today: date, behaviour: dict[int, str]) -> None:
 
 
 def _pays(plans: set[str | None], invoice: Invoice, today: date) -> bool:
+    assert invoice.issue_date is not None
     if STOPS in plans:
         return (today - invoice.issue_date).days > 75  # stopped paying two months ago
     if LATE in plans:

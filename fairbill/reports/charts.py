@@ -48,17 +48,17 @@ def bar_chart(
             f'<line class="axis" x1="{left}" x2="{width - right}" y1="{y:.1f}" '
             f'y2="{y:.1f}" stroke="#dfe4ea"/>'
         )
-        label = escape(fmt(value))
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+        tick = escape(fmt(value))
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
     if points:
         slot = plot_w / len(points)
         bar_w = max(slot * 0.64, 2)
         for n, (label, value) in enumerate(points):
             h = plot_h * value / top_value if value > 0 else Decimal(0)
             x = left + slot * n + (slot - bar_w) / 2
-            y = top + plot_h - h
+            bar_top = top + plot_h - h
             parts.append(
-                f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'<rect class="bar" x="{x:.1f}" y="{bar_top:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'rx="2" fill="{color}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'
             )
             parts.append(

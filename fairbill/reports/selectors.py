@@ -19,9 +19,12 @@ from fairbill.subscriptions.periods import CYCLE_MONTHS, add_months
 
 
 def status_counts(model: type[Customer] | type[Subscription]) -> dict[str, int]:
-    rows = model.objects.all()
-    if model is Customer:
-        rows = rows.filter(merged_into__isnull=True)
+    """Rows per status (merged customers left out)."""
+    rows = (
+        Customer.objects.filter(merged_into__isnull=True)
+        if model is Customer
+        else Subscription.objects.all()
+    )
     found = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: found.get(status, 0) for status in Status.values}
 
@@ -129,7 +132,7 @@ def overdue_by_age(*, as_of: date, currency: str) -> list[tuple[str, Decimal, in
         if high is not None:
             q &= Q(due_date__gte=as_of - timedelta(days=high))
         conditions[label] = q
-    aggregates = {}
+    aggregates: dict[str, Sum | Count] = {}
     for n, q in enumerate(conditions.values()):
         aggregates[f"a{n}"] = Sum("balance", filter=q)
         aggregates[f"c{n}"] = Count("id", filter=q)
