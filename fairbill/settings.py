@@ -171,7 +171,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # filled by `fairbill collectstatic` (make run does it)
+WHITENOISE_USE_FINDERS = True  # also serve straight from the app folders (tests, development)
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:  # a read-only install: collectstatic was run elsewhere
+    pass
 STATICFILES_DIRS = [BASE_DIR / "fairbill" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
