@@ -74,9 +74,9 @@ def test_time_invoice_has_one_line_per_project_with_vat(leto, admin):
     invoice = plan.invoice
     assert invoice.kind == "time"
     lines = list(invoice.lines.order_by("position"))
-    assert [(line.description.split(" (")[0], line.quantity) for line in lines] == [
-        ("Time: The Leto Laptop", Decimal("7.25")),
-        ("Time: The Leto Locator", Decimal("4")),
+    assert [(line.description, line.quantity) for line in lines] == [
+        ("Time: The Leto Laptop, 2 – 10 Mar 2027", Decimal("7.25")),
+        ("Time: The Leto Locator, 11 Mar 2027", Decimal("4")),
     ]
     # 7.25 × 85.50 = 619.875 → 619.88; 4 × 85.50 = 342.00
     assert [line.amount for line in lines] == [Decimal("619.88"), Decimal("342.00")]

@@ -178,8 +178,6 @@ def time_invoice_create(
             quantity=group.hours,
             unit_price=group.rate,
             kind=InvoiceLine.Kind.TIME,
-            period_start=group.first,
-            period_end=group.last,
         )
         for group in plan.groups
     ]

@@ -29,8 +29,12 @@ class TimeForm(forms.Form):
         .order_by("name"),
         empty_label="Choose a customer…",
     )
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="From", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     group_by = forms.ChoiceField(
         label="One line per", choices=[(g, g.capitalize()) for g in GROUP_BY], initial="project"
     )

@@ -61,13 +61,22 @@ class Group:
 
     def description(self, by: str) -> str:
         if by == "day":
-            return f"Time on {self.first:%d %b %Y}: {_topics(self.entries)}"
-        span = (
-            f"{self.first:%d %b %Y}"
-            if self.first == self.last
-            else f"{self.first:%d %b} – {self.last:%d %b %Y}"
-        )
-        return f"Time: {self.label} ({span})"
+            return f"Time on {_day(self.first, year=True)}: {_topics(self.entries)}"
+        if self.first == self.last:
+            span = _day(self.first, year=True)
+        else:
+            span = f"{_span_start(self.first, self.last)} – {_day(self.last, year=True)}"
+        return f"Time: {self.label}, {span}"
+
+
+def _span_start(first: date, last: date) -> str:
+    if first.year != last.year:
+        return _day(first, year=True)
+    return str(first.day) if first.month == last.month else _day(first, year=False)
+
+
+def _day(day: date, *, year: bool) -> str:
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
 
 
 def _topics(entries: Sequence[TimeEntry]) -> str:
