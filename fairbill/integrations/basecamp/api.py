@@ -88,6 +88,7 @@ def _people(per: str) -> list:
 
 
 @router.post("/integrations/basecamp/customers/preview", response=CustomersOut)
+@idempotent
 def customers_preview(request: HttpRequest, payload: CustomersIn) -> CustomersOut:
     """What importing Basecamp's clients would do; writes nothing."""
     require(request, "customers")
@@ -202,6 +203,7 @@ def _customer(payload: TimeIn) -> Customer:
 
 
 @router.post("/integrations/basecamp/time/preview", response=TimeOut)
+@idempotent
 def time_preview(request: HttpRequest, payload: TimeIn) -> TimeOut:
     """The time not invoiced yet, grouped, with entries billed already and those changed."""
     require(request, "invoices")
