@@ -12,6 +12,17 @@ from collections.abc import Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+# Fields whose Python value the database drivers take as it is (Decimal included: Django
+# adapts it for SQLite, psycopg natively), so per-value conversion can be skipped.
+PASS_THROUGH = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DecimalField,
+    models.ForeignKey,
+)
+
 
 def bulk_insert(objects: Sequence[models.Model], batch_size: int = 5000) -> None:
     if not objects:
@@ -32,11 +43,15 @@ def bulk_insert(objects: Sequence[models.Model], batch_size: int = 5000) -> None
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    columns = [(f.attname, f.get_db_prep_save) for f in fields]
-    rows = [
-        tuple(prep(getattr(obj, attname), connection) for attname, prep in columns)
-        for obj in objects
-    ]
+    plain = [f.attname for f in fields if isinstance(f, PASS_THROUGH)]
+    prepared = [(f.attname, f.get_db_prep_save) for f in fields if not isinstance(f, PASS_THROUGH)]
+    order = [f.attname for f in fields]
+    rows = []
+    for obj in objects:
+        values = {name: getattr(obj, name) for name in plain}
+        for name, prep in prepared:
+            values[name] = prep(getattr(obj, name), connection)
+        rows.append(tuple(values[name] for name in order))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, rows[start : start + batch_size])
