@@ -95,6 +95,8 @@ class OfferedOption:
     prices: dict[str, list[tuple[int | None, str, Decimal, Decimal]]]
     package_ids: set[int]
 
+    package_names: list[str] = field(default_factory=list)
+
     @property
     def price_rows(self) -> list[tuple[str, list[tuple[str, Decimal, Decimal]]]]:
         """[(cycle label, [(choice name, price, setup fee)])] in cycle order, for display."""
@@ -167,7 +169,8 @@ def order_form_offer(*, order_form: OrderForm, currency: str) -> Offer:
                 )
         offered_with = {p.pk for p in option.packages.all()} & package_ids
         if prices and offered_with:
-            options.append(OfferedOption(option, prices, offered_with))
+            names = [p.package.name for p in packages if p.package.pk in offered_with]
+            options.append(OfferedOption(option, prices, offered_with, names))
     return Offer(order_form, currency, packages, options)
 
 

@@ -464,3 +464,10 @@ def test_the_demo_order_form_works(client, db, django_capture_on_commit_callback
     assert customer.user.username == "demo.buyer@example.com"
     invoice = Invoice.objects.get(customer=customer)
     assert invoice.total == Decimal("480.00")  # 400 + 20% VAT
+
+
+def test_changing_the_country_clears_a_region_of_the_old_country(client, shop):
+    data = shop.data(country="GB", region="NY", region_country="US")
+    page = client.post(f"{shop.url}total/", data).content.decode()
+    assert 'name="region" value="NY"' not in page
+    assert 'data-testid="order-total">£26.40<' in page

@@ -116,6 +116,8 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get("action") == "update":
         # Without JavaScript, "Update total" shows the page again with the new total.
         kept = {k: v for k, v in request.POST.items() if k not in SECRET_FIELDS}
+        if kept.get("region_country", kept.get("country")) != kept.get("country"):
+            kept["region"] = ""
         form = _form(offer, business, initial=kept)
         return _render(request, order_form, business, offer, form, kept)
     form = _form(offer, business, data=request.POST)
@@ -173,6 +175,8 @@ def order_total(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("portal:order", slug=slug)
     order_form, business, offer = _offer(slug)
     kept = {k: v for k, v in request.POST.items() if k not in SECRET_FIELDS}
+    if kept.get("region_country", kept.get("country")) != kept.get("country"):
+        kept["region"] = ""  # another country: its regions differ
     form = _form(offer, business, initial=kept)
     quote, quote_problem = _quote(offer, business, kept)
     return render(
