@@ -6,15 +6,20 @@ from fairbill.backoffice.views import (
     billing,
     business,
     customer_billing,
+    customer_emails,
+    customer_merge,
     customers,
     dashboard,
     emails,
     invoices,
     options,
     order_forms,
+    package_change,
     packages,
     reports,
     staff,
+    subscription_edit,
+    subscriptions,
     tax_rates,
 )
 
@@ -40,6 +45,44 @@ urlpatterns = [
         customer_billing.customer_credit_add,
         name="customer_credit_add",
     ),
+    path(
+        "customers/<int:pk>/packages/<int:sub_pk>/edit/",
+        subscription_edit.subscription_edit,
+        name="subscription_edit",
+    ),
+    path(
+        "customers/<int:pk>/signup-email/",
+        customer_emails.customer_signup_email,
+        name="customer_signup_email",
+    ),
+    path(
+        "customers/<int:pk>/emails/<int:log_pk>/resend/",
+        customer_emails.customer_email_resend,
+        name="customer_email_resend",
+    ),
+    path("customers/<int:pk>/merge/", customer_merge.customer_merge_page, name="customer_merge"),
+    # Upgrade / downgrade wizard
+    path("customers/<int:pk>/change/", package_change.change_pick, name="change_pick"),
+    path(
+        "customers/<int:pk>/packages/<int:sub_pk>/change/",
+        package_change.change_choose,
+        name="change_choose",
+    ),
+    path(
+        "customers/<int:pk>/packages/<int:sub_pk>/change/review/",
+        package_change.change_review,
+        name="change_review",
+    ),
+    path(
+        "customers/<int:pk>/packages/<int:sub_pk>/change/generate/",
+        package_change.change_generate,
+        name="change_generate",
+    ),
+    path(
+        "customers/<int:pk>/changes/<int:change_pk>/",
+        package_change.change_done,
+        name="change_done",
+    ),
     # Invoices and the billing run
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/new", invoices.invoice_new, name="invoice_new"),
@@ -53,6 +96,7 @@ urlpatterns = [
     path("packages/", packages.package_list, name="package_list"),
     path("packages/new/", packages.package_new, name="package_new"),
     path("packages/<int:pk>/edit/", packages.package_edit, name="package_edit"),
+    path("packages/subscriptions/", subscriptions.subscription_list, name="subscription_list"),
     path("packages/options/", options.option_list, name="option_list"),
     path("packages/options/new/", options.option_new, name="option_new"),
     path("packages/options/<int:pk>/edit/", options.option_edit, name="option_edit"),
@@ -82,5 +126,10 @@ urlpatterns = [
     path("settings/email-log/", emails.email_log, name="email_log"),
     path("settings/email-log/<int:pk>/resend/", emails.email_log_resend, name="email_log_resend"),
     # Reports
+    path("reports/", reports.report_index, name="reports"),
+    path("reports/paid-invoices/", reports.paid_invoices_report, name="report_paid_invoices"),
+    path("reports/payments/", reports.payments_report, name="report_payments"),
+    path("reports/credit/", reports.credit_report, name="report_credit"),
+    path("reports/tax/", reports.tax_report, name="report_tax"),
     path("reports/logins/", reports.login_report, name="login_report"),
 ]

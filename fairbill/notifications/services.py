@@ -138,6 +138,32 @@ def email_resend(*, actor: Actor, log: EmailLog) -> EmailLog:
 
 
 @transaction.atomic
+def email_signup_resend(*, actor: Actor, customer: Any) -> EmailLog:
+    """Send a customer's signup email (My Account login) again: the last one logged is
+    re-sent; when none was logged, a new one is queued for the customer's login."""
+    if customer.user_id is None:
+        raise Refused(f"{customer.name} has no My Account login to send.")
+    last = EmailLog.objects.filter(customer_id=customer.pk, template="signup").first()
+    if last is not None:
+        return email_resend(actor=actor, log=last)
+    from fairbill.invoicing.models import Invoice
+
+    first = customer.invoices.filter(kind=Invoice.Kind.SIGNUP).order_by("sequence").first()
+    context: dict[str, Any] = {"username": customer.user.get_username()}
+    if first is not None:
+        context["invoice_id"] = first.pk
+    log = email_queue(template="signup", customer_id=customer.pk, context=context)
+    event_record(
+        actor=actor,
+        action="email.resent",
+        subject=log,
+        customer_id=customer.pk,
+        data={"template": "signup", "original": None},
+    )
+    return log
+
+
+@transaction.atomic
 def email_template_update(*, actor: Actor, key: str, **values: Any) -> EmailTemplate:
     template = template_get(key)
     allowed = {"subject", "body_html", "from_email", "reply_to", "cc", "bcc", "priority", "active"}

@@ -182,11 +182,13 @@ def payments_by_method(
     return [(r["method"], r["n"], r["total"]) for r in rows]
 
 
-def credit_balances(*, currency: str) -> list[tuple[Customer, Decimal]]:
-    """Customers with account credit, largest first."""
+def credit_balances(*, currency: str, until: date | None = None) -> list[tuple[Customer, Decimal]]:
+    """Customers with account credit (at the end of `until` when given), largest first."""
+    entries = CreditEntry.objects.filter(currency=currency)
+    if until is not None:
+        entries = entries.filter(created_on__lte=until)
     rows = (
-        CreditEntry.objects.filter(currency=currency)
-        .values("customer_id")
+        entries.values("customer_id")
         .annotate(balance=Sum("amount"))
         .filter(balance__gt=0)
         .order_by("-balance")

@@ -36,3 +36,54 @@ def messages_of(response) -> list[str]:
 
 def form_errors(response, form: str = "form") -> dict[str, list[str]]:
     return {k: list(v) for k, v in response.context[form].errors.items()}
+
+
+@pytest.fixture
+def gold(business, system):
+    from decimal import Decimal
+
+    from fairbill.catalog.services import package_create
+
+    return package_create(
+        actor=system,
+        name="Gold",
+        prices=[
+            {"cycle": "monthly", "price": Decimal("30.00"), "setup_fee": Decimal("20.00")},
+            {"cycle": "annually", "price": Decimal("300.00"), "setup_fee": Decimal("0")},
+        ],
+    )
+
+
+def bill_and_pay(customer, package, start, *, pay=True, actor=None):
+    """A subscription started on `start`, its first period billed by the billing run (and
+    paid when `pay`): the state the wizard and the customer page work from."""
+    import time_machine
+
+    from fairbill.invoicing.billing_run import billing_run
+    from fairbill.invoicing.models import Invoice
+    from fairbill.payments.services import payment_record
+    from fairbill.subscriptions.services import subscription_create
+
+    actor = actor or Actor.system("tests")
+    with time_machine.travel(f"{start.isoformat()} 06:00Z", tick=False):
+        sub = subscription_create(
+            actor=actor,
+            customer=customer,
+            package=package,
+            cycle="monthly",
+            start_date=start,
+            setup_fee="0",
+        )
+        billing_run(as_of=start, actor=Actor.system("billing run"))
+        invoice = Invoice.objects.filter(lines__subscription=sub).distinct().get()
+        if pay:
+            payment_record(
+                actor=actor,
+                invoice=invoice,
+                amount=invoice.balance,
+                method="bank_transfer",
+                on=start,
+            )
+    sub.refresh_from_db()
+    invoice.refresh_from_db()
+    return sub, invoice

@@ -1,5 +1,6 @@
 """The customer page, built from sections: details and status, packages, account credit,
-invoices and payments, notes, history. Each section's data comes from one small function;
+invoices and payments, emails, notes, history. Each section's data comes from one small
+function with a fixed number of queries (however many invoices or packages the customer has);
 a view that shows a form with errors passes it in `forms_` by section name."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,10 +16,14 @@ from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
 from fairbill.backoffice.forms import CustomerNoteForm, CustomerStatusForm
 from fairbill.core import clock
 from fairbill.core.models import Event
+from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
+from fairbill.notifications.defaults import DEFAULTS
+from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.payments.services import credit_balance
+from fairbill.subscriptions.models import PackageChange
 
 HISTORY_LIMIT = 100
 SHOWN = 50
@@ -35,7 +40,13 @@ def customer_page(
         **packages(customer, forms_),
         **account_credit(customer, forms_),
         **invoices_and_payments(customer),
+        **emails(customer),
         **history(customer),
+        "can_login_as": bool(
+            request.user.has_privilege("login_as")  # type: ignore[union-attr]
+            and customer.user_id
+            and not customer.merged_into_id
+        ),
     }
     return render(request, "backoffice/customers/detail.html", context)
 
@@ -50,9 +61,22 @@ def status_and_notes(customer: Customer, forms_: dict[str, forms.Form]) -> dict[
 
 
 def packages(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
-    subscriptions = customer.subscriptions.select_related("package").prefetch_related(
-        "options__option", "options__choice"
+    subscriptions = list(
+        customer.subscriptions.select_related("package").prefetch_related(
+            "options__option", "options__choice"
+        )
     )
+    changes = PackageChange.objects.filter(subscription__customer=customer).select_related(
+        "from_package", "to_package", "invoice"
+    )
+    latest: dict[int, PackageChange] = {}
+    counted: dict[int, int] = {}
+    for change in changes:  # newest first
+        latest.setdefault(change.subscription_id, change)
+        counted[change.subscription_id] = counted.get(change.subscription_id, 0) + 1
+    for sub in subscriptions:
+        sub.last_change = latest.get(sub.pk)  # type: ignore[attr-defined]
+        sub.change_count = counted.get(sub.pk, 0)  # type: ignore[attr-defined]
     return {
         "subscriptions": subscriptions,
         "subscription_form": forms_.get("subscription")
@@ -62,8 +86,14 @@ def packages(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any
 
 def account_credit(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
     entries = CreditEntry.objects.filter(customer=customer).select_related("invoice")
+    sums = entries.order_by().aggregate(
+        added=Sum("amount", filter=Q(amount__gt=0)),
+        applied=Sum("amount", filter=Q(kind=CreditEntry.Kind.APPLIED)),
+    )
     return {
         "credit": credit_balance(customer),
+        "credit_added": sums["added"] or ZERO,
+        "credit_applied": -(sums["applied"] or ZERO),
         "credit_entries": entries[:SHOWN],
         "credit_form": forms_.get("credit") or CreditForm(),
         "shown": SHOWN,
@@ -71,23 +101,68 @@ def account_credit(customer: Customer, forms_: dict[str, forms.Form]) -> dict[st
 
 
 def invoices_and_payments(customer: Customer) -> dict[str, Any]:
+    """Invoices in groups (overdue, due, paid, void) with each group's count and amount."""
     today = clock.today()
     issued = customer.invoices.exclude(status=Invoice.Status.DRAFT)
-    invoices = list(issued.order_by("-issue_date", "-id")[:SHOWN])
-    for invoice in invoices:
-        invoice.overdue = invoice.is_overdue(today)  # type: ignore[attr-defined]
-    unpaid = issued.filter(status=Invoice.Status.UNPAID)
-    return {
-        "invoices": invoices,
-        "invoice_counts": {
-            "due": unpaid.filter(Q(due_date__gte=today) | Q(due_date=None)).count(),
-            "overdue": unpaid.filter(due_date__lt=today).count(),
-            "paid": issued.filter(status=Invoice.Status.PAID).count(),
+    unpaid = Q(status=Invoice.Status.UNPAID)
+    late = unpaid & Q(due_date__lt=today)
+    on_time = unpaid & (Q(due_date__gte=today) | Q(due_date=None))
+    paid = Q(status=Invoice.Status.PAID)
+    void = Q(status=Invoice.Status.VOID)
+    sums = issued.order_by().aggregate(
+        overdue_n=Count("id", filter=late),
+        overdue=Sum("balance", filter=late),
+        due_n=Count("id", filter=on_time),
+        due=Sum("balance", filter=on_time),
+        paid_n=Count("id", filter=paid),
+        paid=Sum("total", filter=paid),
+        void_n=Count("id", filter=void),
+    )
+    open_invoices = list(issued.filter(unpaid).order_by("due_date", "id")[: SHOWN * 2])
+    groups = [
+        {
+            "key": "overdue",
+            "title": "Overdue",
+            "invoices": [i for i in open_invoices if i.is_overdue(today)],
+            "count": sums["overdue_n"],
+            "amount": sums["overdue"] or ZERO,
+            "label": "left to pay",
         },
+        {
+            "key": "due",
+            "title": "Due",
+            "invoices": [i for i in open_invoices if not i.is_overdue(today)],
+            "count": sums["due_n"],
+            "amount": sums["due"] or ZERO,
+            "label": "left to pay",
+        },
+        {
+            "key": "paid",
+            "title": "Paid",
+            "invoices": list(issued.filter(paid).order_by("-issue_date", "-id")[:SHOWN]),
+            "count": sums["paid_n"],
+            "amount": sums["paid"] or ZERO,
+            "label": "invoiced",
+        },
+    ]
+    return {
+        "invoice_groups": groups,
+        "void_invoices": list(issued.filter(void).order_by("-issue_date", "-id")[:SHOWN])
+        if sums["void_n"]
+        else [],
+        "invoice_counts": {g["key"]: g["count"] for g in groups},
+        "open_balance": groups[0]["amount"] + groups[1]["amount"],
         "payments": Payment.objects.filter(customer=customer).prefetch_related(
             "allocations__invoice"
         )[:SHOWN],
     }
+
+
+def emails(customer: Customer) -> dict[str, Any]:
+    logs = list(EmailLog.objects.filter(customer=customer)[:SHOWN])
+    for log in logs:
+        log.name = DEFAULTS.get(log.template, {}).get("name", log.template)  # type: ignore[attr-defined]
+    return {"emails": logs}
 
 
 def history(customer: Customer) -> dict[str, Any]:

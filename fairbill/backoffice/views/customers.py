@@ -79,7 +79,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("customers")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer.objects.select_related("merged_into"), pk=pk)
+    customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
     return customer_page(request, customer)
 
 

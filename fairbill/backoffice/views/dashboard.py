@@ -1,24 +1,92 @@
+"""The dashboard: customers and packages per status, invoices paid / due / overdue, sales
+over the past month and year against the active customers, and three charts (revenue per
+month, monthly recurring revenue by package, overdue amounts by age). Every figure comes from
+a reports selector with a fixed number of queries, in the business currency."""
+
 from __future__ import annotations
 
-from django.db.models import Count
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fairbill.backoffice.access import staff_required
+from fairbill.core import clock
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import ZERO, format_money, quantize
 from fairbill.customers.models import Customer, Status
+from fairbill.reports import selectors
+from fairbill.reports.charts import bar_chart
+from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.periods import add_months
 
 
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = dict(
-        Customer.objects.filter(merged_into__isnull=True)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+    today = clock.today()
+    currency = BusinessSettings.load().currency
+    labels = dict(Status.choices)
+    customers = selectors.status_counts(Customer)
+    packages = selectors.status_counts(Subscription)
+    context: dict[str, Any] = {
+        "nav": "dashboard",
+        "today": today,
+        "currency": currency,
+        "customer_counts": [(s, labels[s], n) for s, n in customers.items()],
+        "package_counts": [(s, labels[s], n) for s, n in packages.items()],
+        "invoices": selectors.invoice_summary(as_of=today, currency=currency),
+        **_sales(today, currency),
+        **_charts(today, currency),
+    }
+    return render(request, "backoffice/dashboard.html", context)
+
+
+def _sales(today: Any, currency: str) -> dict[str, Any]:
+    active = selectors.active_customers()
+    month = selectors.sales(
+        since=add_months(today, -1) + timedelta(days=1), until=today, currency=currency
     )
-    customer_counts = [(status, label, counts.get(status, 0)) for status, label in Status.choices]
-    return render(
-        request,
-        "backoffice/dashboard.html",
-        {"nav": "dashboard", "customer_counts": customer_counts},
+    year = selectors.sales(
+        since=add_months(today, -12) + timedelta(days=1), until=today, currency=currency
     )
+
+    def per_customer(amount: Decimal) -> Decimal:
+        return quantize(amount / active, currency) if active else ZERO
+
+    return {
+        "active_customers": active,
+        "sales_month": month,
+        "sales_year": year,
+        "sales_month_each": per_customer(month),
+        "sales_year_each": per_customer(year),
+    }
+
+
+def _charts(today: Any, currency: str) -> dict[str, Any]:
+    def axis(value: Decimal) -> str:  # whole units on the axis
+        return format_money(value.quantize(Decimal(1)), currency).replace(".00", "")
+
+    revenue = selectors.revenue_by_month(as_of=today, currency=currency)
+    by_package = selectors.mrr_by_package(currency=currency)
+    overdue = selectors.overdue_by_age(as_of=today, currency=currency)
+    return {
+        "revenue_chart": bar_chart(
+            [(f"{m:%b}", v) for m, v in revenue], title="Revenue per month", fmt=axis
+        ),
+        "revenue_total": sum((v for _, v in revenue), ZERO),
+        "mrr": selectors.monthly_recurring_revenue(currency=currency),
+        "mrr_by_package": by_package,
+        "mrr_chart": bar_chart(
+            by_package[:8], title="Monthly recurring revenue by package", fmt=axis, height=200
+        ),
+        "overdue_by_age": overdue,
+        "overdue_chart": bar_chart(
+            [(label, amount) for label, amount, _ in overdue],
+            title="Overdue by age",
+            fmt=axis,
+            height=200,
+            color="#b42318",
+        ),
+    }

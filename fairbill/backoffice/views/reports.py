@@ -1,16 +1,170 @@
-"""Reports: the login report (every staff and customer login attempt)."""
+"""Reports: paid invoices, payments by method, credit balances and tax collected, each for a
+date range and exportable as CSV (money as plain decimal strings); and the login report."""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fairbill.accounts.models import LoginAttempt
 from fairbill.backoffice.access import staff_required
+from fairbill.backoffice.billing_forms import DATE
 from fairbill.backoffice.forms import LoginFilterForm
 from fairbill.backoffice.views.common import paginate
+from fairbill.core import clock
+from fairbill.core.models import BusinessSettings
+from fairbill.customers.models import PaymentMethod
+from fairbill.reports import selectors
 
 PER_PAGE = 50
+Row = Sequence[Any]
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label="From", widget=DATE, required=False)
+    until = forms.DateField(label="To", widget=DATE, required=False)
+
+    def period(self, today: date) -> tuple[date, date]:
+        """The chosen dates; by default this year so far."""
+        data = self.cleaned_data if self.is_valid() else {}
+        since = data.get("since") or today.replace(month=1, day=1)
+        until = data.get("until") or today
+        return (until, since) if since > until else (since, until)
+
+
+@staff_required("reports")
+def report_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "backoffice/reports/index.html", {"nav": "reports"})
+
+
+def _report(
+    request: HttpRequest,
+    *,
+    slug: str,
+    title: str,
+    header: list[str],
+    rows: Callable[[date, date, str], Iterable[Row]],
+    money_columns: Sequence[int],
+    note: str = "",
+) -> HttpResponse:
+    """A report page with its date range, or its CSV with ?export=csv."""
+    filters = PeriodForm(request.GET or None)
+    since, until = filters.period(clock.today())
+    currency = BusinessSettings.load().currency
+    data = list(rows(since, until, currency))
+    if request.GET.get("export") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(header)
+        writer.writerows([_plain(value) for value in row] for row in data)
+        return response
+    totals = {n: sum(row[n] for row in data) for n in money_columns if data}
+    return render(
+        request,
+        "backoffice/reports/table.html",
+        {
+            "nav": "reports",
+            "title": title,
+            "note": note,
+            "filters": filters,
+            "since": since,
+            "until": until,
+            "currency": currency,
+            "header": header,
+            "money_columns": list(money_columns),
+            "rows": [[(value, n in money_columns) for n, value in enumerate(row)] for row in data],
+            "totals": [totals.get(n) for n in range(len(header))] if totals else [],
+        },
+    )
+
+
+def _plain(value: Any) -> str:
+    """CSV cells: dates as YYYY-MM-DD, Decimals as they are ("12.50"), no formatting."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+@staff_required("reports")
+def paid_invoices_report(request: HttpRequest) -> HttpResponse:
+    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+        for i in selectors.paid_invoices(since=since, until=until, currency=currency):
+            yield (i.number, i.customer.name, i.issue_date, i.paid_on, i.subtotal, i.tax, i.total)
+
+    return _report(
+        request,
+        slug="paid-invoices",
+        title="Paid invoices",
+        header=["Number", "Customer", "Issued", "Paid on", "Net", "Tax", "Total"],
+        rows=rows,
+        money_columns=[4, 5, 6],
+        note="Invoices paid in full between the dates.",
+    )
+
+
+@staff_required("reports")
+def payments_report(request: HttpRequest) -> HttpResponse:
+    labels = dict(PaymentMethod.choices)
+
+    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+        for method, count, total in selectors.payments_by_method(
+            since=since, until=until, currency=currency
+        ):
+            yield (labels.get(method, method), count, total)
+
+    return _report(
+        request,
+        slug="payments-by-method",
+        title="Payments by method",
+        header=["Method", "Payments", "Amount"],
+        rows=rows,
+        money_columns=[2],
+        note="Payments received between the dates.",
+    )
+
+
+@staff_required("reports")
+def credit_report(request: HttpRequest) -> HttpResponse:
+    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+        for customer, balance in selectors.credit_balances(currency=currency, until=until):
+            yield (customer.pk, customer.name, customer.email, balance)
+
+    return _report(
+        request,
+        slug="credit-balances",
+        title="Credit balances",
+        header=["Customer id", "Customer", "Email", "Balance"],
+        rows=rows,
+        money_columns=[3],
+        note="Account credit each customer held at the end of the last date.",
+    )
+
+
+@staff_required("reports")
+def tax_report(request: HttpRequest) -> HttpResponse:
+    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+        for row in selectors.tax_collected(since=since, until=until, currency=currency):
+            yield (f"{row.month:%Y-%m}", row.name, row.rate, row.net, row.tax)
+
+    return _report(
+        request,
+        slug="tax-collected",
+        title="Tax collected",
+        header=["Month", "Tax", "Rate %", "Net", "Tax amount"],
+        rows=rows,
+        money_columns=[3, 4],
+        note="Tax on the invoices issued between the dates (void invoices left out), by month "
+        "and rate.",
+    )
 
 
 @staff_required("reports")
