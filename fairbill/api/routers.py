@@ -11,6 +11,7 @@ from fairbill.api import (
     subscriptions,
 )
 from fairbill.api.api import api
+from fairbill.integrations.basecamp import api as basecamp_api
 
 api.add_router("", business.router)
 api.add_router("", business.tax_rates)
@@ -22,3 +23,4 @@ api.add_router("", changes.router)
 api.add_router("", invoices.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)
+api.add_router("", basecamp_api.router)
