@@ -34,8 +34,10 @@ def database_url(kind: str, n: int, workdir: str) -> str:
         return f"sqlite:///{workdir}/bench.sqlite3"
     base = os.environ.get("FAIRBILL_TEST_DATABASE_URL")
     if not base:
-        sys.exit("--database postgres needs FAIRBILL_TEST_DATABASE_URL (e.g. "
-                 "postgres://postgres@127.0.0.1:5432/fairbill)")
+        sys.exit(
+            "--database postgres needs FAIRBILL_TEST_DATABASE_URL (e.g. "
+            "postgres://postgres@127.0.0.1:5432/fairbill)"
+        )
     import psycopg
 
     parts = urlsplit(base)
@@ -64,42 +66,81 @@ def populate(n: int) -> None:
     settings.company_name, settings.currency = "Benchmark Ltd", "GBP"
     settings.save()
     TaxRate.objects.create(country="GB", name="VAT", rate=Decimal("20"))
-    prices = {"monthly": Decimal("10.00"), "quarterly": Decimal("27.00"),
-              "annually": Decimal("100.00")}
+    prices = {
+        "monthly": Decimal("10.00"),
+        "quarterly": Decimal("27.00"),
+        "annually": Decimal("100.00"),
+    }
     package = Package.objects.create(name="Silver")
-    PackagePrice.objects.bulk_create(PackagePrice(package=package, cycle=c, currency="GBP",
-                                                  price=p) for c, p in prices.items())
+    PackagePrice.objects.bulk_create(
+        PackagePrice(package=package, cycle=c, currency="GBP", price=p) for c, p in prices.items()
+    )
     option = Option.objects.create(name="Extra storage", kind="quantity")
     option.packages.add(package)
-    OptionPrice.objects.bulk_create(OptionPrice(option=option, cycle=c, currency="GBP",
-                                                price=p / 5) for c, p in prices.items())
+    OptionPrice.objects.bulk_create(
+        OptionPrice(option=option, cycle=c, currency="GBP", price=p / 5) for c, p in prices.items()
+    )
     chunk = 5000
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
         customers = Customer.objects.bulk_create(
-            Customer(name=f"Customer {start + i}", email=f"c{start + i}@example.com",
-                     country="GB", currency="GBP", vat_applies=rng.random() < 0.5,
-                     created_at=now, updated_at=now)
-            for i in range(size))
+            Customer(
+                name=f"Customer {start + i}",
+                email=f"c{start + i}@example.com",
+                country="GB",
+                currency="GBP",
+                vat_applies=rng.random() < 0.5,
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(size)
+        )
         subs = []
         for customer in customers:
             roll = rng.random()
             cycle = "monthly" if roll < 0.7 else "annually" if roll < 0.9 else "quarterly"
-            subs.append(Subscription(
-                customer=customer, package=package, cycle=cycle, currency="GBP",
-                price=prices[cycle], setup_fee=Decimal(0), setup_fee_billed=True,
-                start_date=date(2026, 3, 1), renewal_date=DUE, renewed_on=date(2027, 2, 1),
-                billing_day=1, status="active", created_at=now, updated_at=now))
+            subs.append(
+                Subscription(
+                    customer=customer,
+                    package=package,
+                    cycle=cycle,
+                    currency="GBP",
+                    price=prices[cycle],
+                    setup_fee=Decimal(0),
+                    setup_fee_billed=True,
+                    start_date=date(2026, 3, 1),
+                    renewal_date=DUE,
+                    renewed_on=date(2027, 2, 1),
+                    billing_day=1,
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         subs = Subscription.objects.bulk_create(subs)
         SubscriptionOption.objects.bulk_create(
-            SubscriptionOption(subscription=s, option=option, quantity=rng.randint(1, 5),
-                               unit_price=prices[s.cycle] / 5)
-            for s in subs if rng.random() < 0.3)
+            SubscriptionOption(
+                subscription=s,
+                option=option,
+                quantity=rng.randint(1, 5),
+                unit_price=prices[s.cycle] / 5,
+            )
+            for s in subs
+            if rng.random() < 0.3
+        )
         CreditEntry.objects.bulk_create(
-            CreditEntry(customer=c, currency="GBP", amount=Decimal(rng.randint(100, 3000)) / 100,
-                        kind="added", reason="benchmark", created_on=date(2027, 2, 1),
-                        created_at=now)
-            for c in customers if rng.random() < 0.3)
+            CreditEntry(
+                customer=c,
+                currency="GBP",
+                amount=Decimal(rng.randint(100, 3000)) / 100,
+                kind="added",
+                reason="benchmark",
+                created_on=date(2027, 2, 1),
+                created_at=now,
+            )
+            for c in customers
+            if rng.random() < 0.3
+        )
 
 
 def main() -> None:
@@ -109,8 +150,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fairbill-bench-") as workdir:
         url = database_url(args.database, args.n, workdir)
-        env = {**os.environ, "FAIRBILL_DATABASE_URL": url, "FAIRBILL_VAR_DIR": workdir,
-               "FAIRBILL_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "fairbill.settings"}
+        env = {
+            **os.environ,
+            "FAIRBILL_DATABASE_URL": url,
+            "FAIRBILL_VAR_DIR": workdir,
+            "FAIRBILL_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "fairbill.settings",
+        }
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
         import django
@@ -125,8 +171,12 @@ def main() -> None:
         connections.close_all()
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "fairbill", "bill", "--as-of", DUE.isoformat(),
-             "--no-progress"], env=env, capture_output=True, text=True, cwd=ROOT)
+            [sys.executable, "-m", "fairbill", "bill", "--as-of", DUE.isoformat(), "--no-progress"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if result.returncode != 0:
@@ -136,11 +186,22 @@ def main() -> None:
 
         invoices = Invoice.objects.count()
         print(result.stdout.strip())
-        print(f"n={args.n:,} database={args.database} seconds={seconds:.2f} "
-              f"renewals/s={args.n / seconds:,.0f} invoices={invoices:,} peak_rss={peak_mb:.0f} MB")
-        print(json.dumps({"n": args.n, "database": args.database, "seconds": round(seconds, 2),
-                          "renewals_per_second": round(args.n / seconds, 1),
-                          "invoices": invoices, "peak_rss_mb": round(peak_mb, 1)}))
+        print(
+            f"n={args.n:,} database={args.database} seconds={seconds:.2f} "
+            f"renewals/s={args.n / seconds:,.0f} invoices={invoices:,} peak_rss={peak_mb:.0f} MB"
+        )
+        print(
+            json.dumps(
+                {
+                    "n": args.n,
+                    "database": args.database,
+                    "seconds": round(seconds, 2),
+                    "renewals_per_second": round(args.n / seconds, 1),
+                    "invoices": invoices,
+                    "peak_rss_mb": round(peak_mb, 1),
+                }
+            )
+        )
         if args.database == "postgres":
             connections.close_all()
 

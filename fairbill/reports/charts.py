@@ -58,7 +58,8 @@ def bar_chart(
             x = left + slot * n + (slot - bar_w) / 2
             bar_top = top + plot_h - h
             parts.append(
-                f'<rect class="bar" x="{x:.1f}" y="{bar_top:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'<rect class="bar" x="{x:.1f}" y="{bar_top:.1f}" width="{bar_w:.1f}" '
+                f'height="{h:.1f}" '
                 f'rx="2" fill="{color}"><title>{escape(label)}: {escape(fmt(value))}</title></rect>'
             )
             parts.append(
