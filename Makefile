@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+run: export FAIRBILL_SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/fairbill migrate --noinput
 	$(BIN)/fairbill collectstatic --noinput --verbosity 0
