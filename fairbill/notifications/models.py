@@ -52,6 +52,8 @@ class EmailLog(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Emails queued together (a billing-run batch) share a batch id and one sending task.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

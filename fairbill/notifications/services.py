@@ -4,6 +4,7 @@ nothing)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.html import strip_tags
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.services import event_record
@@ -54,21 +56,31 @@ def email_queue(
     return log
 
 
-def email_queue_many(
-    *, template: str, items: Iterable[tuple[int, dict[str, Any]]]
-) -> list[EmailLog]:
-    """Log many emails of one kind (customer id, context) and send them in one task."""
+def email_queue_many(*, template: str, items: Iterable[tuple[int, dict[str, Any]]]) -> uuid.UUID:
+    """Log many emails of one kind (customer id, context) and send them in one task after
+    commit. Returns the batch id the logs share."""
+    from fairbill.notifications.tasks import send_email_batch
+
     now = clock.now()
-    logs = EmailLog.objects.bulk_create(
-        [
-            EmailLog(customer_id=customer_id, template=template, context=context, created_at=now)
-            for customer_id, context in items
-        ],
-        batch_size=2000,
-    )
+    batch = uuid.uuid4()
+    logs = [
+        EmailLog(
+            customer_id=customer_id,
+            template=template,
+            context=context,
+            created_at=now,
+            batch=batch,
+            status=EmailLog.Status.QUEUED,
+            to="",
+            subject="",
+            error="",
+        )
+        for customer_id, context in items
+    ]
     if logs:
-        _send_after_commit([log.pk for log in logs])
-    return logs
+        bulk_insert(logs)
+        transaction.on_commit(lambda: send_email_batch.enqueue(str(batch)))
+    return batch
 
 
 def _send_after_commit(log_ids: list[int]) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django_tasks import task
 
 from fairbill.notifications.models import EmailLog
@@ -8,11 +9,19 @@ from fairbill.notifications.services import email_send
 
 @task()
 def send_emails(log_ids: list[int]) -> dict[str, int]:
-    """Send queued emails (one task per action or per billing-run batch)."""
+    """Send queued emails (one task per action)."""
+    return _send(EmailLog.objects.filter(pk__in=log_ids))
+
+
+@task()
+def send_email_batch(batch: str) -> dict[str, int]:
+    """Send the queued emails of one batch (one task per billing-run batch)."""
+    return _send(EmailLog.objects.filter(batch=batch))
+
+
+def _send(logs: QuerySet[EmailLog]) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0, "skipped": 0}
-    for log in EmailLog.objects.filter(pk__in=log_ids, status=EmailLog.Status.QUEUED).order_by(
-        "pk"
-    ):
+    for log in logs.filter(status=EmailLog.Status.QUEUED).order_by("pk"):
         outcome = email_send(log).status
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == EmailLog.Status.FAILED and log.template == "signup":

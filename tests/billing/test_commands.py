@@ -42,6 +42,9 @@ def test_bad_date_is_refused(db):
         bill("--as-of", "2027-13-01")
 
 
+# The worker closes stale connections between polls, as a long-running process must; that
+# needs real transactions, not a test wrapped in one.
+@pytest.mark.django_db(transaction=True)
 def test_daily_run_is_due_once_after_the_billing_hour(business, settings):
     settings.BILLING_HOUR = 6
     with time_machine.travel("2027-03-01 05:30Z", tick=False):
@@ -55,6 +58,7 @@ def test_daily_run_is_due_once_after_the_billing_hour(business, settings):
         assert billing_due(clock.now()) is None
 
 
+@pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_daily_billing_run_with_the_database_backend(billing, settings):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
