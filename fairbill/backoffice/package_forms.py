@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from django import forms
 from fairbill.backoffice.billing_forms import DATE, _money
 from fairbill.backoffice.views.common import CYCLE_ORDER
 from fairbill.catalog.models import Cycle, Option, OptionPrice, Package
-from fairbill.core.money import format_money
+from fairbill.core.money import format_money, quantize
 from fairbill.customers.models import PaymentMethod, Status
 from fairbill.subscriptions.models import Subscription
 
@@ -144,8 +145,8 @@ class SubscriptionEditForm(OptionFields, forms.Form):
         kwargs.setdefault(
             "initial",
             {
-                "price": sub.price,
-                "setup_fee": sub.setup_fee,
+                "price": str(quantize(sub.price, sub.currency)),
+                "setup_fee": str(quantize(sub.setup_fee, sub.currency)),
                 "start_date": sub.start_date,
                 "renewal_date": sub.renewal_date,
                 "renewed_on": sub.renewed_on,
@@ -173,12 +174,17 @@ class SubscriptionEditForm(OptionFields, forms.Form):
         data = self.cleaned_data
         edits = {
             name: data[name]
-            for name in ("price", "setup_fee", *self.dates, "cycle", "payment_method", "status")
+            for name in (*self.dates, "cycle", "payment_method", "status")
             if name in self.changed_data
         }
         for name in ("price", "setup_fee"):
-            if name in edits:
-                edits[name] = edits[name].strip()
+            raw = data[name].strip()
+            try:
+                same = Decimal(raw) == getattr(self.subscription, name)
+            except InvalidOperation:
+                same = False  # the service says what is wrong with it
+            if not same:
+                edits[name] = raw
         rows = self.option_rows()
         before = sorted(
             (o.option_id, o.quantity, o.choice_id) for o in self.subscription.options.all()

@@ -31,6 +31,7 @@ from fairbill.customers.selectors import customer_search
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
@@ -260,7 +261,13 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invoice {invoice} issued.")
             return redirect("backoffice:invoice_detail", pk=invoice.pk)
-    context = {"nav": "invoices", "customer": customer, "form": form, "lines": lines}
+    context = {
+        "nav": "invoices",
+        "customer": customer,
+        "form": form,
+        "lines": lines,
+        "tax": tax_for_customer(customer),
+    }
     return render(request, "backoffice/invoices/new.html", context)
 
 

@@ -19,6 +19,7 @@ from fairbill.backoffice.forms import LoginFilterForm
 from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
 from fairbill.core.models import BusinessSettings
+from fairbill.core.money import quantize
 from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
 
@@ -57,7 +58,11 @@ def _report(
     filters = PeriodForm(request.GET or None)
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
-    data = list(rows(since, until, currency))
+    # Sums come back from some databases without their places: "120" is shown as "120.00".
+    data = [
+        [quantize(v, currency) if n in money_columns else v for n, v in enumerate(row)]
+        for row in rows(since, until, currency)
+    ]
     if request.GET.get("export") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
@@ -153,7 +158,7 @@ def credit_report(request: HttpRequest) -> HttpResponse:
 def tax_report(request: HttpRequest) -> HttpResponse:
     def rows(since: date, until: date, currency: str) -> Iterable[Row]:
         for row in selectors.tax_collected(since=since, until=until, currency=currency):
-            yield (f"{row.month:%Y-%m}", row.name, row.rate, row.net, row.tax)
+            yield (f"{row.month:%Y-%m}", row.name, f"{row.rate.normalize():f}", row.net, row.tax)
 
     return _report(
         request,
