@@ -65,27 +65,38 @@ def _sales(today: Any, currency: str) -> dict[str, Any]:
 
 
 def _charts(today: Any, currency: str) -> dict[str, Any]:
-    def axis(value: Decimal) -> str:  # whole units on the axis
-        return format_money(value.quantize(Decimal(1)), currency).replace(".00", "")
+    def axis(value: Decimal) -> str:  # whole units on the axis when they are whole
+        if value == value.to_integral_value():
+            return format_money(value, currency).replace(".00", "")
+        return format_money(quantize(value, currency), currency)
 
     revenue = selectors.revenue_by_month(as_of=today, currency=currency)
     by_package = selectors.mrr_by_package(currency=currency)
     overdue = selectors.overdue_by_age(as_of=today, currency=currency)
     return {
         "revenue_chart": bar_chart(
-            [(f"{m:%b}", v) for m, v in revenue], title="Revenue per month", fmt=axis
+            [(f"{m:%b}", v) for m, v in revenue],
+            title="Revenue per month",
+            fmt=axis,
+            width=900,
+            height=260,
         ),
         "revenue_total": sum((v for _, v in revenue), ZERO),
         "mrr": selectors.monthly_recurring_revenue(currency=currency),
         "mrr_by_package": by_package,
         "mrr_chart": bar_chart(
-            by_package[:8], title="Monthly recurring revenue by package", fmt=axis, height=200
+            by_package[:8],
+            title="Monthly recurring revenue by package",
+            fmt=axis,
+            width=440,
+            height=200,
         ),
         "overdue_by_age": overdue,
         "overdue_chart": bar_chart(
             [(label, amount) for label, amount, _ in overdue],
             title="Overdue by age",
             fmt=axis,
+            width=440,
             height=200,
             color="#b42318",
         ),
