@@ -73,6 +73,18 @@ class RunReport:
             "errors": len(self.errors),
         }
 
+    def add_counts(self, counts: dict[str, Any]) -> None:
+        """Add another process's counts (as printed by `fairbill bill --json`)."""
+        other = RunReport(as_of=self.as_of, dry_run=self.dry_run)
+        other.invoices_created = counts["invoices_created"]
+        other.total_amount = {k: Decimal(v) for k, v in counts["total_amount"].items()}
+        other.credit_applied = {k: Decimal(v) for k, v in counts["credit_applied"].items()}
+        other.reminders = counts["reminders"]
+        other.suspensions = counts["suspensions"]
+        other.cancellations = counts["cancellations"]
+        self.add(other)
+        self.errors.extend(counts.get("error_messages", []))
+
     def add(self, other: RunReport) -> None:
         self.invoices_created += other.invoices_created
         for target, source in (
@@ -116,9 +128,13 @@ def billing_run(
     batch_size: int = 250,
     progress: Progress | None = None,
     record: bool = True,
+    share: tuple[int, int] = (0, 1),
 ) -> RunReport:
     """Run billing as of a date. Re-running it, or running it concurrently, bills nothing
-    twice. A dry run computes exactly what would happen and writes nothing."""
+    twice. A dry run computes exactly what would happen and writes nothing.
+
+    `share` = (i, n): this is process i of n working on the same run; it starts at the i-th
+    n-th of the batches (and wraps around), so concurrent processes rarely meet."""
     business = BusinessSettings.load()
     ctx = _Context(
         as_of=as_of,
@@ -137,6 +153,7 @@ def billing_run(
     report = RunReport(as_of=as_of, dry_run=dry_run)
     customer_ids = candidate_customers(as_of=as_of, horizon=ctx.horizon, business=business)
     report.customers = len(customer_ids)
+    customer_ids = _rotate(customer_ids, batch_size, share)
     try:
         if dry_run:
             try:
@@ -175,6 +192,15 @@ def billing_run(
                 **finished,
             )
     return report
+
+
+def _rotate(ids: list[int], batch_size: int, share: tuple[int, int]) -> list[int]:
+    index, count = share
+    if not 0 <= index < count:
+        raise ValueError("share must be (i, n) with 0 <= i < n")
+    batches = -(-len(ids) // batch_size)
+    start = (batches * index // count) * batch_size
+    return ids[start:] + ids[:start]
 
 
 def candidate_customers(*, as_of: date, horizon: date, business: BusinessSettings) -> list[int]:

@@ -132,3 +132,15 @@ def test_run_killed_midway_then_rerun_gives_the_same_result(many_subscriptions):
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     assert_billed_exactly_once(many_subscriptions)
+
+
+def test_one_run_shared_by_two_processes_bills_everything_once(many_subscriptions):
+    from fairbill.invoicing.models import BillingRun
+
+    process = bill_process("--processes", "2", "--batch-size", "10")
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert_billed_exactly_once(many_subscriptions)
+    assert f"invoices created: {Invoice.objects.count()}" in out
+    [run] = BillingRun.objects.all()
+    assert (run.status, run.counts["invoices_created"]) == ("finished", Invoice.objects.count())

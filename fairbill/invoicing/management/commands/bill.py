@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from datetime import date
 from typing import Any
@@ -12,6 +14,12 @@ from tqdm import tqdm
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.invoicing.billing_run import RunReport, billing_run
+from fairbill.invoicing.parallel import billing_run_parallel
+
+
+def _share(value: str) -> tuple[int, int]:
+    index, _, count = value.partition("/")
+    return int(index), int(count)
 
 
 def _date(value: str) -> date:
@@ -35,6 +43,19 @@ class Command(BaseCommand):
             "--batch-size", type=int, default=250, help="Customers per transaction (default 250)."
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="On PostgreSQL, share the run between this many processes (e.g. the number "
+            "of cores). SQLite always uses one.",
+        )
+        parser.add_argument("--share", type=_share, default=(0, 1), help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Print the counts as one JSON line instead of the summary.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = options["as_of"] or clock.today()
@@ -50,14 +71,35 @@ class Command(BaseCommand):
             bar.n = done
             bar.refresh()
 
-        report = billing_run(
-            as_of=as_of,
-            actor=Actor.system("billing run (command)"),
-            dry_run=options["dry_run"],
-            batch_size=options["batch_size"],
-            progress=progress,
-        )
+        actor = Actor.system("billing run (command)")
+        if options["share"] != (0, 1):  # one of several processes started by --processes
+            report = billing_run(
+                as_of=as_of,
+                actor=actor,
+                batch_size=options["batch_size"],
+                record=False,
+                share=options["share"],
+            )
+        elif options["processes"] > 1 and not options["dry_run"]:
+            report = billing_run_parallel(
+                as_of=as_of,
+                actor=actor,
+                processes=options["processes"],
+                batch_size=options["batch_size"],
+                progress=progress,
+            )
+        else:
+            report = billing_run(
+                as_of=as_of,
+                actor=actor,
+                dry_run=options["dry_run"],
+                batch_size=options["batch_size"],
+                progress=progress,
+            )
         bar.close()
+        if options["json"]:
+            self.stdout.write(json.dumps({**report.counts(), "error_messages": report.errors}))
+            return
         self._summary(report)
         if report.errors:
             raise CommandError(f"{len(report.errors)} customer(s) failed; see above.")
