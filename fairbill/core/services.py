@@ -13,7 +13,7 @@ from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings, Event
 
 
-def event_build(
+def event_row(
     *,
     actor: Actor,
     action: str,
@@ -22,20 +22,25 @@ def event_build(
     message: str = "",
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> Event:
-    """An unsaved audit Event (for bulk inserts; see event_record)."""
-    return Event(
-        at=at or clock.now(),
-        actor_kind=actor.kind,
-        actor_user=actor.user,
-        actor_label=actor.label[:200],
-        action=action,
-        subject_type=subject._meta.model_name,
-        subject_id=subject.pk,
-        customer_id=customer_id,
-        message=message[:500],
-        data=data or {},
-    )
+) -> dict[str, Any]:
+    """An audit Event's values ({attname: value}), for bulk inserts."""
+    return {
+        "at": at or clock.now(),
+        "actor_kind": actor.kind,
+        "actor_user_id": actor.user.pk if actor.user is not None else None,
+        "actor_label": actor.label[:200],
+        "action": action,
+        "subject_type": subject._meta.model_name,
+        "subject_id": subject.pk,
+        "customer_id": customer_id,
+        "message": message[:500],
+        "data": data or {},
+    }
+
+
+def event_build(**kwargs: Any) -> Event:
+    """An unsaved audit Event; takes the keyword arguments of event_row."""
+    return Event(**event_row(**kwargs))
 
 
 def event_record(**kwargs: Any) -> Event:

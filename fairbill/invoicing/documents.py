@@ -62,6 +62,7 @@ def _country_name(code: str) -> str:
 
 
 def bill_to(customer: Customer) -> dict[str, str]:
+    code = str(customer.country.code or "")
     return {
         "name": customer.name,
         "company": customer.company,
@@ -71,8 +72,8 @@ def bill_to(customer: Customer) -> dict[str, str]:
         "city": customer.city,
         "region": customer.region,
         "postcode": customer.postcode,
-        "country": str(customer.country.code) if customer.country else "",
-        "country_name": _country_name(str(customer.country.code)) if customer.country else "",
+        "country": code,
+        "country_name": _country_name(code) if code else "",
         "vat_number": customer.vat_number,
     }
 

@@ -16,7 +16,7 @@ from django.utils.html import strip_tags
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.bulk import bulk_insert
+from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.services import event_record
@@ -64,21 +64,18 @@ def email_queue_many(*, template: str, items: Iterable[tuple[int, dict[str, Any]
     now = clock.now()
     batch = uuid.uuid4()
     logs = [
-        EmailLog(
-            customer_id=customer_id,
-            template=template,
-            context=context,
-            created_at=now,
-            batch=batch,
-            status=EmailLog.Status.QUEUED,
-            to="",
-            subject="",
-            error="",
-        )
+        {
+            "customer_id": customer_id,
+            "template": template,
+            "context": context,
+            "created_at": now,
+            "batch": batch,
+            "status": EmailLog.Status.QUEUED,
+        }
         for customer_id, context in items
     ]
     if logs:
-        bulk_insert(logs)
+        bulk_insert_rows(EmailLog, logs)
         transaction.on_commit(lambda: send_email_batch.enqueue(str(batch)))
     return batch
 

@@ -434,20 +434,15 @@ def order_place(
 def _signup_invoice(*, actor: Actor, customer: Customer, subscription: Subscription) -> Invoice:
     """Invoice the first period and the setup fees now and move the subscription past them,
     with the billing run's own line rules."""
-    from fairbill.invoicing.billing_run import _renew  # the one place renewal lines are made
+    from fairbill.invoicing.billing_run import renewal_lines
     from fairbill.invoicing.services import invoice_issue
     from fairbill.payments.services import customer_lock
 
     customer = customer_lock(customer.pk)
-    sub = (
-        Subscription.objects.select_for_update()
-        .select_related("package")
-        .prefetch_related("options__option", "options__choice")
-        .get(pk=subscription.pk)
-    )
+    sub = Subscription.objects.select_for_update().select_related("package").get(pk=subscription.pk)
     assert sub.renewal_date is not None
     start = sub.renewal_date
-    specs: list[LineSpec] = _renew(sub, start)
+    specs: list[LineSpec] = renewal_lines(sub, start)
     sub.save(
         update_fields=["cycle", "pending_cycle", "renewal_date", "renewed_on", "setup_fee_billed"]
         + ["updated_at"]
