@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,10 +12,17 @@ from django.db import IntegrityError, transaction
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.errors import InvalidInput, Refused
-from fairbill.core.models import BusinessSettings
+from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import is_currency
-from fairbill.core.services import changes, event_record, full_clean_or_raise, snapshot
+from fairbill.core.services import (
+    changes,
+    event_record,
+    event_row,
+    full_clean_or_raise,
+    snapshot,
+)
 from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.customers.vat import vat_number_normalize
 
@@ -76,31 +84,72 @@ def customer_create(
     **fields: Any,
 ) -> Customer:
     """Create a customer; currency defaults to the business currency."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
+    customer = _customer_new(
+        name=name, email=email, country=country, currency=currency, status=status, **fields
+    )
+    customer.save()
+    event_record(**_created_event(actor, customer))
+    return customer
+
+
+def _customer_new(
+    *, currency: str | None, default_currency: str | None = None, **values: Any
+) -> Customer:
+    """A validated, unsaved customer (raises InvalidInput)."""
+    unknown = set(values) - set(EDITABLE_FIELDS) - {"name", "email", "country", "status"}
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
     now = clock.now()
     customer = Customer(
-        name=name,
-        email=email,
-        country=country,
-        currency=currency or BusinessSettings.load().currency,
-        status=status,
+        currency=currency or default_currency or BusinessSettings.load().currency,
         created_at=now,
         updated_at=now,
-        **fields,
+        **values,
     )
     _clean(customer)
-    customer.save()
-    event_record(
-        actor=actor,
-        action="customer.created",
-        subject=customer,
-        customer_id=customer.pk,
-        message=f"Customer {customer.name} created",
-        data={"status": customer.status, "email": customer.email},
-    )
     return customer
+
+
+def _created_event(actor: Actor, customer: Customer) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "action": "customer.created",
+        "subject": customer,
+        "customer_id": customer.pk,
+        "message": f"Customer {customer.name} created",
+        "data": {"status": customer.status, "email": customer.email},
+    }
+
+
+@transaction.atomic
+def customers_create_many(
+    *, actor: Actor, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[Customer], dict[int, str]]:
+    """Create many customers at once (imports): every row is validated as customer_create
+    validates one; when any row has an error nothing is written and the errors are returned
+    by row index. Otherwise all are inserted in bulk, each with its Event."""
+    default_currency = BusinessSettings.load().currency
+    customers: list[Customer] = []
+    errors: dict[int, str] = {}
+    for index, row in enumerate(rows):
+        values = dict(row)
+        try:
+            customers.append(
+                _customer_new(
+                    currency=values.pop("currency", None),
+                    default_currency=default_currency,
+                    **values,
+                )
+            )
+        except InvalidInput as exc:
+            errors[index] = exc.message
+    if errors:
+        return [], errors
+    created = Customer.objects.bulk_create(customers, batch_size=1000)
+    if any(c.pk is None for c in created):  # a backend that can't return ids
+        raise RuntimeError("bulk insert did not return ids")
+    bulk_insert_rows(Event, [event_row(**_created_event(actor, c)) for c in created])
+    return created, {}
 
 
 @transaction.atomic
