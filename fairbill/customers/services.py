@@ -26,7 +26,8 @@ from fairbill.core.services import (
 from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.customers.vat import vat_number_normalize
 
-EDITABLE_FIELDS = [
+# What a customer may give about themselves (order forms, My Account, staff).
+CONTACT_FIELDS = (
     "name",
     "company",
     "email",
@@ -37,26 +38,13 @@ EDITABLE_FIELDS = [
     "region",
     "postcode",
     "country",
-    "currency",
-    "vat_applies",
-    "vat_number",
-    "payment_method",
-]
+)
+EDITABLE_FIELDS = [*CONTACT_FIELDS, "currency", "vat_applies", "vat_number", "payment_method"]
+_TEXT_FIELDS = [f for f in CONTACT_FIELDS if f != "country"] + ["vat_number"]
 
 
 def _clean(customer: Customer) -> None:
-    for field in (
-        "name",
-        "company",
-        "email",
-        "phone",
-        "address_line1",
-        "address_line2",
-        "city",
-        "region",
-        "postcode",
-        "vat_number",
-    ):
+    for field in _TEXT_FIELDS:
         value = getattr(customer, field)
         if not isinstance(value, str):
             raise InvalidInput(f"{field.replace('_', ' ')}: must be text.", field)

@@ -29,7 +29,7 @@ from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
-from fairbill.customers.services import customer_create, customer_login_create
+from fairbill.customers.services import CONTACT_FIELDS, customer_create, customer_login_create
 from fairbill.invoicing.calculations import LineInput, TaxAmount, invoice_totals
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.models import Invoice
@@ -45,19 +45,6 @@ from fairbill.subscriptions.services import (
 )
 
 ORDER_PLACED = "order.placed"
-# What the customer may enter on an order form (Customer fields, see customer_create).
-CONTACT_FIELDS = (
-    "name",
-    "company",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postcode",
-    "country",
-)
 CYCLE_ORDER = {cycle: position for position, cycle in enumerate(Cycle.values)}
 
 
