@@ -73,10 +73,14 @@ def _name(value: Any, what: str) -> str:
     return name
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
 def _unique_name(model: Any, name: str, what: str, exclude_pk: int | None = None) -> None:
     clash = model.objects.filter(name__iexact=name).exclude(pk=exclude_pk)
     if clash.exists():
-        raise InvalidInput(f"name: there is already a {what} called '{name}'.", "name")
+        raise InvalidInput(f"name: there is already {_a(what)} called '{name}'.", "name")
 
 
 def _save_unique(instance: Any, what: str) -> None:
@@ -85,7 +89,7 @@ def _save_unique(instance: Any, what: str) -> None:
             instance.save()
     except IntegrityError:
         raise InvalidInput(
-            f"name: there is already a {what} called '{instance.name}'.", "name"
+            f"name: there is already {_a(what)} called '{instance.name}'.", "name"
         ) from None
 
 
