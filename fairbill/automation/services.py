@@ -44,11 +44,17 @@ def after_invoice_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
     """A paid signup invoice activates its pending subscriptions (and a pending customer);
     a paid invoice reinstates subscriptions suspended for non-payment when no other overdue
     invoice of theirs remains. Subscriptions suspended by staff stay suspended."""
+    _after_settled(invoice=invoice, on=on, paid=True)
+
+
+def _after_settled(*, invoice: Invoice, on: date, paid: bool) -> None:
     activated: list[int] = []
     reinstated: list[int] = []
     system = Actor.system("automation")
     for sub in _subscriptions_of(invoice):
         if sub.status == Status.PENDING and invoice.kind == Invoice.Kind.SIGNUP:
+            if not paid:  # a voided order was never paid for: it stays pending
+                continue
             subscription_set_status(
                 actor=system,
                 subscription=sub,
@@ -91,8 +97,10 @@ def after_invoice_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
 
 
 def after_invoice_voided(*, actor: Actor, invoice: Invoice, on: date) -> None:
-    """A voided invoice no longer counts against its subscriptions."""
-    after_invoice_paid(actor=actor, invoice=invoice, on=on)
+    """A voided invoice no longer counts against its subscriptions: those suspended for
+    non-payment are reinstated when no other overdue invoice of theirs remains. It activates
+    nothing: a voided signup invoice leaves its order pending (it was not paid)."""
+    _after_settled(invoice=invoice, on=on, paid=False)
 
 
 @dataclass

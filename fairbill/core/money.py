@@ -18,6 +18,9 @@ from fairbill.core.errors import InvalidInput
 ZERO = Decimal("0")
 # Largest amount a DecimalField(max_digits=14, decimal_places=2) can hold.
 MAX_AMOUNT = Decimal("999999999999.99")
+# Amounts are stored with 2 decimal places: a currency with a finer minor unit (BHD, KWD,
+# OMR... have 3) would be rounded a second time by the database, so it is not accepted.
+STORED_PLACES = 2
 
 
 @cache
@@ -44,12 +47,15 @@ def quantize_exact(value: Fraction, currency: str) -> Decimal:
 
 
 def is_currency(code: str) -> bool:
+    """An ISO 4217 code Fairbill can bill in (its minor unit fits the stored amounts)."""
     return code in _currencies()
 
 
 @lru_cache(maxsize=1)
 def _currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    return frozenset(
+        code for code in list_currencies() if get_currency_precision(code) <= STORED_PLACES
+    )
 
 
 def parse_amount(

@@ -29,7 +29,7 @@ from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.subscriptions.models import PackageChange, Subscription
 from fairbill.subscriptions.periods import period_end
-from fairbill.subscriptions.proration import Proration, prorate, to_money
+from fairbill.subscriptions.proration import Proration, prorate, prorate_billed_ahead, to_money
 from fairbill.subscriptions.services import (
     OptionSelection,
     options_replace,
@@ -99,12 +99,29 @@ def charged_for_period(subscription: Subscription, start: date) -> Decimal:
     return total if total is not None else ZERO
 
 
-def unpaid_blocking(subscription: Subscription) -> Invoice | None:
-    """An unpaid invoice for the current period (or an unpaid change) blocks a change."""
-    start = subscription.renewed_on
+def previous_period_start(subscription: Subscription, start: date) -> date | None:
+    """Start of the period that ends on `start` (the one before a period billed in advance),
+    from the invoices and changes that made it; None if there was none."""
+    starts = [
+        *InvoiceLine.objects.filter(
+            subscription=subscription, kind=InvoiceLine.Kind.PACKAGE, period_end=start
+        )
+        .exclude(invoice__status=Invoice.Status.VOID)
+        .values_list("period_start", flat=True),
+        *subscription.changes.filter(period_end=start).values_list("period_start", flat=True),
+    ]
+    found = [day for day in starts if day is not None and day < start]
+    return max(found) if found else None
+
+
+def unpaid_blocking(subscription: Subscription, also: date | None = None) -> Invoice | None:
+    """An unpaid invoice for the current period (or for `also`, the period a change made
+    before a period billed in advance starts in), or an unpaid change, blocks a change."""
+    starts = [day for day in (subscription.renewed_on, also) if day is not None]
     return (
         Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__subscription=subscription)
-        .filter(lines__period_start=start, lines__kind=InvoiceLine.Kind.PACKAGE)
+        .filter(lines__period_start__in=starts, lines__kind=InvoiceLine.Kind.PACKAGE)
+        .order_by("sequence")
         .first()
         or Invoice.objects.filter(
             status=Invoice.Status.UNPAID, kind=Invoice.Kind.CHANGE, lines__subscription=subscription
@@ -168,31 +185,50 @@ def change_plan(
             credit=ZERO,
             note="This package was not billed yet: its first invoice will bill the new package.",
         )
-    blocking = unpaid_blocking(sub)
+    start, end = sub.renewed_on, sub.renewal_date
+    # Made before a period billed in advance starts: the change takes effect today, in the
+    # period before it (its rest is prorated, the period billed in advance wholly unused).
+    # A first period billed in advance has none before it: the change counts from its start.
+    previous = previous_period_start(sub, start) if as_of < start else None
+    if previous is not None and as_of < previous:
+        previous = None
+    blocking = unpaid_blocking(sub, also=previous)
     if blocking is not None:
         raise Refused(
             f"Invoice {blocking.number} for this package is unpaid: pay or void it "
             "before changing the package.",
             code="unpaid_invoice",
         )
-    start, end = sub.renewed_on, sub.renewal_date
     if as_of >= end:
         raise Refused(
             f"The current period ended on {end:%d %b %Y}: run billing to renew it "
             "before changing the package."
         )
-    effective = max(as_of, start)  # a period billed in advance changes from its start
+    effective = as_of if previous is not None else max(as_of, start)
     charged = charged_for_period(sub, start)
     same_cycle = cycle == sub.cycle
-    proration = prorate(
-        period_start=start,
-        period_end=end,
-        effective=effective,
-        charged=charged,
-        new_price=to_recurring,
-        same_cycle=same_cycle,
-        currency=currency,
-    )
+    if previous is not None:
+        proration = prorate_billed_ahead(
+            previous_start=previous,
+            period_start=start,
+            period_end=end,
+            effective=effective,
+            charged_previous=charged_for_period(sub, previous),
+            charged=charged,
+            new_price=to_recurring,
+            same_cycle=same_cycle,
+            currency=currency,
+        )
+    else:
+        proration = prorate(
+            period_start=start,
+            period_end=end,
+            effective=effective,
+            charged=charged,
+            new_price=to_recurring,
+            same_cycle=same_cycle,
+            currency=currency,
+        )
     new_end = end if same_cycle else period_end(effective, cycle, effective.day)
     net = proration.net
     dates = f"{effective:%d %b %Y} – {new_end:%d %b %Y}"

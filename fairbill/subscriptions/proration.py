@@ -8,6 +8,12 @@ the subscription's package and options for the current period (setup fees exclud
 - Different cycle: a new period starts on T: amount = new price (for the new cycle)
   − charged × left/total.
 
+When the current period was billed in advance ("invoice days before renewal") and the change
+is made before it starts, T lies in the previous period [P, S): the rest of that period,
+[T, S), is prorated as above, and the period billed in advance, [S, E), is wholly unused
+(charged in full) and wholly at the new price (same cycle), so the change takes effect on T,
+the day it is made, in both cases.
+
 Everything is computed with Fractions and rounded once, at the end. A positive amount is
 invoiced; a negative one becomes account credit.
 """
@@ -66,6 +72,40 @@ def prorate(
         left_days=left,
         total_days=total,
         unused_credit=unused,
+        new_charge=new_charge,
+        currency=currency,
+    )
+
+
+def prorate_billed_ahead(
+    *,
+    previous_start: date,
+    period_start: date,
+    period_end: date,
+    effective: date,
+    charged_previous: Decimal,
+    charged: Decimal,
+    new_price: Decimal,
+    same_cycle: bool,
+    currency: str,
+) -> Proration:
+    """A change made on `effective` in [previous_start, period_start), before the period
+    [period_start, period_end) billed in advance has started: the rest of the previous period
+    is prorated, and the period billed in advance is unused in full."""
+    rest = prorate(
+        period_start=previous_start,
+        period_end=period_start,
+        effective=effective,
+        charged=charged_previous,
+        new_price=new_price,
+        same_cycle=same_cycle,
+        currency=currency,
+    )
+    new_charge = rest.new_charge + Fraction(new_price) if same_cycle else Fraction(new_price)
+    return Proration(
+        left_days=(period_end - effective).days,
+        total_days=(period_end - previous_start).days,
+        unused_credit=rest.unused_credit + Fraction(charged),
         new_charge=new_charge,
         currency=currency,
     )

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from fairbill.core.money import quantize
 from fairbill.subscriptions.periods import CYCLE_MONTHS, period_end
-from fairbill.subscriptions.proration import prorate
+from fairbill.subscriptions.proration import prorate, prorate_billed_ahead
 
 money = st.integers(min_value=0, max_value=10_000_000).map(lambda c: Decimal(c) / 100)
 starts = st.dates(min_value=date(2024, 1, 1), max_value=date(2032, 12, 31))
@@ -111,3 +111,43 @@ def test_leap_february_has_29_days():
         currency="GBP",
     )
     assert (p.left_days, p.total_days, p.net) == (15, 29, Decimal("15.00"))
+
+
+@given(periods(), money, money, money, st.booleans())
+def test_a_change_before_a_period_billed_ahead_is_the_rest_of_one_plus_all_of_the_next(
+    period, charged_previous, charged, new, same
+):
+    previous_start, start, effective = period
+    end = period_end(start, "monthly", previous_start.day)
+    ahead = prorate_billed_ahead(
+        previous_start=previous_start,
+        period_start=start,
+        period_end=end,
+        effective=effective,
+        charged_previous=charged_previous,
+        charged=charged,
+        new_price=new,
+        same_cycle=same,
+        currency="GBP",
+    )
+    rest = prorate(
+        period_start=previous_start,
+        period_end=start,
+        effective=effective,
+        charged=charged_previous,
+        new_price=new,
+        same_cycle=same,
+        currency="GBP",
+    )
+    whole = prorate(
+        period_start=start,
+        period_end=end,
+        effective=start,
+        charged=charged,
+        new_price=new,
+        same_cycle=True,
+        currency="GBP",
+    )
+    assert ahead.unused_credit == rest.unused_credit + whole.unused_credit
+    assert ahead.new_charge == (rest.new_charge + whole.new_charge if same else Fraction(new))
+    assert ahead.left_days == (end - effective).days
