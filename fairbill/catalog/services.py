@@ -23,7 +23,7 @@ from fairbill.catalog.models import (
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput, NotFound
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import is_currency, parse_amount
+from fairbill.core.money import currency_check, parse_amount
 from fairbill.core.services import event_record, full_clean_or_raise
 
 
@@ -49,8 +49,7 @@ def prices_parse(rows: Iterable[Mapping[str, Any]], *, what: str = "price") -> l
                 f"{label}: cycle '{cycle}' is not one of {', '.join(Cycle.values)}.", "prices"
             )
         currency = str(row.get("currency") or default_currency).upper()
-        if not is_currency(currency):
-            raise InvalidInput(f"{label}: '{currency}' is not a currency code.", "prices")
+        currency_check(currency, label=label, field="prices")
         if row.get("price") in (None, ""):
             raise InvalidInput(f"{label}: give a price.", "prices")
         price = parse_amount(row["price"], currency, field=f"{label} price")

@@ -51,6 +51,19 @@ def is_currency(code: str) -> bool:
     return code in _currencies()
 
 
+def currency_check(code: str, *, label: str = "currency", field: str = "currency") -> str:
+    """The code if Fairbill can bill in it, else InvalidInput saying why."""
+    if code not in frozenset(list_currencies()):
+        raise InvalidInput(f"{label}: '{code}' is not an ISO 4217 currency code.", field)
+    if not is_currency(code):
+        raise InvalidInput(
+            f"{label}: {code} amounts have {get_currency_precision(code)} decimal places; "
+            f"Fairbill keeps amounts to {STORED_PLACES}.",
+            field,
+        )
+    return code
+
+
 @lru_cache(maxsize=1)
 def _currencies() -> frozenset[str]:
     return frozenset(

@@ -6,12 +6,11 @@ from zoneinfo import available_timezones
 
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import is_currency
+from fairbill.core.money import currency_check
 
 
 def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
-    if not is_currency(values.currency):
-        raise InvalidInput(f"currency: '{values.currency}' is not an ISO 4217 code.", "currency")
+    currency_check(values.currency)
     if values.time_zone not in available_timezones():
         raise InvalidInput(f"time zone: unknown time zone '{values.time_zone}'.", "time_zone")
     from fairbill.invoicing.numbering import INVOICE, start_number_check

@@ -15,7 +15,7 @@ from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings, Event
-from fairbill.core.money import is_currency
+from fairbill.core.money import currency_check
 from fairbill.core.services import (
     changes,
     event_record,
@@ -53,8 +53,7 @@ def _clean(customer: Customer) -> None:
         raise InvalidInput("name: give the customer's name.", "name")
     customer.email = customer.email.lower()
     customer.currency = (customer.currency or "").upper()
-    if not is_currency(customer.currency):
-        raise InvalidInput(f"currency: '{customer.currency}' is not an ISO 4217 code.", "currency")
+    currency_check(customer.currency)
     country = customer.country.code if customer.country else ""
     customer.vat_number = vat_number_normalize(customer.vat_number, country or "")
     full_clean_or_raise(customer, exclude=["user", "merged_into"])
@@ -157,6 +156,9 @@ def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Custo
     if diff:
         customer.updated_at = clock.now()
         customer.save()
+        if "email" in diff and customer.user_id:
+            # The My Account login's email is where password reset links go: keep it current.
+            get_user_model().objects.filter(pk=customer.user_id).update(email=customer.email)
         event_record(
             actor=actor,
             action="customer.updated",

@@ -294,13 +294,24 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
         )
         data["options"] = _options_json(selections)
         options_replace(sub, selections)
-    if "status" in edits and edits["status"] != sub.status:
+    staff_takes_over = (
+        edits.get("status") == Status.SUSPENDED
+        and sub.suspended_by != Subscription.SuspendedBy.STAFF
+    )
+    if "status" in edits and (edits["status"] != sub.status or staff_takes_over):
+        # Suspending by hand a package already suspended for non-payment makes it a staff
+        # suspension: a payment must not lift it.
         status = edits["status"]
         if status not in Status.values:
             raise InvalidInput(
                 f"status: '{status}' is not one of {', '.join(Status.values)}.", "status"
             )
         note("status", sub.status, status)
+        note(
+            "suspended_by",
+            sub.suspended_by or None,
+            Subscription.SuspendedBy.STAFF if status == Status.SUSPENDED else None,
+        )
         sub.status = status
         sub.suspended_by = Subscription.SuspendedBy.STAFF if status == Status.SUSPENDED else ""
         sub.status_reason = "Changed by staff"

@@ -79,3 +79,13 @@ def test_parse_amount_accepts_exact_amounts():
 def test_format_money_is_locale_correct():
     assert format_money(Decimal("1234.5"), "GBP") == "£1,234.50"
     assert format_money(Decimal("1234.5"), "EUR", locale="de_DE") == "1.234,50\xa0€"
+
+
+def test_currencies_finer_than_stored_amounts_are_refused_with_the_reason():
+    from fairbill.core.money import currency_check
+
+    assert currency_check("JPY") == "JPY"
+    with pytest.raises(InvalidInput, match="BHD amounts have 3 decimal places"):
+        currency_check("BHD")
+    with pytest.raises(InvalidInput, match="not an ISO 4217 currency code"):
+        currency_check("ABC")

@@ -138,3 +138,22 @@ def test_staff_suspension_is_not_lifted_by_payment(billing, chasing, admin):
     billing.pay(billing.invoices(sub)[0], on=date(2028, 1, 11))
     sub.refresh_from_db()
     assert (sub.status, sub.suspended_by) == ("suspended", "staff")
+
+
+def test_staff_suspending_a_package_suspended_for_nonpayment_keeps_it_suspended(
+    billing, chasing, admin
+):
+    from fairbill.subscriptions.services import subscription_update
+
+    # given a package suspended by the run for non-payment
+    sub = billing.subscribe(package="Bronze", cycle="monthly", start=date(2028, 1, 10))
+    billing.run(as_of=date(2028, 1, 10))
+    billing.run(as_of=date(2028, 2, 1))
+    sub.refresh_from_db()
+    assert (sub.status, sub.suspended_by) == ("suspended", "nonpayment")
+    # when staff suspend it by hand, then the customer pays
+    subscription_update(actor=admin, subscription=sub, status="suspended")
+    billing.pay(billing.invoices(sub)[0], on=date(2028, 2, 2))
+    # then it stays suspended: only staff lift a staff suspension
+    sub.refresh_from_db()
+    assert (sub.status, sub.suspended_by) == ("suspended", "staff")
