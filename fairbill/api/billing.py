@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import require
+from fairbill.api.fields import Day
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -24,7 +25,7 @@ COUNTS = (
 class BillingRunIn(Schema):
     model_config = {"extra": "forbid"}
 
-    as_of: dt.date | None = Field(None, description="the billing date; default: today")
+    as_of: Day | None = Field(None, description="the billing date; default: today")
     dry_run: bool = Field(False, description="compute what would be billed; write nothing")
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import fields_named, object_or_404, require
-from fairbill.api.fields import Id, Text, money_out, rate_out
+from fairbill.api.fields import Day, Id, Text, money_out, rate_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.api.subscriptions import CYCLES, OptionIn, _option_rows
@@ -37,7 +37,7 @@ class ChangeIn(Schema):
     options: list[OptionIn] = Field(
         [], max_length=100, description="the options after the change; left out: none"
     )
-    as_of: date | None = Field(None, description="the day the change is made; default: today")
+    as_of: Day | None = Field(None, description="the day the change is made; default: today")
     charge_setup_fee: bool = Field(False, description="charge the new package's setup fee")
 
 

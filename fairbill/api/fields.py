@@ -8,6 +8,7 @@ Output: amounts are strings with exactly the currency's decimals.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from fairbill.core.clock import FIRST_DAY, LAST_DAY
 from fairbill.core.money import quantize
 
 # Largest id a BigAutoField can hold: bigger ids can't exist, so they are refused as input.
@@ -32,6 +34,16 @@ def _decimal_string(value: Any) -> str:
     if len(str(value)) > 40:
         raise PydanticCustomError("decimal_string", "the number is too long")
     return str(value).strip()
+
+
+def _day_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError(
+            "date_range",
+            "give a date between {first} and {last}",
+            {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return value
 
 
 def _no_nul(value: str) -> str:
@@ -52,6 +64,7 @@ Rate = Annotated[
 ]
 Text = Annotated[str, AfterValidator(_no_nul)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[dt.date, AfterValidator(_day_in_range)]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 
 

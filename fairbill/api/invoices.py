@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Id, Money, Text, money_out, rate_out
+from fairbill.api.fields import Day, Id, Money, Text, money_out, rate_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -174,8 +174,8 @@ class InvoiceIn(Schema):
 
     customer_id: Id
     lines: list[LineIn] = Field(max_length=MAX_LINES)
-    issue_date: dt.date | None = Field(None, description="default: today")
-    due_date: dt.date | None = Field(None, description="default: issue date + payment terms")
+    issue_date: Day | None = Field(None, description="default: today")
+    due_date: Day | None = Field(None, description="default: issue date + payment terms")
     notes: Text = Field("", max_length=5000)
 
 
@@ -190,7 +190,7 @@ class PaymentIn(Schema):
 
     amount: Money = Field(description='the amount received; "0" to only apply credit')
     method: Text | None = Field(None, description=f"{PAYMENT_METHODS}; default: the customer's")
-    date: dt.date | None = Field(None, description="the day it was received; default: today")
+    date: Day | None = Field(None, description="the day it was received; default: today")
     reference: Text = Field("", max_length=200)
     apply_credit: Money = Field("0", description="account credit to use first")
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Id, Money, Patch, Text, money_out
+from fairbill.api.fields import Count, Day, Id, Money, Patch, Text, money_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Package
@@ -115,7 +115,7 @@ class SubscriptionIn(Schema):
     customer_id: Id
     package_id: Id
     cycle: Text = Field(description=CYCLES)
-    start_date: date
+    start_date: Day
     options: list[OptionIn] = Field([], max_length=100)
     price: Money | None = Field(None, description="default: the package's price for the cycle")
     setup_fee: Money | None = Field(None, description="default: the package's setup fee")
@@ -131,9 +131,9 @@ class SubscriptionPatch(Patch):
     replaces the whole list."""
 
     status: Text | None = Field(None, description=STATUSES)
-    renewal_date: date | None = Field(None, description="moves the day of the next invoice")
-    renewed_on: date | None = None
-    start_date: date | None = None
+    renewal_date: Day | None = Field(None, description="moves the day of the next invoice")
+    renewed_on: Day | None = None
+    start_date: Day | None = None
     cycle: Text | None = Field(None, description=CYCLES)
     price: Money | None = None
     setup_fee: Money | None = None

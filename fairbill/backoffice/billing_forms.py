@@ -9,11 +9,27 @@ from typing import Any
 from django import forms
 
 from fairbill.catalog.models import Cycle, Option, Package
+from fairbill.core.clock import FIRST_DAY, LAST_DAY
 from fairbill.customers.models import PaymentMethod
 from fairbill.invoicing.models import Invoice
 from fairbill.notifications.models import EmailTemplate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DayField(forms.DateField):
+    """A date Fairbill can bill with: between clock.FIRST_DAY and clock.LAST_DAY."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DATE)
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(
+                f"Give a date between {FIRST_DAY:%-d %b %Y} and {LAST_DAY:%-d %b %Y}."
+            )
 
 
 def _money(placeholder: str = "0.00") -> forms.TextInput:
@@ -42,7 +58,7 @@ class InvoiceFilterForm(forms.Form):
 class PaymentForm(forms.Form):
     amount = forms.CharField(label="Amount received", widget=_money(), required=False)
     method = forms.ChoiceField(choices=PaymentMethod.choices)
-    on = forms.DateField(label="Date received", widget=DATE)
+    on = DayField(label="Date received", widget=DATE)
     reference = forms.CharField(required=False, max_length=200)
     apply_credit = forms.CharField(
         required=False, label="Apply account credit", widget=_money("0.00")
@@ -69,7 +85,7 @@ InvoiceLineFormSet = forms.formset_factory(InvoiceLineForm, extra=5, max_num=100
 
 
 class InvoiceForm(forms.Form):
-    due_date = forms.DateField(
+    due_date = DayField(
         required=False, widget=DATE, help_text="Empty: today plus the payment terms."
     )
     notes = forms.CharField(
@@ -86,7 +102,7 @@ class SubscriptionForm(forms.Form):
 
     package = forms.ModelChoiceField(queryset=Package.objects.filter(active=True))
     cycle = forms.ChoiceField(choices=Cycle.choices, initial=Cycle.MONTHLY)
-    start_date = forms.DateField(label="Start date", widget=DATE)
+    start_date = DayField(label="Start date", widget=DATE)
     price = forms.CharField(required=False, widget=_money("From the catalog"))
     setup_fee = forms.CharField(
         required=False, label="Setup fee", widget=_money("From the catalog")
@@ -161,7 +177,7 @@ class CreditForm(forms.Form):
 
 
 class BillingRunForm(forms.Form):
-    as_of = forms.DateField(label="As of", widget=DATE)
+    as_of = DayField(label="As of", widget=DATE)
 
 
 # Emails

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from fairbill.backoffice.billing_forms import DATE, _money
+from fairbill.backoffice.billing_forms import DATE, DayField, _money
 from fairbill.backoffice.views.common import CYCLE_ORDER
 from fairbill.catalog.models import Cycle, Option, OptionPrice, Package
 from fairbill.core.money import format_money, quantize
@@ -113,15 +113,15 @@ class SubscriptionEditForm(OptionFields, forms.Form):
 
     price = forms.CharField(widget=_money(), help_text="Per cycle, without VAT.")
     setup_fee = forms.CharField(label="Setup fee", widget=_money())
-    start_date = forms.DateField(label="Start date", widget=DATE)
-    renewal_date = forms.DateField(
+    start_date = DayField(label="Start date", widget=DATE)
+    renewal_date = DayField(
         label="Renewal date",
         widget=DATE,
         required=False,
         help_text="The next period to bill: the billing run makes the next invoice on this day "
         "(and keeps its day of the month from then on).",
     )
-    renewed_on = forms.DateField(
+    renewed_on = DayField(
         label="Renewed on",
         widget=DATE,
         required=False,
@@ -202,7 +202,7 @@ class ChangeForm(OptionFields, forms.Form):
         queryset=Package.objects.filter(active=True), label="New package", empty_label=None
     )
     cycle = forms.ChoiceField(choices=RECURRING)
-    as_of = forms.DateField(
+    as_of = DayField(
         label="Takes effect on",
         widget=DATE,
         help_text="Today unless the change was agreed earlier.",

@@ -11,6 +11,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+# The dates Fairbill accepts as input (billing dates, due dates, renewals): periods and due
+# dates are computed from them, and year 1 or 9999 would overflow that arithmetic.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
 
 def now() -> datetime:
     return timezone.now()

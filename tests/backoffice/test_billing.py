@@ -155,6 +155,7 @@ def test_record_payment_with_credit_pays_the_invoice(staff_client, customer, sys
         ({"amount": "0", "apply_credit": "50.00"}, "apply_credit", "Only £20.00 of credit"),
         ({"amount": "abc"}, "amount", "is not a number"),
         ({"amount": "", "apply_credit": ""}, "amount", "Give an amount"),
+        ({"amount": "1.00", "on": "9999-12-31"}, "on", "between 1 Jan 1900 and 31 Dec 2999"),
     ],
 )
 def test_bad_payments_are_refused_with_nothing_written(
@@ -457,6 +458,17 @@ def test_run_now_creates_the_renewal_invoices(staff_client, due_subscription):
 def test_run_with_an_invalid_date_runs_nothing(staff_client, due_subscription):
     response = staff_client.post("/billing/", {"as_of": "not a date", "run": "1"})
     assert form_errors(response)["as_of"]
+    assert not BillingRun.objects.exists()
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("button", ["run", "dry_run"])
+def test_a_date_out_of_range_is_a_form_error(staff_client, due_subscription, as_of, button):
+    # when the billing run is asked for year 1 or 9999 (it would overflow the period maths)
+    response = staff_client.post("/billing/", {"as_of": as_of, button: "1"})
+    # then the page says which dates it takes, and nothing ran
+    assert response.status_code == 200
+    assert "between 1 Jan 1900 and 31 Dec 2999" in " ".join(form_errors(response)["as_of"])
     assert not BillingRun.objects.exists()
 
 

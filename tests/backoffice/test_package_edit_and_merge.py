@@ -93,6 +93,18 @@ def test_edit_saves_price_renewal_date_and_options(staff_client, sub, backups):
     assert not Invoice.objects.filter(kind="change").exists()  # an edit never invoices
 
 
+def test_a_renewal_date_out_of_range_is_a_form_error(staff_client, sub):
+    # when the renewal date is moved to 9999 (the next period would overflow)
+    before = sub.renewal_date
+    response = staff_client.post(edit_url(sub), form_data(sub, renewal_date="9999-12-31"))
+    # then the form says which dates it takes, and nothing changed
+    assert response.status_code == 200
+    assert "between 1 Jan 1900 and 31 Dec 2999" in response.content.decode()
+    sub.refresh_from_db()
+    assert sub.renewal_date == before
+    assert not Event.objects.filter(action="subscription.edited").exists()
+
+
 def test_a_cycle_edit_waits_for_the_renewal_and_shows_as_pending(staff_client, sub):
     staff_client.post(edit_url(sub), form_data(sub, cycle="annually"))
     sub.refresh_from_db()
