@@ -32,7 +32,9 @@ run: install
 	$(BIN)/fairbill migrate --noinput
 	$(BIN)/fairbill collectstatic --noinput --verbosity 0
 	$(BIN)/fairbill demo --if-empty
-	$(BIN)/fairbill runserver $(HOST):$(PORT)
+	@echo "Starting the worker (emails are printed here, daily billing run) and the web server."
+	$(BIN)/fairbill worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/fairbill runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's chromium; install it when missing and we may (root + apt).
 browser:

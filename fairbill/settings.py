@@ -235,5 +235,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # `fairbill worker` polls every few seconds: no "starting/exiting" lines each time.
+        "django_tasks_db": {"level": "WARNING"},
+    },
 }
