@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.template import Context, Template
+from django.utils.html import strip_tags
 
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.notifications.models import EmailLog, EmailTemplate
+
+_BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|li|tr|table|ul|ol|blockquote)>")
+_LINE_BREAK = re.compile(r"(?i)<br\s*/?>")
+
+
+def html_to_text(html: str) -> str:
+    """The plain-text part of an email: one paragraph per block, entities decoded (strip_tags
+    alone runs the paragraphs together and leaves "&amp;" in names)."""
+    html = _LINE_BREAK.sub("\n", _BLOCK_END.sub(lambda m: m.group(0) + "\n\n", html))
+    text = strip_tags(html)
+    text = html_lib.unescape(text)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
 @dataclass

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import Context, Template
-from django.utils.html import strip_tags
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -88,7 +87,7 @@ def _send_after_commit(log_ids: list[int]) -> None:
 
 def email_send(log: EmailLog) -> EmailLog:
     """Render and send one logged email now; records the outcome on the log."""
-    from fairbill.notifications.rendering import email_render
+    from fairbill.notifications.rendering import email_render, html_to_text
 
     template = template_get(log.template)
     if not template.active:
@@ -101,7 +100,7 @@ def email_send(log: EmailLog) -> EmailLog:
             raise Refused("No email address to send to.")
         message = EmailMultiAlternatives(
             subject=rendered.subject,
-            body=strip_tags(rendered.html),
+            body=html_to_text(rendered.html),
             from_email=template.from_email
             or BusinessSettings.load().email
             or settings.DEFAULT_FROM_EMAIL,
