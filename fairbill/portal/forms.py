@@ -13,7 +13,6 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils.html import strip_tags
 from django_countries import countries
 
 from fairbill.accounts.models import LoginAttempt, User
@@ -32,11 +31,9 @@ def error_to_form(form: forms.BaseForm, exc: FairbillError, aliases: dict[str, s
     """Show a service's message on the field it names (without its "field: " prefix), or
     above the form."""
     field = aliases.get(exc.field or "", exc.field or "")
-    if field in form.fields:
-        message = _FIELD_PREFIX.sub("", exc.message)
-        form.add_error(field, message[:1].upper() + message[1:])
-    else:
-        form.add_error(None, exc.message)
+    message = _FIELD_PREFIX.sub("", exc.message) if exc.field else exc.message
+    message = message[:1].upper() + message[1:]
+    form.add_error(field if field in form.fields else None, message)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -171,6 +168,7 @@ class OrderPlaceForm(AddressFields):
         method_field.choices = methods
         terms = self.fields["terms"]
         terms.required = bool(business.terms_url)
+        terms.error_messages["required"] = "Please accept the terms and conditions to order."
         terms.label = "I accept the terms and conditions"
         if not business.terms_url:
             del self.fields["terms"]
@@ -338,6 +336,7 @@ class CustomerPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
+        from fairbill.notifications.rendering import html_to_text
         from fairbill.notifications.services import template_get
 
         template = template_get("password_reset")
@@ -359,7 +358,7 @@ class CustomerPasswordResetForm(PasswordResetForm):
         html = Template(template.body_html).render(values)
         message = EmailMultiAlternatives(
             subject=" ".join(subject.split()),
-            body=strip_tags(html),
+            body=html_to_text(html),
             from_email=template.from_email or business.email or settings.DEFAULT_FROM_EMAIL,
             to=[to_email],
         )

@@ -310,6 +310,63 @@ def order_email_taken(email: str) -> bool:
     return Customer.objects.filter(email__iexact=(email or "").strip()).exists()
 
 
+REPEAT_WINDOW = timedelta(minutes=15)
+
+
+def order_repeated(
+    *,
+    order_form: OrderForm,
+    email: str,
+    username: str,
+    password: str,
+    package_id: Any,
+    cycle: Any,
+    now: Any,
+) -> OrderResult | None:
+    """The order placed moments ago with the same email, login, package and cycle (a
+    double click on "Place order", or the order page submitted again with Back): the visitor
+    is shown that order rather than told the email already has an account."""
+    since = now - REPEAT_WINDOW
+    customer = (
+        Customer.objects.filter(
+            email__iexact=(email or "").strip(),
+            status=Status.PENDING,
+            created_at__gte=since,
+            user__isnull=False,
+            merged_into__isnull=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    if customer is None or customer.user is None or not customer.user.is_active:
+        return None
+    event = Event.objects.filter(
+        action=ORDER_PLACED,
+        customer_id=customer.pk,
+        at__gte=since,
+        data__order_form=order_form.slug,
+    ).first()
+    if event is None:
+        return None
+    subscription = (
+        Subscription.objects.filter(pk=event.data.get("subscription"), customer=customer)
+        .select_related("package")
+        .first()
+    )
+    invoice = Invoice.objects.filter(
+        customer=customer, kind=Invoice.Kind.SIGNUP, number=event.data.get("invoice")
+    ).first()
+    if subscription is None or invoice is None:
+        return None
+    if subscription.package_id != package_id or subscription.cycle != cycle:
+        return None
+    if (username or email).strip().lower() != customer.user.get_username().lower():
+        return None
+    if not customer.user.check_password(password):
+        return None
+    return OrderResult(customer, subscription, invoice, customer.user)
+
+
 @transaction.atomic
 def order_place(
     *,

@@ -216,6 +216,39 @@ def test_customer_updates_contact_details_and_address(alice_client, alice):
     assert event.data["city"] == [None, "Leeds"] or event.data["city"][1] == "Leeds"
 
 
+def details_data(**overrides):
+    data = {
+        "name": "Alice Able",
+        "email": "alice@example.com",
+        "address_line1": "1 Road",
+        "city": "Leeds",
+        "country": "GB",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_new_email_is_where_password_reset_links_go(client, alice_client, alice):
+    # when the customer changes their email address in My Account
+    response = alice_client.post("/account/details/", details_data(email="Alice@New.example"))
+    assert response.status_code == 302
+    alice_client.post("/account/logout/")
+    # then a password reset for the new address reaches them there, and the old one gets none
+    client.post("/account/password/reset/", {"email": "alice@example.com"})
+    assert mail.outbox == []
+    client.post("/account/password/reset/", {"email": "alice@new.example"})
+    assert [m.to for m in mail.outbox] == [["alice@new.example"]]
+
+
+def test_an_email_of_another_customer_is_refused(alice_client, alice, bob):
+    response = alice_client.post("/account/details/", details_data(email="BOB@example.com"))
+    assert response.status_code == 200
+    errors = response.context["form"].errors["email"]
+    assert errors == ["Another account uses this email address. Please contact us if it is yours."]
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"
+
+
 def test_details_errors_are_shown_on_the_fields(alice_client, alice):
     response = alice_client.post(
         "/account/details/",

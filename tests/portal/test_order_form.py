@@ -177,6 +177,17 @@ def test_an_order_sends_signup_invoice_and_business_emails(
     assert "Bronze" in notice.body
 
 
+def test_plain_text_emails_keep_paragraphs_and_characters(
+    client, shop, django_capture_on_commit_callbacks
+):
+    place(client, shop, django_capture_on_commit_callbacks, company="Patel & Söhne")
+    signup = next(m for m in mail.outbox if "your order" in m.subject)
+    assert signup.body.startswith("Dear Nina Patel,\n\nThank you for your order.")
+    notice = next(m for m in mail.outbox if m.subject.startswith("New order"))
+    assert "(Patel & Söhne)" in notice.body
+    assert "&amp;" not in notice.body
+
+
 def test_thank_you_page_offers_to_pay_the_invoice(client, shop, django_capture_on_commit_callbacks):
     place(client, shop, django_capture_on_commit_callbacks)
     invoice = Invoice.objects.get()
@@ -346,12 +357,62 @@ def test_an_email_that_already_has_an_account_is_told_to_log_in(
     assert Customer.objects.count() == 1
 
 
+def test_an_order_sent_twice_shows_the_first_order(
+    client, shop, django_capture_on_commit_callbacks
+):
+    # when "Place order" is sent twice (a double click: the second request carries the same
+    # form, from a visitor not yet logged in)
+    place(client, shop, django_capture_on_commit_callbacks)
+    client.logout()
+    response = place(client, shop, django_capture_on_commit_callbacks)
+    # then the second answer is the first order's thank-you page, and nothing is created twice
+    assert response.status_code == 302
+    assert response["Location"] == "/order/hosting/thanks/"
+    customer = Customer.objects.get()
+    assert int(client.session["_auth_user_id"]) == customer.user.pk
+    assert Invoice.objects.count() == 1
+    assert Subscription.objects.count() == 1
+    page = client.get("/order/hosting/thanks/").content.decode()
+    assert Invoice.objects.get().number in page
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"password1": "another-sturdy-password", "password2": "another-sturdy-password"},
+        {"cycle": "annually", "option_{storage}": ""},
+    ],
+)
+def test_the_same_email_with_another_password_or_choice_is_not_a_repeat(
+    client, shop, overrides, django_capture_on_commit_callbacks
+):
+    place(client, shop, django_capture_on_commit_callbacks)
+    client.logout()
+    overrides = {k.replace("{storage}", str(shop.storage.pk)): v for k, v in overrides.items()}
+    response = place(client, shop, django_capture_on_commit_callbacks, **overrides)
+    assert response.status_code == 200
+    assert "already an account with this email address" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert Customer.objects.count() == 1
+
+
+def test_a_repeat_after_a_quarter_of_an_hour_is_told_to_log_in(
+    client, shop, django_capture_on_commit_callbacks
+):
+    place(client, shop, django_capture_on_commit_callbacks)
+    client.logout()
+    with time_machine.travel("2027-03-15 10:16Z", tick=False):
+        response = place(client, shop, django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    assert "already an account with this email address" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
         ({"password2": "something-else-entirely"}, "password2", "The two passwords are different."),
         ({"password1": "short", "password2": "short"}, "password1", "too short"),
-        ({"terms": None}, "terms", "This field is required."),
+        ({"terms": None}, "terms", "Please accept the terms and conditions"),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"name": ""}, "name", "This field is required."),
         ({"country": "XX"}, "country", "Select a valid choice."),
@@ -385,7 +446,9 @@ def test_an_option_not_offered_with_the_package_is_refused(
         client, shop, django_capture_on_commit_callbacks, **{f"option_{shop.support.pk}": "on"}
     )
     assert response.status_code == 200
-    assert "not offered with Bronze" in response.content.decode()
+    page = response.content.decode()
+    assert "That option is not offered with Bronze" in page
+    assert "options:" not in page  # the service's field prefix is not shown
     assert not Customer.objects.exists()
 
 

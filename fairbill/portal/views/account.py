@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.customers.models import Customer
-from fairbill.customers.services import customer_update
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.payments.gateways import GatewayPayment, payment_gateway
@@ -26,6 +25,7 @@ from fairbill.payments.services import credit_apply, credit_balance
 from fairbill.portal import selectors
 from fairbill.portal.access import customer_actor, customer_required
 from fairbill.portal.forms import DetailsForm, error_to_form
+from fairbill.portal.services import account_details_update
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def details(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values: dict[str, Any] = {**form.contact_values(), **form.address_values()}
         try:
-            customer_update(actor=customer_actor(request), customer=customer, **values)
+            account_details_update(actor=customer_actor(request), customer=customer, **values)
         except FairbillError as exc:
             error_to_form(form, exc, {})
         else:

@@ -19,6 +19,7 @@ from fairbill.payments.gateways import payment_gateway
 from fairbill.portal.forms import OrderPlaceForm, error_to_form, lenient_choice
 from fairbill.subscriptions.orders import (
     Offer,
+    OrderResult,
     Quote,
     TooManyOrders,
     order_choice_check,
@@ -26,6 +27,7 @@ from fairbill.subscriptions.orders import (
     order_form_offer,
     order_place,
     order_quote,
+    order_repeated,
 )
 
 PLACED = "fairbill_order_placed"  # session: the invoice of the order just placed
@@ -151,6 +153,17 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
             if exc.code != "email_exists":
                 error_to_form(form, exc, FIELD_ALIASES)
             else:
+                repeated = order_repeated(
+                    order_form=order_form,
+                    email=data["email"],
+                    username=data.get("username") or "",
+                    password=data["password1"],
+                    package_id=data["package"],
+                    cycle=data["cycle"],
+                    now=clock.now(),
+                )
+                if repeated is not None:  # sent twice: show the order already placed
+                    return _placed(request, business, order_form, repeated)
                 form.add_error(
                     "email",
                     "There is already an account with this email address: please log in instead.",
@@ -159,14 +172,21 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
                     request, order_form, business, offer, form, request.POST, email_exists=True
                 )
         else:
-            # Logged in by the order itself: not a login attempt for the login report.
-            request.fairbill_login_as = True  # type: ignore[attr-defined]
-            login(request, result.user, backend=BACKEND)
-            request.session[PLACED] = result.invoice.pk
-            if business.order_return_url:
-                return redirect(business.order_return_url)
-            return redirect("portal:order_thanks", slug=order_form.slug)
+            return _placed(request, business, order_form, result)
     return _render(request, order_form, business, offer, form, request.POST)
+
+
+def _placed(
+    request: HttpRequest, business: BusinessSettings, order_form: Any, result: OrderResult
+) -> HttpResponse:
+    """Log the new customer in and show the thank-you page (or the business's own)."""
+    # Logged in by the order itself: not a login attempt for the login report.
+    request.fairbill_login_as = True  # type: ignore[attr-defined]
+    login(request, result.user, backend=BACKEND)
+    request.session[PLACED] = result.invoice.pk
+    if business.order_return_url:
+        return redirect(business.order_return_url)
+    return redirect("portal:order_thanks", slug=order_form.slug)
 
 
 def order_total(request: HttpRequest, slug: str) -> HttpResponse:
