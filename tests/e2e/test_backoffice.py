@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -142,3 +143,38 @@ def test_option_form_offers_price_rows_and_packages(logged_in_page):
     page.get_by_role("button", name="Create option").click()
     page.get_by_text("This field is required.").wait_for()
     screenshot(page, "option-form-errors")
+
+
+PHONE_PAGES = ["/", "/customers/{customer}/", "/invoices/{invoice}/", "/packages/options/new/"]
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_pages_fit_a_phone_screen(browser, live_server, e2e_admin, path):
+    from fairbill.invoicing.services import invoice_create
+
+    # given a customer with an invoice, and a staff user on a 390px-wide phone
+    system = Actor.system("tests")
+    customer = customer_create(
+        actor=system,
+        name="Alexandra Montgomery-Fitzwilliam",
+        email="alexandra.montgomery-fitzwilliam@example.com",
+        country="GB",
+    )
+    invoice = invoice_create(
+        actor=system,
+        customer=customer,
+        lines=[{"description": "Website audit", "quantity": "1", "unit_price": "120.00"}],
+        issue_date=date(2027, 3, 1),
+    )
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, e2e_admin.username)
+    # when they open the page
+    page.goto(path.format(customer=customer.pk, invoice=invoice.pk))
+    # then nothing sticks out sideways: wide tables scroll inside their own box
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    screenshot(page, "phone" + path.split("{")[0].replace("/", "-").rstrip("-"))
+    context.close()
+    assert overflow <= 0
