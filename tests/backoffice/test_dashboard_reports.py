@@ -112,9 +112,35 @@ def test_dashboard_stays_within_a_fixed_number_of_queries(
     assert response.context["invoices"]["paid"].count == 50
 
 
-def test_dashboard_opens_for_staff_without_privileges(client_with, books):
+def test_dashboard_opens_for_staff_without_privileges_and_shows_no_figures(client_with, books):
     html = client_with().get("/").content.decode()
     assert "/packages/subscriptions/?status=" not in html  # no customers privilege: no link
+    assert "Customers and packages" not in html
+    assert "Revenue per month" not in html
+    assert "need the <strong>customers</strong>" in html
+
+
+def test_dashboard_shows_a_packages_clerk_their_area_and_no_figures(client_with, books):
+    html = client_with("packages").get("/").content.decode()
+    assert 'href="/packages/"' in html
+    assert "Sales" not in html
+    assert "Monthly recurring revenue" not in html
+
+
+def test_dashboard_shows_customer_counts_to_the_customers_privilege_only(client_with, books):
+    html = client_with("customers").get("/").content.decode()
+    assert "/customers/?status=active" in html
+    assert "Revenue per month" not in html
+    assert "/invoices/?status=" not in html
+
+
+def test_dashboard_shows_money_to_reports_without_links_to_invoices(client_with, books):
+    html = client_with("reports").get("/").content.decode()
+    assert "Revenue per month" in html
+    assert "Overdue by age" in html
+    assert "/invoices/?status=" not in html  # no invoices privilege: figures without links
+    assert "/customers/?status=" not in html
+    assert "Customers and packages" not in html
 
 
 # Customers' packages by status

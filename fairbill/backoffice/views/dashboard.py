@@ -25,21 +25,30 @@ from fairbill.subscriptions.periods import add_months
 
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Everyone on the staff opens it; each part shows to those with its area's privilege:
+    counts to *customers*, money (invoices, sales, charts) to *invoices* or *reports*."""
+    user = request.user
     today = clock.today()
     currency = BusinessSettings.load().currency
-    labels = dict(Status.choices)
-    customers = selectors.status_counts(Customer)
-    packages = selectors.status_counts(Subscription)
+    show_counts = user.has_privilege("customers")  # type: ignore[union-attr]
+    show_money = user.has_privilege("invoices") or user.has_privilege("reports")  # type: ignore[union-attr]
     context: dict[str, Any] = {
         "nav": "dashboard",
         "today": today,
         "currency": currency,
-        "customer_counts": [(s, labels[s], n) for s, n in customers.items()],
-        "package_counts": [(s, labels[s], n) for s, n in packages.items()],
-        "invoices": selectors.invoice_summary(as_of=today, currency=currency),
-        **_sales(today, currency),
-        **_charts(today, currency),
+        "show_counts": show_counts,
+        "show_money": show_money,
     }
+    if show_counts:
+        labels = dict(Status.choices)
+        customers = selectors.status_counts(Customer)
+        packages = selectors.status_counts(Subscription)
+        context["customer_counts"] = [(s, labels[s], n) for s, n in customers.items()]
+        context["package_counts"] = [(s, labels[s], n) for s, n in packages.items()]
+    if show_money:
+        context["invoices"] = selectors.invoice_summary(as_of=today, currency=currency)
+        context.update(_sales(today, currency))
+        context.update(_charts(today, currency))
     return render(request, "backoffice/dashboard.html", context)
 
 
