@@ -239,5 +239,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # `fairbill worker` polls every few seconds: no "starting/exiting" lines each time.
         "django_tasks_db": {"level": "WARNING"},
+        # httpx logs every request with its full URL; the Basecamp client logs method, path
+        # and status itself. WeasyPrint logs each step of every PDF.
+        "httpx": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }

@@ -132,3 +132,13 @@ def test_no_token_ever_reaches_the_logs(connected, fake, all_logs):
         assert token not in text  # …without their tokens
     assert "fake-access-" not in text
     assert "fake-refresh-" not in text
+
+
+def test_requests_are_logged_by_method_path_and_status_only(connected, fake, all_logs):
+    projects = basecamp_client().projects()
+    basecamp_client().timesheet(project_id=projects[0]["id"], start="2027-03-01", end="2027-03-31")
+    logged = all_logs.getvalue()
+    assert f"Basecamp GET /{ACCOUNT_ID}/projects.json → 200" in logged
+    # httpx's own line (the whole URL, query string included) is not logged
+    assert "HTTP Request" not in logged
+    assert "start_date=" not in logged
