@@ -31,6 +31,21 @@ CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
     "vat_number": ("vat number", "vat id", "tax id"),
 }
 REQUIRED_CUSTOMER_FIELDS = ("name", "email")
+CUSTOMER_FIELD_LABELS = {
+    "name": "Name",
+    "email": "Email",
+    "company": "Company",
+    "phone": "Phone",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "city": "Town / city",
+    "region": "County / state",
+    "postcode": "Postcode",
+    "country": "Country",
+    "currency": "Currency",
+    "vat_applies": "VAT applies",
+    "vat_number": "VAT number",
+}
 
 TIME_FIELDS: dict[str, tuple[str, ...]] = {
     "date": ("date", "day", "spent on"),

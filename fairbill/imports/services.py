@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django_countries import countries
 
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, InvalidInput
@@ -106,7 +107,9 @@ def _customer_values(row: list[str], mapping: dict[str, int], business: Any) -> 
     values["country"] = (values.get("country") or str(business.country.code or "")).upper()
     if not values["country"]:
         raise InvalidInput("country: give one (or set your business's country).")
-    values["currency"] = values.get("currency") or None
+    if values["country"] not in countries:
+        raise InvalidInput(f"country: '{values['country']}' is not a country code (GB, FR, US…).")
+    values["currency"] = (values.get("currency") or "").upper() or None
     if "vat_applies" in values:
         if values["vat_applies"] == "":
             del values["vat_applies"]

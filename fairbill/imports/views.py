@@ -14,6 +14,7 @@ from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.customers.models import Customer
 from fairbill.imports.csvfiles import (
+    CUSTOMER_FIELD_LABELS,
     CUSTOMER_FIELDS,
     REQUIRED_CUSTOMER_FIELDS,
     TIME_FIELDS,
@@ -50,7 +51,9 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
 @staff_required("customers")
 def index(request: HttpRequest) -> HttpResponse:
     return _page(
-        request, "index.html", {"customer_fields": CUSTOMER_FIELDS, "time_fields": TIME_FIELDS}
+        request,
+        "index.html",
+        {"customer_fields": CUSTOMER_FIELD_LABELS.values(), "time_fields": TIME_FIELDS},
     )
 
 
@@ -108,7 +111,7 @@ def customers_preview(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "headers": list(enumerate(sheet.headers)),
             "fields": [
-                (f, f.replace("_", " "), f in REQUIRED_CUSTOMER_FIELDS, mapping.get(f))
+                (f, CUSTOMER_FIELD_LABELS[f], f in REQUIRED_CUSTOMER_FIELDS, mapping.get(f))
                 for f in CUSTOMER_FIELDS
             ],
             "sample": sheet.rows[:5],

@@ -163,3 +163,29 @@ def test_customer_import_pages(business, staff_client):
     done = staff_client.post(location, data)
     assert done["Location"] == "/customers/"
     assert Customer.objects.count() == 2
+
+
+def test_codes_in_lower_case_are_read_and_unknown_countries_named(business, admin):
+    report = _import("Name,Email,Country,Currency\nAda,ada@example.com,fr,eur\n", admin)
+    assert report.errors == []
+    ada = Customer.objects.get()
+    assert (ada.country.code, ada.currency) == ("FR", "EUR")
+    bad = _import("Name,Email,Country\nBo,bo@example.com,ZZ\n", admin)
+    assert [e.message for e in bad.errors] == ["country: 'ZZ' is not a country code (GB, FR, US…)."]
+
+
+def test_preview_names_the_fields_and_the_skipped_lines_next_to_errors(
+    business, admin, staff_client
+):
+    _import("Name,Email\nAda,ada@example.com\n", admin)
+    # a file with a customer already there and a bad line
+    text = "Name,Email,Address line 1,VAT number\nAda,ada@example.com,1 Road,\n,x@example.com,,\n"
+    upload = SimpleUploadedFile("c.csv", text.encode(), content_type="text/csv")
+    location = staff_client.post("/imports/customers/", {"file": upload})["Location"]
+    preview = staff_client.get(location).content.decode()
+    assert 'for="col-address_line1">Address line 1<' in preview
+    assert 'for="col-vat_number">VAT number<' in preview
+    assert "1 line to fix" in preview
+    assert "1 line skipped: already customers (line 2)" in preview
+    index = staff_client.get("/imports/").content.decode()
+    assert "address line 1, address line 2" in index

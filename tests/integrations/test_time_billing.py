@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from fairbill.core.errors import Refused
+from fairbill.core.errors import InvalidInput, Refused
 from fairbill.customers.models import Customer
 from fairbill.integrations.basecamp.billing import hourly_rate_set, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
@@ -57,6 +57,22 @@ def test_hours_parse_decimal_and_clock_formats():
     assert parse_hours("1:30") == Decimal("1.5")
     assert parse_hours("2.0") == Decimal("2")
     assert parse_hours("0:20") == Decimal("0.3333")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-2", "'-2' must be more than 0 hours."),
+        ("0", "'0' must be more than 0 hours."),
+        ("1e9", "'1e9' is more than 100000 hours."),
+        ("NaN", "'NaN' must be more than 0 hours."),
+        ("1:75", "'1:75' has minutes outside 0–59."),
+    ],
+)
+def test_impossible_hours_are_refused_with_a_clear_message(text, message):
+    with pytest.raises(InvalidInput) as caught:
+        parse_hours(text)
+    assert caught.value.message == f"hours: {message}"
 
 
 def test_line_amount_is_hours_times_rate_rounded_once():

@@ -100,8 +100,10 @@ def parse_hours(value: object, *, where: str = "hours") -> Decimal:
             hours = Decimal(text)
     except (InvalidOperation, ValueError):
         raise InvalidInput(f"{where}: '{text}' is not a number of hours.") from None
-    if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
+    if not hours.is_finite() or hours <= 0:
         raise InvalidInput(f"{where}: '{text}' must be more than 0 hours.")
+    if hours > MAX_HOURS:
+        raise InvalidInput(f"{where}: '{text}' is more than {MAX_HOURS} hours.")
     return hours.quantize(HOURS_PLACES, rounding=ROUND_HALF_UP)
 
 
