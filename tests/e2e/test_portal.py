@@ -161,3 +161,45 @@ def test_customer_updates_their_billing_address(page, demo):
     )
     assert customer.country.code == "US"
     assert customer.currency == "GBP"
+
+
+@pytest.fixture
+def phone(browser, live_server, transactional_db):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="en-GB"
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def page_width(page) -> int:
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+def test_on_a_phone_the_total_comes_before_place_order_and_nothing_is_off_screen(phone, demo):
+    page = phone
+    page.goto("/order/hosting/")
+    summary = page.locator(".order-side").bounding_box()
+    button = page.get_by_role("button", name="Place order").bounding_box()
+    assert summary is not None
+    assert button is not None
+    assert summary["y"] + summary["height"] <= button["y"]
+    assert page_width(page) <= 390
+    # My Account: overview, invoices and an invoice fit the screen, each value named
+    page.goto("/account/login/")
+    page.get_by_label("Username").fill(CUSTOMER_USERNAME)
+    page.get_by_label("Password").fill(CUSTOMER_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name=re.compile("Hello")).wait_for()
+    assert page_width(page) <= 390
+    renews = page.locator("#packages-h ~ div td[data-label=Renews]").first
+    assert renews.is_visible()
+    page.goto("/account/invoices/")
+    assert page_width(page) <= 390
+    assert page.locator("td[data-label=Balance]").first.is_visible()
+    page.locator("td.stack-head a").first.click()
+    page.get_by_role("heading", name=re.compile("Invoice")).wait_for()
+    assert page_width(page) <= 390
+    screenshot(page, "portal-phone-invoice")
