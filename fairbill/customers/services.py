@@ -153,6 +153,14 @@ def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Custo
         setattr(customer, key, value)
     _clean(customer)
     diff = changes(before, snapshot(customer, EDITABLE_FIELDS))
+    if "currency" in diff and _has_billing_records(customer):
+        # Its packages, invoices, payments and credit are in the old currency: a new one
+        # would mix currencies in one account. A new customer record takes the new currency.
+        raise Refused(
+            f"currency: {before['currency']} can't change, the customer already has packages, "
+            "invoices, payments or credit in it.",
+            "currency",
+        )
     if diff:
         customer.updated_at = clock.now()
         customer.save()
@@ -167,6 +175,16 @@ def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Custo
             data=diff,
         )
     return customer
+
+
+def _has_billing_records(customer: Customer) -> bool:
+    return (
+        customer.subscriptions.exists()
+        or customer.invoices.exists()
+        or customer.estimates.exists()
+        or customer.payments.exists()
+        or customer.credit_entries.exists()
+    )
 
 
 @transaction.atomic

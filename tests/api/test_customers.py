@@ -103,6 +103,27 @@ def test_patch_contact_details(api, customer):
     assert Event.objects.filter(action="customer.updated", customer_id=customer.pk).exists()
 
 
+def test_patch_currency_of_a_customer_with_invoices_is_refused(api, customer, admin):
+    from datetime import date
+
+    from fairbill.invoicing.services import invoice_create
+
+    # given a GBP customer with an invoice
+    invoice_create(
+        actor=admin,
+        customer=customer,
+        lines=[{"description": "Work", "quantity": "1", "unit_price": "10.00"}],
+        issue_date=date(2027, 3, 1),
+    )
+    # when a script switches it to dollars
+    response = api.patch(f"/customers/{customer.pk}", {"currency": "USD", "name": "Renamed"})
+    # then it is refused, naming the field, and nothing changed
+    assert response.status_code == 409, response.content
+    assert response.json()["field"] == "currency"
+    customer.refresh_from_db()
+    assert (customer.currency, customer.name) == ("GBP", "Jane Smith")
+
+
 def test_patch_status_changes_it_with_a_reason(api, customer):
     response = api.patch(
         f"/customers/{customer.pk}", {"status": "suspended", "status_reason": "Asked to pause"}

@@ -195,6 +195,31 @@ def test_edit_shows_a_service_error_on_its_field_and_keeps_the_customer(staff_cl
     assert customer.vat_number == ""
 
 
+def test_the_currency_of_a_customer_with_invoices_cant_change(staff_client, customer, system):
+    from datetime import date
+
+    from fairbill.payments.services import credit_add
+
+    # given a GBP customer with account credit
+    credit_add(
+        actor=system, customer=customer, amount="10.00", reason="Goodwill", on=date(2027, 3, 1)
+    )
+    # when staff switch the customer to euros
+    response = staff_client.post(f"/customers/{customer.pk}/edit/", {**VALID, "currency": "EUR"})
+    # then the form says why, and the customer keeps pounds
+    assert response.status_code == 200
+    assert "GBP can't change" in " ".join(form_errors(response)["currency"])
+    customer.refresh_from_db()
+    assert customer.currency == "GBP"
+
+
+def test_the_currency_of_a_new_customer_can_change(staff_client, customer):
+    response = staff_client.post(f"/customers/{customer.pk}/edit/", {**VALID, "currency": "EUR"})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.currency == "EUR"
+
+
 def test_edit_form_is_filled_with_the_customer(staff_client, customer):
     response = staff_client.get(f"/customers/{customer.pk}/edit/")
     assert response.context["form"]["email"].value() == "jane@example.com"
