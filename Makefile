@@ -30,7 +30,6 @@ install: $(STAMP)
 run: export FAIRBILL_SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/fairbill migrate --noinput
-	$(BIN)/fairbill collectstatic --noinput --verbosity 0
 	$(BIN)/fairbill demo --if-empty
 	@echo "Starting the worker (emails are printed here, daily billing run) and the web server."
 	$(BIN)/fairbill worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \

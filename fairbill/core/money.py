@@ -51,9 +51,16 @@ def is_currency(code: str) -> bool:
     return code in _currencies()
 
 
+# ISO 4217 codes that are not money one bills in: testing, "no currency", precious metals,
+# IMF and bond-market units.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"}
+)
+
+
 def currency_check(code: str, *, label: str = "currency", field: str = "currency") -> str:
     """The code if Fairbill can bill in it, else InvalidInput saying why."""
-    if code not in frozenset(list_currencies()):
+    if code not in frozenset(list_currencies()) or code in NOT_MONEY:
         raise InvalidInput(f"{label}: '{code}' is not an ISO 4217 currency code.", field)
     if not is_currency(code):
         raise InvalidInput(
@@ -67,7 +74,9 @@ def currency_check(code: str, *, label: str = "currency", field: str = "currency
 @lru_cache(maxsize=1)
 def _currencies() -> frozenset[str]:
     return frozenset(
-        code for code in list_currencies() if get_currency_precision(code) <= STORED_PLACES
+        code
+        for code in list_currencies()
+        if get_currency_precision(code) <= STORED_PLACES and code not in NOT_MONEY
     )
 
 
