@@ -7,6 +7,7 @@ Nothing else in Fairbill calls Decimal.quantize on money.
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache, lru_cache
@@ -16,6 +17,7 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 from fairbill.core.errors import InvalidInput
 
 ZERO = Decimal("0")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 # Largest amount a DecimalField(max_digits=14, decimal_places=2) can hold.
 MAX_AMOUNT = Decimal("999999999999.99")
 # Amounts are stored with 2 decimal places: a currency with a finer minor unit (BHD, KWD,
@@ -95,6 +97,9 @@ def parse_amount(
     """
     if isinstance(value, float | bool):
         raise InvalidInput(f'{field}: give the amount as a decimal string, e.g. "12.50".', field)
+    if isinstance(value, str) and not PLAIN_NUMBER.fullmatch(value.strip()):
+        # Decimal() would also take "1_000", "1e2" or "NaN": a person means none of them.
+        raise InvalidInput(f"{field}: '{value}' is not a number.", field)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):

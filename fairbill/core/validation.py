@@ -17,6 +17,11 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
 
     if "invoice_start_number" in changed:
         start_number_check(name=INVOICE, start=values.invoice_start_number)
+    if "vat_number" in changed or "country" in changed:
+        from fairbill.customers.vat import vat_number_normalize
+
+        country = str(values.country.code) if values.country else ""
+        values.vat_number = vat_number_normalize(values.vat_number or "", country)
     days = values.reminder_days
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days

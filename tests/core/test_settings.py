@@ -40,3 +40,10 @@ def test_there_is_one_settings_row(business, admin):
     settings_update(actor=admin, company_name="Renamed Ltd")
     assert BusinessSettings.objects.count() == 1
     assert BusinessSettings.load().company_name == "Renamed Ltd"
+
+
+def test_the_business_vat_number_is_checked(business, admin):
+    with pytest.raises(InvalidInput, match="not a valid GB VAT number"):
+        settings_update(actor=admin, vat_number="GB123")
+    settings_update(actor=admin, vat_number="GB 980 7806 84")
+    assert BusinessSettings.load().vat_number == "GB980780684"
