@@ -5,8 +5,10 @@ two renewals due today so that running billing shows new invoices at once."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+from django.db.models import Min
 
 from fairbill.catalog.models import Option, Package
 from fairbill.core.actors import Actor
@@ -96,7 +98,18 @@ def billing_history_load(*, actor: Actor, today: date) -> dict[str, int]:
     EmailLog.objects.filter(status=EmailLog.Status.QUEUED).update(
         status=EmailLog.Status.SKIPPED, error="Demo data: not sent"
     )
+    _backdate_customers()
     return {"subscriptions": Subscription.objects.count(), "invoices": Invoice.objects.count()}
+
+
+def _backdate_customers() -> None:
+    """Demo customers were created just now; make them customers since a little before their
+    first package, as they would be."""
+    for customer_id, first in Subscription.objects.values_list("customer_id").annotate(
+        first=Min("start_date")
+    ):
+        since = datetime.combine(first - timedelta(days=3), time(10, 0), tzinfo=UTC)
+        Customer.objects.filter(pk=customer_id, created_at__gt=since).update(created_at=since)
 
 
 def _walk(*, actor: Actor, today: date, behaviour: dict[int, str]) -> None:
