@@ -30,6 +30,7 @@ class BillingRunIn(Schema):
 
 
 class BillingRunResult(Schema):
+    id: int | None = Field(description="the billing run's record (GET /billing-runs)")
     as_of: dt.date
     dry_run: bool
     counts: dict[str, Any] = Field(description=COUNTS)
@@ -66,6 +67,7 @@ def billing_run_post(request: HttpRequest, payload: BillingRunIn) -> Any:
     return Status(
         201,
         {
+            "id": report.run_id,
             "as_of": report.as_of,
             "dry_run": report.dry_run,
             "counts": report.counts(),

@@ -60,6 +60,7 @@ class RunReport:
     cancellations: int = 0
     errors: list[str] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    run_id: int | None = None  # the BillingRun row that records it, when recorded
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -182,15 +183,16 @@ def billing_run(
         }
         if run is not None:
             BillingRun.objects.filter(pk=run.pk).update(**finished)
+            report.run_id = run.pk
         else:
-            BillingRun.objects.create(
+            report.run_id = BillingRun.objects.create(
                 as_of=as_of,
                 dry_run=True,
                 started_at=clock.now(),
                 actor_label=actor.label[:200],
                 preview=report.preview[:500],
                 **finished,
-            )
+            ).pk
     return report
 
 

@@ -83,4 +83,5 @@ def billing_run_parallel(
         counts=report.counts(),
         errors=report.errors,
     )
+    report.run_id = run.pk
     return report

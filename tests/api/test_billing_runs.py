@@ -42,6 +42,8 @@ def test_a_billing_run_creates_the_renewal_invoices(
     )
     counts = body["counts"]
     assert (counts["customers"], counts["invoices_created"], counts["errors"]) == (1, 1, 0)
+    # the answer names the run's record, listed by GET /billing-runs
+    assert api.get("/billing-runs").json()["items"][0]["id"] == body["id"]
     assert counts["total_amount"] == {"GBP": "30.00"}  # (10 + 10 + 5) + 20% VAT
     invoice = Invoice.objects.get()
     assert invoice.kind == "renewal"
