@@ -239,7 +239,7 @@ def option_create(
         max_quantity=max_quantity,
         active=active,
     )
-    full_clean_or_raise(option)
+    _option_check(option)
     _save_unique(option, "option")
     option.packages.set(_packages_by_id(package_ids))
     _option_prices_replace(option, list(choices), prices_parse(prices))
@@ -247,6 +247,12 @@ def option_create(
         actor=actor, action="option.created", subject=option, message=f"Option {name} created"
     )
     return option
+
+
+def _option_check(option: Option) -> None:
+    full_clean_or_raise(option)
+    if option.max_quantity < 1:
+        raise InvalidInput("max quantity: at least 1.", "max_quantity")
 
 
 @transaction.atomic
@@ -275,7 +281,7 @@ def option_update(
     ):
         if value is not None:
             setattr(option, field, value)
-    full_clean_or_raise(option)
+    _option_check(option)
     _save_unique(option, "option")
     if package_ids is not None:
         option.packages.set(_packages_by_id(package_ids))

@@ -183,3 +183,15 @@ def test_duplicate_option_message_reads_well(business, admin):
             kind="quantity",
             prices=[{"cycle": "monthly", "price": "1"}],
         )
+
+
+def test_an_option_allows_at_least_one(business, admin):
+    with pytest.raises(InvalidInput, match="max quantity: at least 1"):
+        option_create(
+            actor=admin,
+            name="Storage",
+            kind="quantity",
+            max_quantity=0,
+            prices=[{"cycle": "monthly", "price": "1"}],
+        )
+    assert not Option.objects.exists()
