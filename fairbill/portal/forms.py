@@ -4,6 +4,7 @@ decide what is allowed and write."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -17,10 +18,11 @@ from django_countries import countries
 
 from fairbill.accounts.models import LoginAttempt, User
 from fairbill.accounts.services import login_attempt_record
-from fairbill.catalog.models import Option
-from fairbill.core.errors import FairbillError
+from fairbill.catalog.models import Option, Package
+from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.portal.selectors import ChangeOptionOffer
 from fairbill.subscriptions.orders import Offer, regions_with_rates
 
 MAX_TEXT = 200
@@ -364,3 +366,34 @@ class CustomerPasswordResetForm(PasswordResetForm):
         )
         message.attach_alternative(html, "text/html")
         message.send()
+
+
+def change_option_rows(
+    offers: list[ChangeOptionOffer], data: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Option rows for subscription_change from the `option_<id>` fields of the package
+    change pages (unticked, 0 or "None" = left out; the service checks the rest)."""
+    rows: list[dict[str, Any]] = []
+    for offer in offers:
+        raw = data.get(f"option_{offer.option.pk}")
+        if offer.option.kind == Option.Kind.QUANTITY:
+            number = _int(raw)
+            if number is None and raw not in (None, ""):
+                raise InvalidInput(f"options: {offer.option.name} needs a whole number.", "options")
+            if number:
+                rows.append({"option_id": offer.option.pk, "quantity": number})
+        elif offer.option.kind == Option.Kind.CHOICE:
+            choice = _int(raw)
+            if choice:
+                rows.append({"option_id": offer.option.pk, "choice_id": choice})
+        elif raw not in (None, "", "off", "false", "0"):
+            rows.append({"option_id": offer.option.pk})
+    return rows
+
+
+def change_package(data: Mapping[str, Any]) -> Package | None:
+    """The active package chosen on the package change pages, if any."""
+    package_id = _int(data.get("package"))
+    if package_id is None:
+        return None
+    return Package.objects.filter(pk=package_id, active=True).first()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
+from fairbill.catalog.models import Cycle, Option, OptionChoice, Package, PackagePrice
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.invoicing.models import Invoice
@@ -81,3 +82,76 @@ def account_summary(*, customer: Customer, as_of: date) -> AccountSummary:
         recent_invoices=list(invoices_of(customer=customer)[:5]),
         notes=list(CustomerNote.objects.filter(customer=customer, public=True)[:10]),
     )
+
+
+def subscription_of(*, customer: Customer, subscription_id: int) -> Subscription | None:
+    return (
+        subscriptions_of(customer=customer)
+        .select_related("customer")
+        .filter(pk=subscription_id)
+        .first()
+    )
+
+
+@dataclass
+class ChangeOffer:
+    """A package and cycle a customer may change to, priced in their currency."""
+
+    package: Package
+    cycle: str
+    cycle_label: str
+    price: Decimal
+
+
+def change_offers(*, customer: Customer, subscription: Subscription) -> list[ChangeOffer]:
+    """Active packages with a recurring price in the subscription's currency, except the
+    package and cycle it has now."""
+    prices = (
+        PackagePrice.objects.filter(package__active=True, currency=subscription.currency)
+        .exclude(cycle=Cycle.ONE_TIME)
+        .select_related("package")
+    )
+    order = {value: number for number, value in enumerate(Cycle.values)}
+    offers = [
+        ChangeOffer(p.package, p.cycle, str(Cycle(p.cycle).label), p.price)
+        for p in prices
+        if (p.package_id, p.cycle) != (subscription.package_id, subscription.cycle)
+    ]
+    offers.sort(key=lambda o: (o.package.sort_order, o.package.name, order[o.cycle]))
+    return offers
+
+
+@dataclass
+class ChangeOptionOffer:
+    option: Option
+    price: Decimal | None  # checkbox and quantity options: per unit
+    choices: list[tuple[OptionChoice, Decimal]]
+    current: int  # quantity now (checkbox: 0 or 1), or the choice id chosen now
+
+
+def change_options(
+    *, customer: Customer, subscription: Subscription, package: Package, cycle: str
+) -> list[ChangeOptionOffer]:
+    """The active options of `package` priced for `cycle` in the customer's currency, with
+    what the subscription has of each now (to keep them by default)."""
+    assert subscription.customer_id == customer.pk
+    now = {item.option_id: item for item in subscription.options.all()}
+    offers: list[ChangeOptionOffer] = []
+    options = package.options.filter(active=True).prefetch_related("choices", "prices")
+    for option in options.order_by("name"):
+        prices = [
+            p
+            for p in option.prices.all()
+            if p.cycle == cycle and p.currency == subscription.currency
+        ]
+        held = now.get(option.pk)
+        if option.kind == Option.Kind.CHOICE:
+            by_choice = {p.choice_id: p.price for p in prices}
+            choices = [(c, by_choice[c.pk]) for c in option.choices.all() if c.pk in by_choice]
+            if choices:
+                current = held.choice_id if held is not None and held.choice_id else 0
+                offers.append(ChangeOptionOffer(option, None, choices, current))
+        elif prices:
+            current = held.quantity if held is not None else 0
+            offers.append(ChangeOptionOffer(option, prices[0].price, [], current))
+    return offers

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from fairbill.payments.gateways.views import stripe_webhook
-from fairbill.portal.views import account, auth, order
+from fairbill.portal.views import account, auth, change, order
 
 app_name = "portal"
 
@@ -42,6 +42,21 @@ urlpatterns = [
     ),
     path("account/checkout/demo/<str:token>/", account.fake_checkout, name="fake_checkout"),
     path("account/details/", account.details, name="details"),
+    path(
+        "account/packages/<int:subscription_id>/change/",
+        change.change_choose,
+        name="change_choose",
+    ),
+    path(
+        "account/packages/<int:subscription_id>/change/review/",
+        change.change_review,
+        name="change_review",
+    ),
+    path(
+        "account/packages/<int:subscription_id>/change/confirm/",
+        change.change_confirm,
+        name="change_confirm",
+    ),
     # Gateways
     path("payments/stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
