@@ -152,6 +152,7 @@ def test_the_review_shows_the_same_figures_as_the_preview(nina_client, april, sh
     )
     page = response.content.decode()
     assert "£12.00" in page
+    assert "VAT 20%" in page
     assert "Unused Bronze (monthly): 15 of 30 days" in page
     assert "Gold (monthly) for 15 of 30 days" in page
     # and the staff-only setup fee is not charged (Gold's is £25)

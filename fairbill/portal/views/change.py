@@ -24,6 +24,7 @@ from fairbill.core import clock
 from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer, Status
+from fairbill.invoicing.tax import tax_for_customer
 from fairbill.portal import selectors
 from fairbill.portal.access import customer_actor, customer_required
 from fairbill.portal.forms import change_option_rows, change_package
@@ -149,6 +150,7 @@ def change_review(request: HttpRequest, subscription_id: int) -> HttpResponse:
             "subscription": sub,
             "plan": plan,
             "to_cycle": Cycle(plan.to_cycle).label,
+            "tax": tax_for_customer(customer),
             "carried": carried,
             "back": _choose_url(sub, carried),
         },
