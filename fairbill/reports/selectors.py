@@ -140,6 +140,13 @@ def overdue_by_age(*, as_of: date, currency: str) -> list[tuple[str, Decimal, in
     return [(label, result[f"a{n}"] or ZERO, result[f"c{n}"]) for n, label in enumerate(conditions)]
 
 
+def newest_customers(limit: int = 5) -> list[Customer]:
+    """The customers who joined last (new orders show here first)."""
+    return list(
+        Customer.objects.filter(merged_into__isnull=True).order_by("-created_at", "-id")[:limit]
+    )
+
+
 def active_customers() -> int:
     return Customer.objects.filter(status=Status.ACTIVE, merged_into__isnull=True).count()
 

@@ -235,3 +235,13 @@ def test_reports_need_the_reports_privilege(client_with, business):
     client = client_with("customers", "invoices")
     for url in ("/reports/", "/reports/paid-invoices/", "/reports/tax/?export=csv"):
         assert client.get(url).status_code == 403
+
+
+def test_dashboard_lists_the_newest_customers_first(staff_client, books):
+    # given Bob joined after Jane
+    response = staff_client.get("/")
+    # then the dashboard names the newest customers, newest first, with their status
+    assert [c.name for c in response.context["newest_customers"]] == ["Bob", "Jane Smith"]
+    html = response.content.decode()
+    assert 'data-testid="newest-customers"' in html
+    assert html.index(">Bob</a>") < html.index(">Jane Smith</a>")

@@ -45,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         packages = selectors.status_counts(Subscription)
         context["customer_counts"] = [(s, labels[s], n) for s, n in customers.items()]
         context["package_counts"] = [(s, labels[s], n) for s, n in packages.items()]
+        context["newest_customers"] = selectors.newest_customers()
     if show_money:
         context["invoices"] = selectors.invoice_summary(as_of=today, currency=currency)
         context.update(_sales(today, currency))
