@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Id, Money, Patch, Text, money_out
+from fairbill.api.fields import Count, Id, Money, Patch, Text, money_resolver
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Option, OptionPrice, Package, PackagePrice
@@ -24,13 +24,9 @@ class PriceOut(Schema):
     price: str
     setup_fee: str
 
-    @staticmethod
-    def resolve_price(obj: PackagePrice) -> str:
-        return money_out(obj.price, obj.currency)
+    resolve_price = money_resolver("price")
 
-    @staticmethod
-    def resolve_setup_fee(obj: PackagePrice) -> str:
-        return money_out(obj.setup_fee, obj.currency)
+    resolve_setup_fee = money_resolver("setup_fee")
 
 
 class PriceIn(Schema):

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import fields_named, object_or_404, require
-from fairbill.api.fields import Day, Id, Text, money_out, rate_out
+from fairbill.api.fields import Day, Id, Text, money_out, money_resolver, rate_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.api.subscriptions import CYCLES, OptionIn, _option_rows
@@ -215,29 +215,17 @@ class PackageChangeOut(Schema):
     def resolve_actor(obj: PackageChange) -> str:
         return obj.actor_label
 
-    @staticmethod
-    def resolve_from_recurring(obj: PackageChange) -> str:
-        return money_out(obj.from_recurring, obj.subscription.currency)
+    resolve_from_recurring = money_resolver("from_recurring", "subscription.currency")
 
-    @staticmethod
-    def resolve_to_recurring(obj: PackageChange) -> str:
-        return money_out(obj.to_recurring, obj.subscription.currency)
+    resolve_to_recurring = money_resolver("to_recurring", "subscription.currency")
 
-    @staticmethod
-    def resolve_net(obj: PackageChange) -> str:
-        return money_out(obj.net, obj.subscription.currency)
+    resolve_net = money_resolver("net", "subscription.currency")
 
-    @staticmethod
-    def resolve_tax(obj: PackageChange) -> str:
-        return money_out(obj.tax, obj.subscription.currency)
+    resolve_tax = money_resolver("tax", "subscription.currency")
 
-    @staticmethod
-    def resolve_credit(obj: PackageChange) -> str:
-        return money_out(obj.credit, obj.subscription.currency)
+    resolve_credit = money_resolver("credit", "subscription.currency")
 
-    @staticmethod
-    def resolve_setup_fee(obj: PackageChange) -> str:
-        return money_out(obj.setup_fee, obj.subscription.currency)
+    resolve_setup_fee = money_resolver("setup_fee", "subscription.currency")
 
 
 @router.get("/subscriptions/{id}/changes", response=list[PackageChangeOut])

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from fairbill.api.api import fields_named, object_or_404, require
-from fairbill.api.fields import MAX_INT, Id, Money, Patch, Text, money_out
+from fairbill.api.fields import MAX_INT, Id, Money, Patch, Text, money_out, money_resolver
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock
@@ -163,9 +163,7 @@ class CreditEntryOut(Schema):
     def resolve_date(obj: CreditEntry) -> dt.date:
         return obj.created_on
 
-    @staticmethod
-    def resolve_amount(obj: CreditEntry) -> str:
-        return money_out(obj.amount, obj.currency)
+    resolve_amount = money_resolver("amount")
 
     @staticmethod
     def resolve_invoice_number(obj: CreditEntry) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any
 
 from ninja import Schema
@@ -71,6 +72,17 @@ Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 def money_out(amount: Decimal, currency: str) -> str:
     """An amount as a string with exactly the currency's decimals: "12.50", "1200" (JPY)."""
     return str(quantize(amount, currency))
+
+
+def money_resolver(field: str, currency: str = "currency") -> Any:
+    """A schema resolver giving `field` as money_out does, in the currency found at the dotted
+    path `currency`: `resolve_total = money_resolver("total")`."""
+    amount_of, currency_of = attrgetter(field), attrgetter(currency)
+
+    def resolve(obj: Any) -> str:
+        return money_out(amount_of(obj), currency_of(obj))
+
+    return staticmethod(resolve)
 
 
 def rate_out(rate: Decimal) -> str:

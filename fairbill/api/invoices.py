@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Day, Id, Money, Text, money_out, rate_out
+from fairbill.api.fields import Day, Id, Money, Text, money_resolver, rate_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -57,9 +57,7 @@ class LineOut(Schema):
     def resolve_unit_price(obj: InvoiceLine) -> str:
         return unit_price_out(obj.unit_price, obj.invoice.currency)
 
-    @staticmethod
-    def resolve_amount(obj: InvoiceLine) -> str:
-        return money_out(obj.amount, obj.invoice.currency)
+    resolve_amount = money_resolver("amount", "invoice.currency")
 
     @staticmethod
     def resolve_tax_rate(obj: InvoiceLine) -> str:
@@ -82,13 +80,9 @@ class TaxOut(Schema):
     def resolve_rate(obj: InvoiceTax) -> str:
         return rate_out(obj.rate)
 
-    @staticmethod
-    def resolve_net(obj: InvoiceTax) -> str:
-        return money_out(obj.net, obj.invoice.currency)
+    resolve_net = money_resolver("net", "invoice.currency")
 
-    @staticmethod
-    def resolve_tax(obj: InvoiceTax) -> str:
-        return money_out(obj.tax, obj.invoice.currency)
+    resolve_tax = money_resolver("tax", "invoice.currency")
 
 
 MONEY_FIELDS = ("subtotal", "tax", "total", "credit_applied", "amount_paid", "balance")
@@ -136,29 +130,17 @@ class InvoiceOut(Schema):
             tax.invoice = obj
         return taxes
 
-    @staticmethod
-    def resolve_subtotal(obj: Invoice) -> str:
-        return money_out(obj.subtotal, obj.currency)
+    resolve_subtotal = money_resolver("subtotal")
 
-    @staticmethod
-    def resolve_tax(obj: Invoice) -> str:
-        return money_out(obj.tax, obj.currency)
+    resolve_tax = money_resolver("tax")
 
-    @staticmethod
-    def resolve_total(obj: Invoice) -> str:
-        return money_out(obj.total, obj.currency)
+    resolve_total = money_resolver("total")
 
-    @staticmethod
-    def resolve_credit_applied(obj: Invoice) -> str:
-        return money_out(obj.credit_applied, obj.currency)
+    resolve_credit_applied = money_resolver("credit_applied")
 
-    @staticmethod
-    def resolve_amount_paid(obj: Invoice) -> str:
-        return money_out(obj.amount_paid, obj.currency)
+    resolve_amount_paid = money_resolver("amount_paid")
 
-    @staticmethod
-    def resolve_balance(obj: Invoice) -> str:
-        return money_out(obj.balance, obj.currency)
+    resolve_balance = money_resolver("balance")
 
 
 class LineIn(Schema):
@@ -203,9 +185,7 @@ class PaymentOut(Schema):
     reference: str
     date: dt.date
 
-    @staticmethod
-    def resolve_amount(obj: Payment) -> str:
-        return money_out(obj.amount, obj.currency)
+    resolve_amount = money_resolver("amount")
 
     @staticmethod
     def resolve_date(obj: Payment) -> dt.date:

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Day, Id, Money, Patch, Text, money_out
+from fairbill.api.fields import Count, Day, Id, Money, Patch, Text, money_resolver
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Package
@@ -45,13 +45,9 @@ class SubscriptionOptionOut(Schema):
     def resolve_choice(obj: SubscriptionOption) -> str | None:
         return obj.choice.name if obj.choice else None
 
-    @staticmethod
-    def resolve_unit_price(obj: SubscriptionOption) -> str:
-        return money_out(obj.unit_price, obj.subscription.currency)
+    resolve_unit_price = money_resolver("unit_price", "subscription.currency")
 
-    @staticmethod
-    def resolve_setup_fee(obj: SubscriptionOption) -> str:
-        return money_out(obj.setup_fee, obj.subscription.currency)
+    resolve_setup_fee = money_resolver("setup_fee", "subscription.currency")
 
 
 class SubscriptionOut(Schema):
@@ -84,13 +80,9 @@ class SubscriptionOut(Schema):
     def resolve_pending_cycle(obj: Subscription) -> str | None:
         return obj.pending_cycle or None
 
-    @staticmethod
-    def resolve_price(obj: Subscription) -> str:
-        return money_out(obj.price, obj.currency)
+    resolve_price = money_resolver("price")
 
-    @staticmethod
-    def resolve_setup_fee(obj: Subscription) -> str:
-        return money_out(obj.setup_fee, obj.currency)
+    resolve_setup_fee = money_resolver("setup_fee")
 
     @staticmethod
     def resolve_options(obj: Subscription) -> list[SubscriptionOption]:
