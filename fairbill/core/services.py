@@ -92,12 +92,14 @@ SETTINGS_FIELDS = [
 @transaction.atomic
 def settings_update(*, actor: Actor, **values: Any) -> BusinessSettings:
     """Change business settings; validates every field and records what changed."""
-    from fairbill.core.validation import validate_settings
+    from fairbill.core.validation import country_check, validate_settings
 
     current = BusinessSettings.objects.select_for_update().get_or_create(pk=1)[0]
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
+    if "country" in values:
+        values["country"] = country_check(values["country"], blank=True)
     before = snapshot(current, list(values))
     for key, value in values.items():
         setattr(current, key, value)
