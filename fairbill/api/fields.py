@@ -140,15 +140,19 @@ def _day(value: Any) -> dt.date:
     return day
 
 
+def valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def unencodable(value: Any, where: str = "") -> str | None:
     """The path of the first text in `value` (nested lists and dicts, keys included) that is
     not valid Unicode, e.g. a lone surrogate "\\ud800" from a JSON escape; None if all is."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return where or "text"
-        return None
+        return (where or "text") if not valid_unicode(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             found = unencodable(key, where) or unencodable(item, f"{where}.{key}".strip("."))
@@ -165,7 +169,7 @@ def unencodable(value: Any, where: str = "") -> str | None:
 def _plain_text(value: str) -> str:
     if "\x00" in value:
         raise PydanticCustomError("text", "text can't contain NUL characters")
-    if unencodable(value):
+    if not valid_unicode(value):
         raise PydanticCustomError(
             "text", "text must be valid Unicode (a lone surrogate such as \\ud800 is not)"
         )

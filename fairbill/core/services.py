@@ -73,7 +73,16 @@ def snapshot(instance: Any, fields: list[str]) -> dict[str, Any]:
 
 
 def full_clean_or_raise(instance: Any, exclude: list[str] | None = None) -> None:
-    """Run model validation and turn the first error into InvalidInput with its field."""
+    """Run model validation and turn the first error into InvalidInput with its field.
+    Text no database can store (NUL, lone surrogates) is refused first, whatever the entrance
+    (form, API, CSV import, Basecamp)."""
+    from fairbill.core.validation import text_problem
+
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise InvalidInput(f"{field.name.replace('_', ' ')}: text {problem}.", field.name)
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as exc:

@@ -14,6 +14,19 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import currency_check
 
 
+def text_problem(text: str) -> str | None:
+    """Why a database can't store this text, or None: NUL characters (PostgreSQL refuses
+    them) and lone surrogates such as "\\ud800" from a JSON escape (not valid Unicode:
+    SQLite and PostgreSQL both fail to encode them)."""
+    if "\x00" in text:
+        return "can't contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode (a lone surrogate such as \\ud800 is not)"
+    return None
+
+
 def ascii_digits(text: str) -> bool:
     """True for a non-empty run of 0-9 only. str.isdigit() also takes "³" and "①", which
     int() then refuses with a ValueError, and "١٢", which nobody means as an id."""
