@@ -16,6 +16,7 @@ from fairbill.api.fields import (
     Patch,
     Rate,
     Text,
+    WholeNumber,
     country_codes,
     rate_out,
 )
@@ -69,7 +70,7 @@ class SettingsOut(Schema):
 SettingsCountry = Annotated[str, OneOf(country_codes(), blank=True)]
 SettingsCurrency = Annotated[str, OneOf(billable_currencies())]
 TimeZone = Annotated[str, OneOf(sorted(available_timezones()))]
-ReminderDay = Annotated[int, Field(ge=-365, le=365)]
+ReminderDay = Annotated[WholeNumber, Field(ge=-365, le=365)]
 URL = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
 EMAIL = {"format": "email"}
 

@@ -162,7 +162,7 @@ class OptionIn(Body):
     kind: OptionKind = Option.Kind.CHECKBOX.value
     description: Text = ""
     unit: Text = Field("", max_length=30, description="e.g. GB, for quantity options")
-    max_quantity: Count = 1000
+    max_quantity: Count = Field(1000, ge=1)
     active: bool = True
     package_ids: list[Id] = Field([], max_length=1000)
     choices: list[Filled] = Field([], max_length=100, description="names, for choice options")
@@ -175,7 +175,7 @@ class OptionPatch(Patch):
     name: Filled | None = Field(None, max_length=100)
     description: Text | None = None
     unit: Text | None = Field(None, max_length=30)
-    max_quantity: Count | None = None
+    max_quantity: Count | None = Field(None, ge=1)
     active: bool | None = None
     package_ids: list[Id] | None = Field(None, max_length=1000)
     choices: list[Filled] | None = Field(None, max_length=100)

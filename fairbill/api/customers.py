@@ -13,6 +13,7 @@ from fairbill.api.fields import (
     MAX_INT,
     Body,
     Country,
+    Currency,
     Filled,
     Id,
     Money,
@@ -107,7 +108,7 @@ class CustomerPatch(Patch):
     city: Text | None = Field(None, max_length=100)
     region: Text | None = Field(None, max_length=100)
     postcode: Text | None = Field(None, max_length=20)
-    currency: CustomerCurrency | None = Field(None, description=CURRENCY)
+    currency: Currency | None = Field(None, description="ISO 4217 code")
     vat_applies: bool | None = None
     vat_number: Text | None = Field(None, max_length=30)
     payment_method: PaymentMethodChoice | None = None

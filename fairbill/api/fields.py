@@ -124,6 +124,13 @@ class OneOf:
         return {"type": "string", "enum": list(self.allowed)}
 
 
+def _whole_number(value: Any) -> Any:
+    """JSON integers only: not "5", not true; 5.0 is the integer 5 in JSON (and JSON Schema)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**63:
+        return int(value)
+    return value  # the strict int check refuses the rest
+
+
 def _day(value: Any) -> dt.date:
     if not isinstance(value, str) or not re.fullmatch(DATE, value):
         raise PydanticCustomError("date", 'give a date as a "YYYY-MM-DD" string')
@@ -211,7 +218,8 @@ FILLED = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
 Text = Annotated[str, AfterValidator(_plain_text), Field(json_schema_extra={"pattern": NO_NUL})]
 # Text that must not be blank: a name, a reason.
 Filled = Annotated[str, AfterValidator(_filled_text), Field(json_schema_extra={"pattern": FILLED})]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Id = Annotated[WholeNumber, Field(ge=1, le=MAX_ID)]
 Day = Annotated[
     dt.date,
     BeforeValidator(_day),
@@ -226,8 +234,9 @@ Day = Annotated[
         }
     ),
 ]
-Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+Count = Annotated[WholeNumber, Field(ge=0, le=MAX_INT)]
 Country = Annotated[str, OneOf(country_codes())]
+Currency = Annotated[str, OneOf(billable_currencies())]
 # A currency Fairbill bills in, or "" for the business currency.
 CurrencyOrDefault = Annotated[str, OneOf(billable_currencies(), blank=True)]
 

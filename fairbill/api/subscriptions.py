@@ -20,6 +20,7 @@ from fairbill.api.fields import (
     OneOf,
     Patch,
     Text,
+    WholeNumber,
     money_resolver,
 )
 from fairbill.api.idempotency import idempotent
@@ -106,7 +107,9 @@ class SubscriptionOptionIn(Body):
     """An option on a subscription: which one, how many, which choice."""
 
     option_id: Id
-    quantity: int = Field(1, ge=1, le=MAX_INT, description="for quantity options; 1 otherwise")
+    quantity: WholeNumber = Field(
+        1, ge=1, le=MAX_INT, description="for quantity options; 1 otherwise"
+    )
     choice_id: Id | None = Field(None, description="for choice options: the choice's id")
     choice: Text | None = Field(
         None, max_length=100, description="for choice options: or the choice's name"

@@ -46,7 +46,7 @@ def test_dates_are_yyyy_mm_dd_strings_only(api, customer, as_of, today):
     assert_invalid(api.post("/billing-runs", {"as_of": as_of, "dry_run": True}), "as_of")
 
 
-@pytest.mark.parametrize("value", ["5", 5.0, True])
+@pytest.mark.parametrize("value", ["5", 5.5, True, "5.0"])
 def test_whole_numbers_are_json_integers_only(api, business, value):
     response = api.patch("/settings", {"payment_terms_days": value})
     assert_invalid(response, "payment_terms_days")

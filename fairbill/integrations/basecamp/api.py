@@ -8,10 +8,11 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
+from fairbill.api.api import require
 from fairbill.api.fields import Body, Day, HourlyRate, Id, OneOf, money_out
 from fairbill.api.idempotency import idempotent
 from fairbill.core import clock
+from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer
 from fairbill.integrations.basecamp.billing import TimePlan, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
@@ -198,9 +199,11 @@ def _entries(payload: TimeIn, customer: Customer) -> list[TimeEntry]:
 
 
 def _customer(payload: TimeIn) -> Customer:
-    return object_or_404(
-        Customer.objects.filter(merged_into__isnull=True), payload.customer_id, "customer"
-    )
+    customer = Customer.objects.filter(merged_into__isnull=True, pk=payload.customer_id).first()
+    if customer is None:
+        # An id in the body that doesn't exist is invalid input (422), as everywhere else.
+        raise NotFound(f"No customer with id {payload.customer_id}.", "customer_id")
+    return customer
 
 
 @router.post("/integrations/basecamp/time/preview", response=TimeOut)
