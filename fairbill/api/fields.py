@@ -49,7 +49,8 @@ QUANTITY = (
     r"^(1000000(\.0{1,4})?|[1-9][0-9]{0,5}(\.[0-9]{1,4})?"
     r"|0\.(000[1-9]|00[1-9][0-9]?|0[1-9][0-9]{0,2}|[1-9][0-9]{0,3}))$"
 )
-DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Years 1900-2999 (clock.FIRST_DAY..LAST_DAY); `format: date` rules out 30 February.
+DATE = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 def _filled_text(value: str) -> str:
@@ -228,9 +229,7 @@ Day = Annotated[
             "type": "string",
             "format": "date",
             "pattern": DATE,
-            "formatMinimum": FIRST_DAY.isoformat(),
-            "formatMaximum": LAST_DAY.isoformat(),
-            "description": f"between {FIRST_DAY} and {LAST_DAY}",
+            "description": f"YYYY-MM-DD, between {FIRST_DAY} and {LAST_DAY}",
         }
     ),
 ]

@@ -370,7 +370,7 @@ def tax_rate_create(
 
 @transaction.atomic
 def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **values: Any) -> TaxRate:
-    tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+    tax_rate = _tax_rate_locked(tax_rate.pk)
     before = {"name": tax_rate.name, "rate": str(tax_rate.rate)}
     if "rate" in values:
         tax_rate.rate = _rate(values.pop("rate"))
@@ -391,8 +391,17 @@ def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **values: Any) -> TaxRat
     return tax_rate
 
 
+def _tax_rate_locked(pk: int) -> TaxRate:
+    # Deleted meanwhile (another request got there first): not found, not a crash.
+    tax_rate = TaxRate.objects.select_for_update().filter(pk=pk).first()
+    if tax_rate is None:
+        raise NotFound(f"No tax rate with id {pk}.")
+    return tax_rate
+
+
 @transaction.atomic
 def tax_rate_delete(*, actor: Actor, tax_rate: TaxRate) -> None:
+    tax_rate = _tax_rate_locked(tax_rate.pk)
     event_record(
         actor=actor,
         action="tax_rate.deleted",

@@ -161,11 +161,8 @@ def test_choices_formats_and_bounds_are_documented(openapi):
     assert (price["type"], price["format"]) == ("string", "decimal")
     assert price["pattern"].startswith("^[0-9]")
     start = schemas["SubscriptionIn"]["properties"]["start_date"]
-    assert (start["format"], start["formatMinimum"], start["formatMaximum"]) == (
-        "date",
-        "1900-01-01",
-        "2999-12-31",
-    )
+    assert start["format"] == "date"
+    assert start["pattern"].startswith("^(19[0-9]{2}|2[0-9]{3})-")
     post = openapi["paths"]["/api/v1/customers"]["post"]
     key = next(p for p in post["parameters"] if p["name"] == "Idempotency-Key")
     assert key["schema"]["minLength"] == 1
