@@ -5,20 +5,21 @@ from zoneinfo import available_timezones
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
+    MAX_INT,
     Body,
-    Count,
     Country,
     Filled,
     OneOf,
     Patch,
     Rate,
     Text,
-    WholeNumber,
     country_codes,
     rate_out,
+    whole_number,
 )
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
@@ -70,13 +71,13 @@ class SettingsOut(Schema):
 SettingsCountry = Annotated[str, OneOf(country_codes(), blank=True)]
 SettingsCurrency = Annotated[str, OneOf(billable_currencies())]
 TimeZone = Annotated[str, OneOf(sorted(available_timezones()))]
-ReminderDay = Annotated[WholeNumber, Field(ge=-365, le=365)]
+ReminderDay = Annotated[int, Field(ge=-365, le=365), BeforeValidator(whole_number)]
+StartNumber = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
+Padding = Annotated[int, Field(ge=0, le=12), BeforeValidator(whole_number)]
+DaysInAYear = Annotated[int, Field(ge=0, le=365), BeforeValidator(whole_number)]
+DaysInTenYears = Annotated[int, Field(ge=0, le=3650), BeforeValidator(whole_number)]
 URL = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
 EMAIL = {"format": "email"}
-
-
-def _days(most: int, description: str = "") -> Any:
-    return Field(None, ge=0, le=most, description=description or None)
 
 
 class SettingsPatch(Patch):
@@ -101,17 +102,17 @@ class SettingsPatch(Patch):
     currency: SettingsCurrency | None = Field(None, description="ISO 4217 code, e.g. GBP")
     time_zone: TimeZone | None = Field(None, description="e.g. Europe/London")
     invoice_prefix: Text | None = Field(None, max_length=20)
-    invoice_start_number: Count | None = Field(None, ge=1)
-    invoice_number_padding: Count | None = _days(12)
-    payment_terms_days: Count | None = _days(365)
-    invoice_days_before_renewal: Count | None = _days(365)
+    invoice_start_number: StartNumber | None = None
+    invoice_number_padding: Padding | None = None
+    payment_terms_days: DaysInAYear | None = None
+    invoice_days_before_renewal: DaysInAYear | None = None
     auto_apply_credit: bool | None = None
     credit_on_downgrade: bool | None = None
     reminder_days: list[ReminderDay] | None = Field(
         None, max_length=100, description="days from the due date, e.g. [-3, 0, 7]"
     )
-    suspend_days_after_due: Count | None = _days(3650, "0 = never")
-    cancel_days_after_due: Count | None = _days(3650, "0 = never")
+    suspend_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
+    cancel_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
     require_staff_2fa: bool | None = None
 
 

@@ -4,9 +4,11 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
+    MAX_INT,
     Body,
     Count,
     Filled,
@@ -16,6 +18,7 @@ from fairbill.api.fields import (
     Patch,
     Text,
     money_resolver,
+    whole_number,
 )
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
@@ -28,6 +31,7 @@ options: Router = Router(tags=["options"])
 
 CycleChoice = Annotated[str, OneOf(Cycle.values)]
 PriceCurrency = Annotated[str, OneOf(billable_currencies(), blank=True)]
+MaxQuantity = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
 OptionKind = Annotated[str, OneOf(Option.Kind.values)]
 
 
@@ -162,7 +166,7 @@ class OptionIn(Body):
     kind: OptionKind = Option.Kind.CHECKBOX.value
     description: Text = ""
     unit: Text = Field("", max_length=30, description="e.g. GB, for quantity options")
-    max_quantity: Count = Field(1000, ge=1)
+    max_quantity: MaxQuantity = 1000
     active: bool = True
     package_ids: list[Id] = Field([], max_length=1000)
     choices: list[Filled] = Field([], max_length=100, description="names, for choice options")
@@ -175,7 +179,7 @@ class OptionPatch(Patch):
     name: Filled | None = Field(None, max_length=100)
     description: Text | None = None
     unit: Text | None = Field(None, max_length=30)
-    max_quantity: Count | None = Field(None, ge=1)
+    max_quantity: MaxQuantity | None = None
     active: bool | None = None
     package_ids: list[Id] | None = Field(None, max_length=1000)
     choices: list[Filled] | None = Field(None, max_length=100)

@@ -125,7 +125,7 @@ class OneOf:
         return {"type": "string", "enum": list(self.allowed)}
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     """JSON integers only: not "5", not true; 5.0 is the integer 5 in JSON (and JSON Schema)."""
     if isinstance(value, float) and value.is_integer() and abs(value) <= 2**63:
         return int(value)
@@ -219,8 +219,9 @@ FILLED = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
 Text = Annotated[str, AfterValidator(_plain_text), Field(json_schema_extra={"pattern": NO_NUL})]
 # Text that must not be blank: a name, a reason.
 Filled = Annotated[str, AfterValidator(_filled_text), Field(json_schema_extra={"pattern": FILLED})]
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-Id = Annotated[WholeNumber, Field(ge=1, le=MAX_ID)]
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+# The bounds come before the validator, so that the document shows them as minimum/maximum.
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(whole_number)]
 Day = Annotated[
     dt.date,
     BeforeValidator(_day),
@@ -233,7 +234,7 @@ Day = Annotated[
         }
     ),
 ]
-Count = Annotated[WholeNumber, Field(ge=0, le=MAX_INT)]
+Count = Annotated[int, Field(ge=0, le=MAX_INT), BeforeValidator(whole_number)]
 Country = Annotated[str, OneOf(country_codes())]
 Currency = Annotated[str, OneOf(billable_currencies())]
 # A currency Fairbill bills in, or "" for the business currency.

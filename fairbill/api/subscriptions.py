@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
@@ -20,8 +21,8 @@ from fairbill.api.fields import (
     OneOf,
     Patch,
     Text,
-    WholeNumber,
     money_resolver,
+    whole_number,
 )
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
@@ -34,6 +35,7 @@ from fairbill.subscriptions.services import subscription_create, subscription_up
 
 router: Router = Router(tags=["subscriptions"])
 
+OptionQuantity = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
 CycleChoice = Annotated[str, OneOf(Cycle.values)]
 StatusChoice = Annotated[str, OneOf(SubscriptionStatus.values)]
 PaymentMethodChoice = Annotated[str, OneOf(PaymentMethod.values)]
@@ -107,9 +109,7 @@ class SubscriptionOptionIn(Body):
     """An option on a subscription: which one, how many, which choice."""
 
     option_id: Id
-    quantity: WholeNumber = Field(
-        1, ge=1, le=MAX_INT, description="for quantity options; 1 otherwise"
-    )
+    quantity: OptionQuantity = Field(1, description="for quantity options; 1 otherwise")
     choice_id: Id | None = Field(None, description="for choice options: the choice's id")
     choice: Text | None = Field(
         None, max_length=100, description="for choice options: or the choice's name"
