@@ -57,7 +57,11 @@ LINKS: dict[tuple[str, str, int], list[tuple[str, str]]] = {
 }
 
 
-def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+# Reads that preview a refusable action answer 409 as the action would.
+PREVIEWS_REFUSED = {("/customers/{id}/merge-preview", "get")}
+
+
+def _error_codes(path: str, method: str, operation: dict[str, Any], prefix: str) -> list[int]:
     codes: list[int] = []
     takes_input = "requestBody" in operation or bool(operation.get("parameters"))
     if "requestBody" in operation:
@@ -66,7 +70,7 @@ def _error_codes(path: str, method: str, operation: dict[str, Any]) -> list[int]
         codes += [401, 403]
     if "{" in path:
         codes.append(404)
-    if method in ("post", "patch", "delete"):
+    if method in ("post", "patch", "delete") or (path[len(prefix) :], method) in PREVIEWS_REFUSED:
         codes.append(409)
     if takes_input:
         codes.append(422)
@@ -80,7 +84,7 @@ def document_errors(schema: dict[str, Any], prefix: str) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for code in _error_codes(path, method, operation):
+            for code in _error_codes(path, method, operation, prefix):
                 responses.setdefault(code, {"description": ERRORS[code], "content": error})
     _link(schema, prefix)
     return schema
