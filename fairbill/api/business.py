@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import BeforeValidator
+from pydantic.json_schema import JsonDict
 
 from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
@@ -76,8 +77,8 @@ StartNumber = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_numb
 Padding = Annotated[int, Field(ge=0, le=12), BeforeValidator(whole_number)]
 DaysInAYear = Annotated[int, Field(ge=0, le=365), BeforeValidator(whole_number)]
 DaysInTenYears = Annotated[int, Field(ge=0, le=3650), BeforeValidator(whole_number)]
-URL = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
-EMAIL = {"format": "email"}
+URL: JsonDict = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
+EMAIL: JsonDict = {"format": "email"}
 
 
 class SettingsPatch(Patch):
