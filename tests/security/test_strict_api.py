@@ -175,3 +175,27 @@ def test_every_bound_is_a_json_schema_keyword(client, db):
     text = client.get("/api/v1/openapi.json").content.decode()
     for key in ('"ge":', '"le":', '"gt":', '"lt":', '"min_length":', '"max_length":'):
         assert key not in text, key
+
+
+@pytest.mark.parametrize("rate", ["2_0", "2.1E+1", "1e1", "２０"])
+def test_the_back_office_tax_rate_form_parses_strictly(staff_client, business, rate):
+    from fairbill.catalog.models import TaxRate
+
+    response = staff_client.post(
+        "/settings/tax-rates/new/", {"country": "FR", "name": "TVA", "rate": rate}
+    )
+    assert response.status_code == 200
+    assert "not a number" in " ".join(response.context["form"].errors["rate"])
+    assert not TaxRate.objects.exists()
+
+
+def test_the_back_office_tax_rate_form_takes_a_plain_rate(staff_client, business):
+    from decimal import Decimal
+
+    from fairbill.catalog.models import TaxRate
+
+    response = staff_client.post(
+        "/settings/tax-rates/new/", {"country": "FR", "name": "TVA", "rate": "8.875"}
+    )
+    assert response.status_code == 302
+    assert TaxRate.objects.get().rate == Decimal("8.875")
