@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "fairbill.portal",
     "fairbill.integrations.basecamp",
     "fairbill.imports",
+    "fairbill.demo",
     "fairbill.api",
 ]
 

@@ -95,7 +95,7 @@ def payment_gateway() -> Gateway:
 
 
 def _demo_mode() -> bool:
-    from fairbill.core.demo import demo_is_loaded
+    from fairbill.demo.services import demo_is_loaded
 
     return bool(settings.DEBUG) or demo_is_loaded()
 

@@ -29,7 +29,7 @@ from fairbill.catalog.services import (
 )
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.demo_billing import billing_history_load
+from fairbill.demo.billing_history import billing_history_load
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.services import event_record, settings_update
 from fairbill.customers.models import Customer, Status
