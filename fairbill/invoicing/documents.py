@@ -18,7 +18,7 @@ from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer
 from fairbill.invoicing.calculations import LineInput, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
-from fairbill.invoicing.numbering import INVOICE, number_format, numbers_take
+from fairbill.core.numbering import INVOICE, number_format, numbers_take
 from fairbill.invoicing.tax import AppliedTax
 
 
