@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fairbill.payments",
     "fairbill.notifications",
     "fairbill.automation",
+    "fairbill.orders",
     "fairbill.reports",
     "fairbill.backoffice",
     "fairbill.portal",
