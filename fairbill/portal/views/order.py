@@ -28,12 +28,14 @@ from fairbill.subscriptions.orders import (
     order_place,
     order_quote,
     order_repeated,
+    order_token_new,
 )
 
 PLACED = "fairbill_order_placed"  # session: the invoice of the order just placed
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 SECRET_FIELDS = {"password1", "password2", "csrfmiddlewaretoken", "website", "action"}
 FIELD_ALIASES = {"password": "password1", "options": "__all__"}
+KNOWN_EMAIL = "If you already have an account, log in to My Account to order."
 
 
 def _offer(slug: str) -> tuple[Any, BusinessSettings, Offer]:
@@ -57,6 +59,7 @@ def _defaults(offer: Offer, business: BusinessSettings) -> dict[str, Any]:
     initial: dict[str, Any] = {
         "country": str(business.country.code) if business.country else "GB",
         "cycle": "monthly" if "monthly" in cycles else (cycles[0] if cycles else ""),
+        "order_token": order_token_new(),
     }
     if offer.packages:
         initial["package"] = offer.packages[0].package.pk
@@ -141,6 +144,7 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
                 start_date=clock.today(),
                 ip_address=client_ip(request) or "",
                 terms_accepted=bool(data.get("terms")),
+                order_token=data.get("order_token") or "",
             )
         except TooManyOrders as exc:
             return render(
@@ -155,19 +159,16 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 repeated = order_repeated(
                     order_form=order_form,
+                    order_token=data.get("order_token") or "",
                     email=data["email"],
-                    username=data.get("username") or "",
-                    password=data["password1"],
                     package_id=data["package"],
                     cycle=data["cycle"],
                     now=clock.now(),
                 )
                 if repeated is not None:  # sent twice: show the order already placed
                     return _placed(request, business, order_form, repeated)
-                form.add_error(
-                    "email",
-                    "There is already an account with this email address: please log in instead.",
-                )
+                # The same answer whatever the password: the order form checks none.
+                form.add_error("email", KNOWN_EMAIL)
                 return _render(
                     request, order_form, business, offer, form, request.POST, email_exists=True
                 )
