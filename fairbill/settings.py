@@ -166,6 +166,12 @@ AXES_LOCKOUT_CALLABLE = "fairbill.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "fairbill.accounts.addresses.client_ip"
 
+# Per-address throttling (accounts.throttle): failed logins (staff and My Account), wrong
+# TOTP codes and password reset requests from one address, per window, counted in the
+# database. 0 attempts = off.
+THROTTLE_ATTEMPTS = int(env("THROTTLE_ATTEMPTS", "20"))
+THROTTLE_MINUTES = int(env("THROTTLE_MINUTES", "15"))
+
 OTP_TOTP_ISSUER = env("OTP_ISSUER", "Fairbill")
 
 LANGUAGE_CODE = "en-gb"
