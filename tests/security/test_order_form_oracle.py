@@ -127,3 +127,15 @@ def test_the_visitors_own_double_click_still_shows_their_order(
     assert second.status_code == 302
     assert second["Location"] == "/order/hosting/thanks/"
     assert Customer.objects.count() == 1
+
+
+def test_trying_emails_in_bulk_on_the_order_form_is_throttled(client, shop, victim, settings):
+    # given the address limit
+    settings.THROTTLE_ATTEMPTS = 3
+    # when one address keeps sending known emails
+    for _ in range(3):
+        assert guess(client, shop, WRONG).status_code == 200
+    # then it is slowed down like a login
+    response = guess(client, shop, WRONG)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()

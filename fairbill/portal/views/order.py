@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from fairbill.accounts.addresses import client_ip
+from fairbill.accounts.throttle import count_failure, throttled
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import BusinessSettings
@@ -125,6 +126,8 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
             kept["region"] = ""
         form = _form(offer, business, initial=kept)
         return _render(request, order_form, business, offer, form, kept)
+    if too_many := throttled(request, "order_email"):
+        return too_many
     form = _form(offer, business, data=request.POST)
     if request.POST.get("website"):
         # A filled honeypot: a bot. Answer as if all went well and create nothing.
@@ -167,7 +170,9 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 if repeated is not None:  # sent twice: show the order already placed
                     return _placed(request, business, order_form, repeated)
-                # The same answer whatever the password: the order form checks none.
+                # The same answer whatever the password: the order form checks none. Each
+                # one counts towards the address's attempts, so emails can't be tried in bulk.
+                count_failure(request, "order_email")
                 form.add_error("email", KNOWN_EMAIL)
                 return _render(
                     request, order_form, business, offer, form, request.POST, email_exists=True
