@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "fairbill.core",
@@ -114,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "fairbill.urls"
@@ -185,6 +187,26 @@ AXES_CLIENT_IP_CALLABLE = "fairbill.accounts.addresses.client_ip"
 # database. 0 attempts = off.
 THROTTLE_ATTEMPTS = int(env("THROTTLE_ATTEMPTS", "20"))
 THROTTLE_MINUTES = int(env("THROTTLE_MINUTES", "15"))
+
+# Content-Security-Policy (django-csp): only the app's own scripts, styles and images (all
+# static files are served by the app, no CDN); no inline script or style, no plugins, no
+# framing. Form targets are not restricted: paying redirects a form to Stripe Checkout.
+# FAIRBILL_CSP_REPORT_ONLY=1 reports violations in the browser console instead of blocking.
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env_bool("CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 OTP_TOTP_ISSUER = env("OTP_ISSUER", "Fairbill")
 

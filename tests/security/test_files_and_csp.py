@@ -5,6 +5,7 @@ Content-Security-Policy that allows only the app's own scripts and styles."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 CREATE = """
 import os
+import re
 os.umask(0o022)
 import django
 django.setup()
@@ -45,3 +47,39 @@ def test_a_fresh_var_folder_gets_private_database_and_secret_key(tmp_path):
         if (var / extra).exists():
             assert mode(var / extra) == 0o600, extra
     assert mode(var) == 0o700
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "fairbill" / "templates"
+# Rendered to PDF by WeasyPrint, never served to a browser.
+NOT_SERVED = {"invoicing/invoice_pdf.html"}
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)[^>]*>(?!\s*</script>)|<style\b|\sstyle=|\son[a-z]+=|javascript:",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/login/", "/account/login/", "/order/none/"])
+def test_pages_send_a_content_security_policy_of_the_apps_own_files(client, url):
+    response = client.get(url)
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_no_template_has_an_inline_script_style_or_event_handler():
+    # The policy forbids them, so the browser would ignore them: behaviour lives in
+    # static/fairbill/fairbill.js (data-confirm, data-autosubmit), looks in the CSS files.
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0).strip()}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        if str(path.relative_to(TEMPLATES)) not in NOT_SERVED
+        for match in INLINE.finditer(path.read_text())
+    ]
+    assert found == []
