@@ -346,6 +346,8 @@ def order_repeated(
         data__order_form=order_form.slug,
         data__token=_token_hash(order_token),
     ).first()
+    if event is None or event.customer_id is None:
+        return None
     customer = (
         Customer.objects.filter(
             pk=event.customer_id,
@@ -357,10 +359,8 @@ def order_repeated(
         )
         .select_related("user")
         .first()
-        if event is not None
-        else None
     )
-    if event is None or customer is None:
+    if customer is None:
         return None
     subscription = (
         Subscription.objects.filter(pk=event.data.get("subscription"), customer=customer)

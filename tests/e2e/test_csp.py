@@ -36,7 +36,12 @@ STAFF_PAGES = [
     "/staff/two-factor/",
     "/api/v1/docs",
 ]
-CUSTOMER_PAGES = ["/account/", "/account/invoices/", "/account/invoices/{invoice}/", "/account/details/"]
+CUSTOMER_PAGES = [
+    "/account/",
+    "/account/invoices/",
+    "/account/invoices/{invoice}/",
+    "/account/details/",
+]
 
 
 @pytest.fixture

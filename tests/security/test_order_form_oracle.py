@@ -15,7 +15,7 @@ from django.test import Client
 
 from fairbill.accounts.models import LoginAttempt
 from fairbill.customers.models import Customer
-from tests.portal.conftest import CUSTOMER_PASSWORD, _portal_settings, shop  # noqa: F401
+from tests.portal.conftest import CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,7 @@ def answer_of(response) -> tuple[int, str]:
     return response.status_code, page
 
 
-def test_right_and_wrong_passwords_give_the_same_answer_and_log_nobody_in(
-    client, shop, victim
-):
+def test_right_and_wrong_passwords_give_the_same_answer_and_log_nobody_in(client, shop, victim):
     # when an attacker guesses wrong, then right
     wrong = guess(client, shop, WRONG)
     assert SESSION_KEY not in client.session
@@ -101,9 +99,7 @@ def test_the_order_form_leaves_the_my_account_lockout_alone(client, shop, victim
     assert again.status_code == 429
 
 
-def test_a_known_email_is_told_to_log_in_with_a_link_whatever_the_password(
-    client, shop, victim
-):
+def test_a_known_email_is_told_to_log_in_with_a_link_whatever_the_password(client, shop, victim):
     response = guess(client, shop, WRONG)
     page = response.content.decode()
     assert 'href="/account/login/"' in page
