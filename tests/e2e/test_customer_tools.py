@@ -186,6 +186,12 @@ def test_merge_a_duplicate(logged_in_page, shop):
         f" #{customer.pk} Northwind Traders"
     ).wait_for()
     assert "Moved offices" in page.locator("#notes").inner_text()
+    # and the history says what happened in words, not codes or Python data
+    history = page.locator("#history").inner_text()
+    assert "Another customer merged into this one" in history
+    assert "moved: 1 customer notes" in history
+    assert "{'" not in history
+    assert "customer.merged" not in history
     screenshot(page, "merge-done")
     assert Customer.objects.get(pk=duplicate.pk).merged_into_id == customer.pk
     page.goto(f"/customers/{duplicate.pk}/")
