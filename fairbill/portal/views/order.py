@@ -121,6 +121,7 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
         if kept.get("region_country", kept.get("country")) != kept.get("country"):
             kept["region"] = ""
         form = _form(offer, business, initial=kept)
+        kept["cycle"] = form.initial.get("cycle", "")  # reset when the package lacks it
         return _render(request, order_form, business, offer, form, kept)
     form = _form(offer, business, data=request.POST)
     if request.POST.get("website"):
@@ -198,6 +199,7 @@ def order_total(request: HttpRequest, slug: str) -> HttpResponse:
     if kept.get("region_country", kept.get("country")) != kept.get("country"):
         kept["region"] = ""  # another country: its regions differ
     form = _form(offer, business, initial=kept)
+    kept["cycle"] = form.initial.get("cycle", "")  # reset when the package lacks it
     quote, quote_problem = _quote(offer, business, kept)
     return render(
         request,
