@@ -97,6 +97,7 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *Status.choices], label="Status"
     )
+    incomplete = forms.BooleanField(required=False, label="Missing invoice details")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
