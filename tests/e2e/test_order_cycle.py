@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fairbill.core.demo import demo_load
+from fairbill.demo.services import demo_load
 from fairbill.customers.models import Customer
 from tests.e2e.conftest import screenshot
 
