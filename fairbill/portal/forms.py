@@ -142,6 +142,9 @@ class OrderPlaceForm(AddressFields):
     terms = forms.BooleanField(required=False)
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = forms.CharField(required=False, max_length=500)
+    # Set by _cycle_setup: why the cycle was reset, and the chosen package's name and cycles.
+    cycle_note = ""
+    package_cycles: tuple[str, list[str]] | None = None
 
     def __init__(
         self,
@@ -197,9 +200,6 @@ class OrderPlaceForm(AddressFields):
                 f"{name} can't be paid {_cycle_label(chosen).lower()}: "
                 f"changed to {_cycle_label(instead).lower()}."
             )
-
-    cycle_note = ""
-    package_cycles: tuple[str, list[str]] | None = None
 
     def cycle_fields(self) -> list[forms.BoundField]:
         return self.bound(["cycle"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from fairbill.demo.services import demo_load
 from fairbill.customers.models import Customer
+from fairbill.demo.services import demo_load
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
