@@ -232,13 +232,14 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
-# Email: SMTP when FAIRBILL_EMAIL_HOST is set, otherwise printed to the console.
+# Email: SMTP when FAIRBILL_EMAIL_HOST is set, otherwise printed to the console (a summary:
+# attachments by name, type and size, not their bytes).
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    else "fairbill.notifications.console.EmailBackend",
 )
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_USER")

@@ -478,9 +478,33 @@ def test_a_package_price_missing_for_the_cycle_is_refused(
         **{f"option_{shop.storage.pk}": "0"},
     )
     assert response.status_code == 200
-    assert "Choose how often to pay for Silver." in " ".join(
-        response.context["form"].errors["cycle"]
-    )
+    assert response.context["form"].errors["cycle"] == [
+        "Silver can't be paid annually: choose monthly."
+    ]
+    assert not Customer.objects.exists()
+
+
+def test_the_cycle_offers_only_what_the_chosen_package_offers(client, shop):
+    # when the running total is asked for Silver (monthly only) paid annually, as after
+    # switching from Bronze (monthly and annually) with "Annually" chosen
+    data = shop.data(package=str(shop.silver.pk), cycle="annually")
+    response = client.post(f"{shop.url}total/", data, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    # then the cycle is reset to one Silver offers, saying so, and the total follows it
+    assert "Silver can&#x27;t be paid annually: changed to monthly." in page
+    assert '<fieldset id="cycle-field" hx-swap-oob="true">' in page
+    cycle_field = page.split('id="cycle-field"', 1)[1].split("</fieldset>", 1)[0]
+    assert '<option value="monthly" selected>' in cycle_field
+    assert "annually" not in cycle_field.split("</select>")[0].split("<select", 1)[1]
+    assert 'data-testid="order-total">' in page
+
+
+def test_without_javascript_update_total_resets_a_cycle_the_package_lacks(client, shop):
+    data = shop.data(package=str(shop.silver.pk), cycle="annually", action="update")
+    page = client.post(shop.url, data).content.decode()
+    assert "Silver can&#x27;t be paid annually: changed to monthly." in page
+    assert "Choose how often to pay" not in page
+    assert not Customer.objects.exists()
 
 
 def test_choice_and_checkbox_options_are_ordered_with_their_prices(

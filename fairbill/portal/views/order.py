@@ -125,6 +125,7 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
         if kept.get("region_country", kept.get("country")) != kept.get("country"):
             kept["region"] = ""
         form = _form(offer, business, initial=kept)
+        kept["cycle"] = form.initial.get("cycle", "")  # reset when the package lacks it
         return _render(request, order_form, business, offer, form, kept)
     if too_many := throttled(request, "order_email"):
         return too_many
@@ -204,6 +205,7 @@ def order_total(request: HttpRequest, slug: str) -> HttpResponse:
     if kept.get("region_country", kept.get("country")) != kept.get("country"):
         kept["region"] = ""  # another country: its regions differ
     form = _form(offer, business, initial=kept)
+    kept["cycle"] = form.initial.get("cycle", "")  # reset when the package lacks it
     quote, quote_problem = _quote(offer, business, kept)
     return render(
         request,
