@@ -285,6 +285,7 @@ def _run_batches(
             still_locked.extend(_bill_batch(ctx, skipped[start : start + batch_size], report))
         deadline = time.monotonic() + ctx.lock_wait  # the waits together: bounded too
         for customer_id in still_locked:
+            fault_point("billing_lock_wait")
             wait = max(deadline - time.monotonic(), MIN_LOCK_WAIT)
             report.not_done.extend(_bill_batch(ctx, [customer_id], report, wait=wait))
 
