@@ -258,6 +258,14 @@ TASKS = {
 
 # Hour of the day (business time zone) at which `fairbill worker` starts the daily billing run.
 BILLING_HOUR = int(env("BILLING_HOUR", "6"))
+# Seconds the billing run waits, at its end, for a customer whose record someone else held
+# locked when its batch came (a payment being recorded, another run); PostgreSQL only.
+BILLING_LOCK_WAIT = float(env("BILLING_LOCK_WAIT", "30"))
+# A run still "running" with no heartbeat for this long is shown as interrupted.
+BILLING_RUN_STALE_SECONDS = int(env("BILLING_RUN_STALE_SECONDS", "600"))
+# Queued emails older than this are sent by the worker's outbox sweep (the after-commit task
+# normally sends them at once; the sweep catches those a crash left behind).
+EMAIL_OUTBOX_AFTER_SECONDS = int(env("EMAIL_OUTBOX_AFTER_SECONDS", "120"))
 
 # Basecamp's Launchpad (OAuth) and API; point both at a fake server for demos and tests.
 BASECAMP_LAUNCHPAD_URL = env("BASECAMP_LAUNCHPAD_URL", "https://launchpad.37signals.com")
