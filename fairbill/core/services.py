@@ -11,6 +11,7 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings, Event
+from fairbill.core.validation import country_check, text_problem, validate_settings
 
 
 def event_row(
@@ -76,8 +77,6 @@ def full_clean_or_raise(instance: Any, exclude: list[str] | None = None) -> None
     """Run model validation and turn the first error into InvalidInput with its field.
     Text no database can store (NUL, lone surrogates) is refused first, whatever the entrance
     (form, API, CSV import, Basecamp)."""
-    from fairbill.core.validation import text_problem
-
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname, None)
         problem = text_problem(value) if isinstance(value, str) else None
@@ -101,8 +100,6 @@ SETTINGS_FIELDS = [
 @transaction.atomic
 def settings_update(*, actor: Actor, **values: Any) -> BusinessSettings:
     """Change business settings; validates every field and records what changed."""
-    from fairbill.core.validation import country_check, validate_settings
-
     current = BusinessSettings.objects.select_for_update().get_or_create(pk=1)[0]
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:

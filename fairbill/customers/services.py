@@ -24,8 +24,8 @@ from fairbill.core.services import (
     snapshot,
 )
 from fairbill.core.validation import country_check
+from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.models import Customer, CustomerNote, Status
-from fairbill.customers.vat import vat_number_normalize
 
 # What a customer may give about themselves (order forms, My Account, staff).
 CONTACT_FIELDS = (
