@@ -86,6 +86,11 @@ def reset(n: int, seed: int) -> str:
 
     tables = ", ".join(f'"{t}"' for t in connection.introspection.django_table_names(True))
     with connection.cursor() as cursor:
+        # the campaign's own database: connections left by killed processes go first
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     rng = random.Random(seed)
     now = datetime(2027, 2, 1, tzinfo=UTC)
