@@ -140,6 +140,8 @@ class OrderPlaceForm(AddressFields):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     terms = forms.BooleanField(required=False)
+    # One per copy of the page: recognises the visitor's own double click (order_repeated).
+    order_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = forms.CharField(required=False, max_length=500)
     # Set by _cycle_setup: why the cycle was reset, and the chosen package's name and cycles.
