@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fairbill.core.demo import (
+from fairbill.demo.services import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
     CUSTOMER_PASSWORD,
