@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from fairbill.customers.models import Customer
 from fairbill.demo.services import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -14,7 +15,6 @@ from fairbill.demo.services import (
     CUSTOMER_USERNAME,
     demo_load,
 )
-from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
 from tests.e2e.conftest import csp_violations, log_in
 
