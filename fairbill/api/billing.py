@@ -11,7 +11,7 @@ from fairbill.api.fields import Day
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
-from fairbill.invoicing.billing_run import billing_run
+from fairbill.automation.billing_run import billing_run
 from fairbill.invoicing.models import BillingRun
 
 router: Router = Router(tags=["billing runs"])

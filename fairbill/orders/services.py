@@ -478,7 +478,7 @@ def order_place(
 def _signup_invoice(*, actor: Actor, customer: Customer, subscription: Subscription) -> Invoice:
     """Invoice the first period and the setup fees now and move the subscription past them,
     with the billing run's own line rules."""
-    from fairbill.invoicing.billing_run import renewal_lines
+    from fairbill.automation.billing_run import renewal_lines
     from fairbill.invoicing.services import invoice_issue
     from fairbill.payments.services import customer_lock
 

@@ -14,7 +14,7 @@ from fairbill.core.errors import InvalidInput
 from fairbill.core.services import settings_update
 from fairbill.customers.merge import customer_merge
 from fairbill.customers.services import customer_create
-from fairbill.invoicing import billing_run as run_module
+from fairbill.automation import billing_run as run_module
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import invoice_void
 from fairbill.payments.services import credit_add, credit_balance

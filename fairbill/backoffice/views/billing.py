@@ -15,7 +15,7 @@ from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.billing_forms import BillingRunForm
 from fairbill.core import clock
 from fairbill.core.money import format_money
-from fairbill.invoicing.billing_run import RunReport, billing_run
+from fairbill.automation.billing_run import RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
 
 RUNS_SHOWN = 20

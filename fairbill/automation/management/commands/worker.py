@@ -16,8 +16,8 @@ from django_tasks.utils import get_random_id
 from django_tasks_db.management.commands.db_worker import Worker
 
 from fairbill.core import clock
-from fairbill.invoicing.schedule import billing_due
-from fairbill.invoicing.tasks import run_billing
+from fairbill.automation.schedule import billing_due
+from fairbill.automation.tasks import run_billing
 
 logger = logging.getLogger("fairbill.worker")
 

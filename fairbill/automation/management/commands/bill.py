@@ -13,8 +13,8 @@ from tqdm import tqdm
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import RunReport, billing_run
-from fairbill.invoicing.parallel import billing_run_parallel
+from fairbill.automation.billing_run import RunReport, billing_run
+from fairbill.automation.parallel import billing_run_parallel
 
 
 def _share(value: str) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from django.db import connection
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import Progress, RunReport, billing_run
+from fairbill.automation.billing_run import Progress, RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
 
 
