@@ -10,8 +10,8 @@ from fairbill.api.api import require
 from fairbill.api.fields import Day
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
-from fairbill.core import clock
 from fairbill.automation.billing_run import billing_run
+from fairbill.core import clock
 from fairbill.invoicing.models import BillingRun
 
 router: Router = Router(tags=["billing runs"])

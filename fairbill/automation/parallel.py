@@ -15,9 +15,9 @@ from datetime import date
 
 from django.db import connection
 
+from fairbill.automation.billing_run import Progress, RunReport, billing_run
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.automation.billing_run import Progress, RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
 
 

@@ -15,9 +15,9 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks.utils import get_random_id
 from django_tasks_db.management.commands.db_worker import Worker
 
-from fairbill.core import clock
 from fairbill.automation.schedule import billing_due
 from fairbill.automation.tasks import run_billing
+from fairbill.core import clock
 
 logger = logging.getLogger("fairbill.worker")
 
