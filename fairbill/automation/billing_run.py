@@ -36,10 +36,15 @@ from fairbill.invoicing.documents import (
     seller,
 )
 from fairbill.invoicing.models import BillingRun, Invoice, InvoiceLine
-from fairbill.invoicing.services import credit_entries_for
 from fairbill.invoicing.tax import TaxTable
 from fairbill.notifications.services import email_queue_many
-from fairbill.payments.services import credit_balances
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import (
+    credit_balances,
+    credit_entries_save,
+    credit_use,
+    invoice_settle,
+)
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
 from fairbill.subscriptions.renewals import Advance, renewal_lines, subscriptions_advance
 
@@ -307,6 +312,7 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
         subs_by_customer[sub.customer_id].append(sub)
     balances = credit_balances(list(subs_by_customer)) if ctx.business.auto_apply_credit else {}
     drafts: list[InvoiceDraft] = []
+    credit_used: list[CreditEntry] = []
     advances: list[Advance] = []
     for customer_id, customer_subs in subs_by_customer.items():
         customer = customers[customer_id]
@@ -326,12 +332,14 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
             seller_details=ctx.seller,
             now=clock.now(),
         )
-        balance = balances.get(customer_id, ZERO)
-        if balance > 0:
-            draft.apply_credit(balance)
+        used = min(balances.get(customer_id, ZERO), draft.invoice.balance)
+        if used > 0:
+            at = draft.invoice.created_at
+            credit_used.append(credit_use(invoice=draft.invoice, amount=used, on=ctx.as_of, at=at))
+            invoice_settle(draft.invoice, ctx.as_of)
         drafts.append(draft)
     drafts_save(drafts, ctx.business)
-    credit_entries_for(drafts)
+    credit_entries_save(credit_used)
     subscriptions_advance(advances)
     bulk_insert_rows(Event, [_issued_event(ctx.actor, d) for d in drafts])
     email_queue_many(

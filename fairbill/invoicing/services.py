@@ -11,14 +11,13 @@ from django.db import transaction
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import MAX_AMOUNT, ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.documents import (
-    InvoiceDraft,
     LineSpec,
     drafts_save,
     invoice_prepare,
@@ -28,7 +27,6 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.services import email_queue
 from fairbill.payments.models import CreditEntry
-from fairbill.payments.services import customer_lock
 
 MAX_LINES = 500
 MAX_QUANTITY = Decimal("1000000")
@@ -81,12 +79,9 @@ def invoice_issue(
     issue_date: date,
     due_date: date | None = None,
     notes: str = "",
-    apply_credit: bool = False,
 ) -> Invoice:
     """Issue one invoice inside the caller's transaction (customer row locked by the caller):
-    number it, tax it per the customer, optionally use account credit, log it, email it."""
-    from fairbill.payments.services import credit_balance
-
+    number it, tax it per the customer, log it, email it."""
     business = BusinessSettings.load()
     due = due_date or due_date_default(issue_date, business)
     if due < issue_date:
@@ -109,10 +104,7 @@ def invoice_issue(
     amounts = [draft.invoice.subtotal, draft.invoice.total, *(line.amount for line in draft.lines)]
     if any(abs(amount) > MAX_AMOUNT for amount in amounts):
         raise InvalidInput(f"total: an invoice can't be more than {MAX_AMOUNT}.", "lines")
-    if apply_credit:
-        draft.apply_credit(credit_balance(customer))
     drafts_save([draft], business)
-    credit_entries_for([draft])
     invoice = draft.invoice
     event_record(
         actor=actor,
@@ -131,26 +123,6 @@ def invoice_issue(
         template="invoice_issued", customer_id=customer.pk, context={"invoice_id": invoice.pk}
     )
     return invoice
-
-
-def credit_entries_for(drafts: Iterable[InvoiceDraft]) -> list[CreditEntry]:
-    """Ledger entries for the credit the drafts used (after they were saved)."""
-    entries = [
-        CreditEntry(
-            customer_id=d.invoice.customer_id,
-            currency=d.invoice.currency,
-            amount=-d.credit_to_apply,
-            kind=CreditEntry.Kind.APPLIED,
-            reason=f"Applied to invoice {d.invoice.number}",
-            invoice=d.invoice,
-            created_on=d.invoice.issue_date or d.invoice.created_at.date(),
-            created_at=d.invoice.created_at,
-        )
-        for d in drafts
-        if d.credit_to_apply
-    ]
-    bulk_insert(entries)
-    return entries
 
 
 @transaction.atomic

@@ -29,14 +29,18 @@ from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
-from fairbill.customers.services import CONTACT_FIELDS, customer_create, customer_login_create
+from fairbill.customers.services import (
+    CONTACT_FIELDS,
+    customer_create,
+    customer_lock,
+    customer_login_create,
+)
 from fairbill.invoicing.calculations import LineInput, TaxAmount, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.invoicing.services import invoice_issue
 from fairbill.invoicing.tax import AppliedTax, TaxTable
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue
-from fairbill.payments.services import customer_lock
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.renewals import renewal_lines, subscriptions_advance
 from fairbill.subscriptions.services import (

@@ -6,7 +6,8 @@ credit balance read and the entry written can't race; the ledger never goes nega
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,18 +16,14 @@ from django.db.models import Sum
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.models import Allocation, CreditEntry, Payment
-
-
-def customer_lock(customer_id: int) -> Customer:
-    """Lock a customer's row for a money operation (the one lock order: customer, then
-    invoices by id)."""
-    return Customer.objects.select_for_update().get(pk=customer_id)
 
 
 def credit_balance(customer: Customer) -> Decimal:
@@ -104,18 +101,7 @@ def _use_credit(
     if amount > invoice.balance:
         shown = format_money(invoice.balance, invoice.currency)
         raise Refused(f"apply_credit: the invoice balance is {shown}.", "apply_credit")
-    CreditEntry.objects.create(
-        customer=customer,
-        currency=customer.currency,
-        amount=-amount,
-        kind=CreditEntry.Kind.APPLIED,
-        reason=f"Applied to invoice {invoice.number}",
-        invoice=invoice,
-        created_on=on,
-        created_at=clock.now(),
-    )
-    invoice.credit_applied += amount
-    invoice.balance -= amount
+    credit_use(invoice=invoice, amount=amount, on=on, at=clock.now()).save()
     event_record(
         actor=actor,
         action="credit.applied",
@@ -125,7 +111,40 @@ def _use_credit(
     )
 
 
-def _settle_if_paid(invoice: Invoice, on: date) -> bool:
+def credit_use(*, invoice: Invoice, amount: Decimal, on: date, at: datetime) -> CreditEntry:
+    """The one way account credit goes onto an invoice: its credit applied and balance move
+    (in memory: the caller saves the invoice) and the ledger entry that pays for it is
+    returned unsaved (the caller saves it, alone or in bulk, once the invoice has its id).
+    The caller checks the amount against the balance available, under the customer lock."""
+    invoice.credit_applied += amount
+    invoice.balance -= amount
+    return CreditEntry(
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        amount=-amount,
+        kind=CreditEntry.Kind.APPLIED,
+        reason=_applied_to(invoice),
+        invoice=invoice,
+        created_on=on,
+        created_at=at,
+    )
+
+
+def _applied_to(invoice: Invoice) -> str:
+    return f"Applied to invoice {invoice.number}"
+
+
+def credit_entries_save(entries: Sequence[CreditEntry]) -> None:
+    """Insert in bulk the entries credit_use made for invoices saved since."""
+    for entry in entries:
+        assert entry.invoice is not None
+        entry.invoice_id = entry.invoice.pk  # numbered and saved since
+        entry.reason = _applied_to(entry.invoice)
+    bulk_insert(entries)
+
+
+def invoice_settle(invoice: Invoice, on: date) -> bool:
+    """An unpaid invoice whose balance reached 0 is paid (on that date); True if it just was."""
     if invoice.balance == 0 and invoice.status == Invoice.Status.UNPAID:
         invoice.status = Invoice.Status.PAID
         invoice.paid_on = on
@@ -139,7 +158,7 @@ def credit_apply(*, actor: Actor, invoice: Invoice, amount: Any, on: date) -> In
     customer, invoice = _invoice_for_money(invoice)
     value = parse_amount(amount, invoice.currency, field="apply_credit", allow_zero=False)
     _use_credit(customer=customer, invoice=invoice, amount=value, on=on, actor=actor)
-    paid = _settle_if_paid(invoice, on)
+    paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "balance", "status", "paid_on"])
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
@@ -234,7 +253,7 @@ def payment_record(
                 "reference": reference,
             },
         )
-    paid = _settle_if_paid(invoice, on)
+    paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "amount_paid", "balance", "status", "paid_on"])
     if payment is not None:
         from fairbill.notifications.services import email_queue

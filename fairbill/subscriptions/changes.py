@@ -23,6 +23,7 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money
 from fairbill.core.services import event_record
 from fairbill.customers.models import Status
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.calculations import LineInput, invoice_totals, tax_on
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.models import Invoice, InvoiceLine
@@ -331,7 +332,7 @@ def subscription_change(
     update the subscription, keep the change in its history."""
     from fairbill.invoicing.services import invoice_issue
     from fairbill.payments.models import CreditEntry
-    from fairbill.payments.services import credit_add, customer_lock
+    from fairbill.payments.services import credit_add
 
     customer = customer_lock(subscription.customer_id)
     sub = Subscription.objects.select_for_update().select_related("package").get(pk=subscription.pk)

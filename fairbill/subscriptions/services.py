@@ -21,6 +21,7 @@ from fairbill.core.errors import InvalidInput, NotFound, Refused
 from fairbill.core.money import parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
+from fairbill.customers.services import customer_lock
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
 
 
@@ -146,7 +147,7 @@ def subscription_create(
 ) -> Subscription:
     """A customer's new package. Created by staff or the API it starts active with its
     renewal date on its start date: the billing run bills the first period and the setup fee."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one.")
     if customer.status == Status.CANCELLED:
