@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from fairbill.accounts.access import staff_required
 from fairbill.automation.billing_run import RunReport, billing_run
-from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.billing_forms import BillingRunForm
 from fairbill.core import clock
 from fairbill.core.money import format_money
