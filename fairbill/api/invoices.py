@@ -22,9 +22,9 @@ from fairbill.core.money import quantize
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.pdf import invoice_pdf
-from fairbill.invoicing.services import MAX_LINES, invoice_create, invoice_void
+from fairbill.invoicing.services import MAX_LINES, invoice_create
 from fairbill.payments.models import Payment
-from fairbill.payments.services import payment_record
+from fairbill.payments.services import invoice_void, payment_record
 
 router: Router = Router(tags=["invoices"])
 

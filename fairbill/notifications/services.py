@@ -27,6 +27,8 @@ PRIORITY_HEADERS = {
     "low": {"X-Priority": "5", "Importance": "low"},
 }
 
+EMAIL_FAILED = "email.failed"  # hook, called by the sending task: log=
+
 
 def template_get(key: str) -> EmailTemplate:
     """The stored template for an email, created from the defaults the first time."""

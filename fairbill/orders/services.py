@@ -25,6 +25,7 @@ from fairbill.catalog.models import Cycle, Option, OptionPrice, OrderForm, Packa
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, InvalidInput, NotFound, Refused
+from fairbill.core.hooks import hook_register
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_record
@@ -34,13 +35,14 @@ from fairbill.customers.services import (
     customer_create,
     customer_lock,
     customer_login_create,
+    customer_set_status,
 )
 from fairbill.invoicing.calculations import LineInput, TaxAmount, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.invoicing.services import invoice_issue
 from fairbill.invoicing.tax import AppliedTax, TaxTable
 from fairbill.notifications.models import EmailLog
-from fairbill.notifications.services import email_queue
+from fairbill.notifications.services import EMAIL_FAILED, email_queue
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.renewals import renewal_lines, subscriptions_advance
 from fairbill.subscriptions.services import (
@@ -504,6 +506,16 @@ def _signup_invoice(*, actor: Actor, customer: Customer, subscription: Subscript
 # After commit ------------------------------------------------------------------------------
 
 
+def handlers_register() -> None:
+    hook_register(EMAIL_FAILED, order_email_failed)
+
+
+def order_email_failed(*, log: EmailLog) -> None:
+    """Called for every email that failed: a signup email's failure marks its order."""
+    if log.template == "signup":
+        order_signup_email_failed(log=log)
+
+
 @transaction.atomic
 def order_signup_email_failed(*, log: EmailLog) -> None:
     """The signup email could not be sent: the order's subscriptions and its (still pending)
@@ -519,6 +531,4 @@ def order_signup_email_failed(*, log: EmailLog) -> None:
         else None
     )
     if customer is not None:
-        from fairbill.customers.services import customer_set_status
-
         customer_set_status(actor=actor, customer=customer, status=Status.ERROR, reason=reason)

@@ -18,12 +18,19 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.hooks import hook_call
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.services import customer_lock
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.models import Allocation, CreditEntry, Payment
+
+# Hooks (fairbill.core.hooks) the higher apps act on: emails, reinstating subscriptions.
+CREDIT_ADDED = "credit.added"  # entry=
+PAYMENT_RECEIVED = "payment.received"  # payment=, invoice=
+INVOICE_PAID = "invoice.paid"  # actor=, invoice=, on=
+INVOICE_VOIDED = "invoice.voided"  # actor=, invoice=, on=
 
 
 def credit_balance(customer: Customer) -> Decimal:
@@ -75,11 +82,7 @@ def credit_add(
         message=f"{format_money(value, customer.currency)} credit added: {reason}",
         data={"amount": str(value), "kind": kind, "balance": str(credit_balance(customer))},
     )
-    from fairbill.notifications.services import email_queue
-
-    email_queue(
-        template="credit_added", customer_id=customer.pk, context={"credit_entry_id": entry.pk}
-    )
+    hook_call(CREDIT_ADDED, entry=entry)
     return entry
 
 
@@ -256,13 +259,7 @@ def payment_record(
     paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "amount_paid", "balance", "status", "paid_on"])
     if payment is not None:
-        from fairbill.notifications.services import email_queue
-
-        email_queue(
-            template="payment_received",
-            customer_id=customer.pk,
-            context={"invoice_id": invoice.pk, "payment_id": payment.pk},
-        )
+        hook_call(PAYMENT_RECEIVED, payment=payment, invoice=invoice)
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
     return payment
@@ -276,6 +273,47 @@ def _after_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
         customer_id=invoice.customer_id,
         data={"number": invoice.number},
     )
-    from fairbill.automation.services import after_invoice_paid
+    hook_call(INVOICE_PAID, actor=actor, invoice=invoice, on=on)
 
-    after_invoice_paid(actor=actor, invoice=invoice, on=on)
+
+@transaction.atomic
+def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, on: date) -> Invoice:
+    """Void an issued invoice. Credit it used goes back to the account, and so does any
+    amount paid on it (as credit). Its lines stay, so its periods are not billed again."""
+    customer = customer_lock(invoice.customer_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.VOID:
+        raise Refused(f"Invoice {invoice} is already void.")
+    if invoice.status == Invoice.Status.DRAFT:
+        raise Refused("A draft has no number; delete it instead.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason: say why the invoice is voided.", "reason")
+    returned = invoice.credit_applied + invoice.amount_paid
+    if returned > 0:
+        CreditEntry.objects.create(
+            customer=customer,
+            currency=invoice.currency,
+            amount=returned,
+            kind=CreditEntry.Kind.RELEASED,
+            reason=f"Invoice {invoice.number} voided",
+            invoice=invoice,
+            created_on=on,
+            created_at=clock.now(),
+        )
+    before = invoice.status
+    invoice.status = Invoice.Status.VOID
+    invoice.balance = ZERO  # amounts paid and credit used stay on record
+    invoice.voided_at = clock.now()
+    invoice.void_reason = reason[:300]
+    invoice.save()
+    event_record(
+        actor=actor,
+        action="invoice.voided",
+        subject=invoice,
+        customer_id=customer.pk,
+        message=f"Invoice {invoice.number} voided: {reason}",
+        data={"status": [before, "void"], "returned_as_credit": str(returned)},
+    )
+    hook_call(INVOICE_VOIDED, actor=actor, invoice=invoice, on=on)
+    return invoice

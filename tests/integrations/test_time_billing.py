@@ -21,7 +21,7 @@ from fairbill.integrations.basecamp.models import BilledEntry, Project
 from fairbill.integrations.basecamp.services import basecamp_client
 from fairbill.integrations.basecamp.time_billing import TimeEntry, group_entries, parse_hours
 from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.services import invoice_void
+from fairbill.payments.services import invoice_void
 
 MARCH = {"start": date(2027, 3, 1), "end": date(2027, 3, 31)}
 

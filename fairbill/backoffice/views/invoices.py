@@ -30,13 +30,13 @@ from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
-from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.invoicing.services import invoice_create
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
 from fairbill.payments.models import Allocation, CreditEntry
-from fairbill.payments.services import credit_balance, payment_record
+from fairbill.payments.services import credit_balance, invoice_void, payment_record
 
 PICKER_LIMIT = 20
 
