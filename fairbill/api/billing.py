@@ -6,8 +6,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import require
 from fairbill.api.fields import Day
+from fairbill.api.helpers import require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.automation.billing_run import billing_run

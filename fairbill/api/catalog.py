@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import Count, Id, Money, Patch, Text, money_resolver
+from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Option, OptionPrice, Package, PackagePrice

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fairbill.api.api import fields_named, object_or_404, require
 from fairbill.api.fields import MAX_INT, Id, Money, Patch, Text, money_out, money_resolver
+from fairbill.api.helpers import fields_named, object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock

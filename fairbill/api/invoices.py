@@ -12,8 +12,8 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import Day, Id, Money, Text, money_resolver, rate_out
+from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock

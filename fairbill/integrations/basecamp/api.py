@@ -7,8 +7,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import Id, Rate, money_out
+from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.core import clock
 from fairbill.customers.models import Customer
