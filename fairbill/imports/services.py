@@ -27,7 +27,7 @@ from fairbill.imports.csvfiles import (
     row_fingerprint,
 )
 from fairbill.integrations.basecamp.models import BilledEntry
-from fairbill.integrations.basecamp.time_billing import TimeEntry, parse_hours
+from fairbill.timebilling.calculations import TimeEntry, parse_hours
 
 MAX_ERRORS_SHOWN = 200
 

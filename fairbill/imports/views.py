@@ -23,8 +23,8 @@ from fairbill.imports.csvfiles import (
 )
 from fairbill.imports.services import customers_csv_import, time_entries_from_csv
 from fairbill.imports.uploads import upload_forget, upload_keep, upload_read
-from fairbill.integrations.basecamp.billing import time_invoice_create, time_plan
-from fairbill.integrations.basecamp.time_billing import GROUP_BY, parse_rate
+from fairbill.timebilling.calculations import GROUP_BY, parse_rate
+from fairbill.timebilling.services import time_invoice_create, time_plan
 
 
 class UploadForm(forms.Form):

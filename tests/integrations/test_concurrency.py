@@ -10,7 +10,6 @@ from django.db import connection, connections
 
 from fairbill.core.errors import Refused
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import hourly_rate_set, time_invoice_create
 from fairbill.integrations.basecamp.importer import (
     basecamp_customers_import,
     basecamp_entries,
@@ -20,6 +19,7 @@ from fairbill.integrations.basecamp.importer import (
 from fairbill.integrations.basecamp.models import BilledEntry
 from fairbill.integrations.basecamp.services import basecamp_client
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.services import hourly_rate_set, time_invoice_create
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,6 @@ from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.core import clock
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import TimePlan, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
     ImportReport,
     PlanRow,
@@ -22,7 +21,8 @@ from fairbill.integrations.basecamp.importer import (
     customers_plan,
 )
 from fairbill.integrations.basecamp.services import basecamp_client
-from fairbill.integrations.basecamp.time_billing import TimeEntry, parse_rate
+from fairbill.timebilling.calculations import TimeEntry, parse_rate
+from fairbill.timebilling.services import TimePlan, time_invoice_create, time_plan
 
 router: Router = Router(tags=["basecamp"])
 

@@ -26,7 +26,7 @@ from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_create, customer_update
 from fairbill.integrations.basecamp.client import Basecamp
 from fairbill.integrations.basecamp.models import BilledEntry, Link, Project
-from fairbill.integrations.basecamp.time_billing import TimeEntry, parse_hours, parse_rate
+from fairbill.timebilling.calculations import TimeEntry, parse_hours, parse_rate
 
 PER = ("company", "person")
 

@@ -17,12 +17,6 @@ from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.customers.models import Customer
 from fairbill.integrations.basecamp import conf
-from fairbill.integrations.basecamp.billing import (
-    customer_rate,
-    hourly_rate_set,
-    time_invoice_create,
-    time_plan,
-)
 from fairbill.integrations.basecamp.forms import CredentialsForm, TimeForm
 from fairbill.integrations.basecamp.importer import (
     PER,
@@ -45,7 +39,13 @@ from fairbill.integrations.basecamp.services import (
     connection_test,
     launchpad_for,
 )
-from fairbill.integrations.basecamp.time_billing import parse_rate
+from fairbill.timebilling.calculations import parse_rate
+from fairbill.timebilling.services import (
+    customer_rate,
+    hourly_rate_set,
+    time_invoice_create,
+    time_plan,
+)
 
 STATE_KEY = "basecamp_oauth_state"
 
