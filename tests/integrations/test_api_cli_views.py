@@ -11,8 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.models import BilledEntry, Connection, Project
+from fairbill.integrations.basecamp.models import Connection, Project
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.models import BilledEntry
 from fairbill.timebilling.services import hourly_rate_set
 
 

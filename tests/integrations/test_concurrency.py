@@ -16,9 +16,9 @@ from fairbill.integrations.basecamp.importer import (
     candidates_from_people,
     projects_sync,
 )
-from fairbill.integrations.basecamp.models import BilledEntry
 from fairbill.integrations.basecamp.services import basecamp_client
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.models import BilledEntry
 from fairbill.timebilling.services import hourly_rate_set, time_invoice_create
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

@@ -16,11 +16,12 @@ from fairbill.integrations.basecamp.importer import (
     project_link,
     projects_sync,
 )
-from fairbill.integrations.basecamp.models import BilledEntry, Project
+from fairbill.integrations.basecamp.models import Project
 from fairbill.integrations.basecamp.services import basecamp_client
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.services import invoice_void
 from fairbill.timebilling.calculations import TimeEntry, group_entries, parse_hours
+from fairbill.timebilling.models import BilledEntry
 from fairbill.timebilling.services import hourly_rate_set, time_invoice_create, time_plan
 
 MARCH = {"start": date(2027, 3, 1), "end": date(2027, 3, 31)}

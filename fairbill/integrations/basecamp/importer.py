@@ -25,8 +25,9 @@ from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_create, customer_update
 from fairbill.integrations.basecamp.client import Basecamp
-from fairbill.integrations.basecamp.models import BilledEntry, Link, Project
+from fairbill.integrations.basecamp.models import Link, Project
 from fairbill.timebilling.calculations import TimeEntry, parse_hours, parse_rate
+from fairbill.timebilling.models import BilledEntry
 
 PER = ("company", "person")
 
