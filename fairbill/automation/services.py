@@ -17,6 +17,7 @@ from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, Status
 from fairbill.customers.services import customer_set_status
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceReminder
+from fairbill.invoicing.selectors import overdue
 from fairbill.notifications.services import email_queue
 from fairbill.payments.services import INVOICE_PAID, INVOICE_VOIDED
 from fairbill.subscriptions.models import Subscription
@@ -34,9 +35,7 @@ def _subscriptions_of(invoice: Invoice) -> list[Subscription]:
 
 def _overdue_unpaid(subscription: Subscription, on: date, excluding: Invoice) -> bool:
     return (
-        Invoice.objects.filter(
-            status=Invoice.Status.UNPAID, due_date__lt=on, lines__subscription=subscription
-        )
+        Invoice.objects.filter(overdue(on), lines__subscription=subscription)
         .exclude(pk=excluding.pk)
         .exists()
     )

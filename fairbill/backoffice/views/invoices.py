@@ -28,6 +28,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
+from fairbill.invoicing import selectors
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create
@@ -52,7 +53,7 @@ def invoices_filtered(filters: InvoiceFilterForm, today: date) -> QuerySet[Invoi
     if data["status"]:
         invoices = invoices.filter(status=data["status"])
     if data["overdue"]:
-        invoices = invoices.filter(status=Invoice.Status.UNPAID, due_date__lt=today)
+        invoices = invoices.filter(selectors.overdue(today))
     if data["customer"].strip():
         invoices = invoices.filter(customer__name__icontains=data["customer"].strip())
     if data["issued_from"]:
