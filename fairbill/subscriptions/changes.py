@@ -22,7 +22,6 @@ from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money
 from fairbill.core.services import event_record
-from fairbill.customers.models import Status
 from fairbill.customers.services import customer_lock
 from fairbill.invoicing.calculations import LineInput, invoice_totals, tax_on
 from fairbill.invoicing.documents import LineSpec
@@ -31,6 +30,7 @@ from fairbill.invoicing.tax import tax_for_customer
 from fairbill.subscriptions.models import PackageChange, Subscription
 from fairbill.subscriptions.periods import period_end
 from fairbill.subscriptions.proration import Proration, prorate, prorate_billed_ahead, to_money
+from fairbill.subscriptions.selectors import CHANGEABLE_STATUSES
 from fairbill.subscriptions.services import (
     OptionSelection,
     options_replace,
@@ -141,7 +141,7 @@ def change_plan(
 ) -> ChangePlan:
     """Compute a change without writing anything (the wizard's preview and the change)."""
     sub = subscription
-    if sub.status not in (Status.ACTIVE, Status.SUSPENDED):
+    if sub.status not in CHANGEABLE_STATUSES:
         raise Refused(f"Only active or suspended packages can change (this one is {sub.status}).")
     if cycle not in Cycle.values or cycle == Cycle.ONE_TIME:
         raise InvalidInput("cycle: choose a recurring cycle.", "cycle")

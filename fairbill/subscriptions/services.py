@@ -44,6 +44,19 @@ def package_price(package: Package, cycle: str, currency: str) -> PackagePrice:
     return price
 
 
+def option_row(option: Option, value: Any) -> dict[str, Any] | None:
+    """An option form field's value as a row for options_select: a quantity, a choice id or
+    ticked. None when left out (empty, 0 or unticked). Every form with options uses it."""
+    if value is None or value == "" or value is False or value == 0:
+        return None
+    row: dict[str, Any] = {"option_id": option.pk, "quantity": 1}
+    if option.kind == Option.Kind.QUANTITY:
+        row["quantity"] = value
+    elif option.kind == Option.Kind.CHOICE:
+        row["choice_id"] = int(value)
+    return row
+
+
 def options_select(
     *, package: Package, cycle: str, currency: str, rows: Iterable[Mapping[str, Any]]
 ) -> list[OptionSelection]:

@@ -26,11 +26,10 @@ from fairbill.catalog.models import Cycle
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import Event
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Customer
 from fairbill.subscriptions.changes import subscription_change, subscription_change_preview
 from fairbill.subscriptions.models import PackageChange, Subscription
-
-CHANGEABLE = (Status.ACTIVE, Status.SUSPENDED)
+from fairbill.subscriptions.selectors import changeable
 
 
 def _subscription(customer_pk: int, sub_pk: int) -> Subscription:
@@ -66,7 +65,7 @@ def change_pick(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for sub in subscriptions:
         sub.changed_before = sub.pk in changed  # type: ignore[attr-defined]
-        sub.changeable = sub.status in CHANGEABLE and sub.cycle != "one_time"  # type: ignore[attr-defined]
+        sub.changeable = changeable(sub)  # type: ignore[attr-defined]
     return _render(request, 1, None, customer=customer, subscriptions=subscriptions)
 
 
