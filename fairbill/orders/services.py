@@ -21,7 +21,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 
-from fairbill.catalog.models import Cycle, Option, OptionPrice, OrderForm, Package, PackagePrice
+from fairbill.catalog.models import (
+    Cycle,
+    Option,
+    OptionPrice,
+    OrderForm,
+    Package,
+    PackagePrice,
+    TaxRate,
+)
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, InvalidInput, NotFound, Refused
@@ -291,8 +299,6 @@ def _tax_for_place(country: str, region: str, tax_table: TaxTable | None) -> App
 
 def regions_with_rates(country: str) -> list[str]:
     """Regions (counties/states) that have their own tax rate in a country."""
-    from fairbill.catalog.models import TaxRate
-
     if not country:
         return []
     return sorted(

@@ -18,10 +18,12 @@ from django_countries import countries
 
 from fairbill.accounts.models import LoginAttempt, User
 from fairbill.accounts.services import login_attempt_record
-from fairbill.catalog.models import Option, Package
+from fairbill.catalog.models import Cycle, Option, Package
 from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.notifications.rendering import html_to_text
+from fairbill.notifications.services import template_get
 from fairbill.orders.services import Offer, regions_with_rates
 from fairbill.portal.selectors import ChangeOptionOffer
 from fairbill.subscriptions.services import option_row
@@ -214,8 +216,6 @@ def option_field(option: Option) -> str:
 
 
 def _cycle_label(cycle: str) -> str:
-    from fairbill.catalog.models import Cycle
-
     return str(Cycle(cycle).label)
 
 
@@ -333,9 +333,6 @@ class CustomerPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        from fairbill.notifications.rendering import html_to_text
-        from fairbill.notifications.services import template_get
-
         template = template_get("password_reset")
         if not template.active:
             return

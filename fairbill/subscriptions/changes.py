@@ -26,7 +26,10 @@ from fairbill.customers.services import customer_lock
 from fairbill.invoicing.calculations import LineInput, invoice_totals, tax_on
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.models import Invoice, InvoiceLine
+from fairbill.invoicing.services import invoice_issue
 from fairbill.invoicing.tax import tax_for_customer
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import credit_add
 from fairbill.subscriptions.models import PackageChange, Subscription
 from fairbill.subscriptions.periods import period_end
 from fairbill.subscriptions.proration import Proration, prorate, prorate_billed_ahead, to_money
@@ -330,10 +333,6 @@ def subscription_change(
 ) -> tuple[ChangePlan, PackageChange]:
     """Change a package now: invoice the prorated difference (or credit it on a downgrade),
     update the subscription, keep the change in its history."""
-    from fairbill.invoicing.services import invoice_issue
-    from fairbill.payments.models import CreditEntry
-    from fairbill.payments.services import credit_add
-
     customer = customer_lock(subscription.customer_id)
     sub = Subscription.objects.select_for_update().select_related("package").get(pk=subscription.pk)
     sub.customer = customer
