@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from fairbill.accounts.access import staff_required
 from fairbill.backoffice.package_forms import MergeConfirmForm, MergeSearchForm
 from fairbill.core.errors import FairbillError
+from fairbill.core.validation import ascii_digits
 from fairbill.customers.merge import customer_merge, customer_merge_preview
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
@@ -34,7 +35,7 @@ def customer_merge_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         context["query"] = query
     source_id = request.GET.get("source", "")
-    if source_id.isdigit():
+    if ascii_digits(source_id):
         source = get_object_or_404(Customer, pk=int(source_id))
         context["source"] = source
         try:
@@ -60,5 +61,10 @@ def _confirm(request: HttpRequest, target: Customer) -> HttpResponse:
             f"{request.path}?source={source.pk}"  # back to the review with the reason
         )
     summary = ", ".join(f"{item.count} {item.label}" for item in moved) or "nothing to move"
-    messages.success(request, f"{source.name} merged into {target.name}: {summary}.")
+    messages.success(request, f"{_named(source)} merged into {_named(target)}: {summary}.")
     return redirect("backoffice:customer_detail", pk=target.pk)
+
+
+def _named(customer: Customer) -> str:
+    """Number, name and email: two customers may share a name."""
+    return f"#{customer.pk} {customer.name} ({customer.email})"

@@ -1,9 +1,9 @@
 """Reports: paid invoices, payments by method, credit balances and tax collected, each for a
-date range and exportable as CSV (money as plain decimal strings); and the login report."""
+date range and exportable as CSV (money as plain decimal strings, text cells that a
+spreadsheet would run as a formula neutralised: core/spreadsheet.py); and the login report."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -14,12 +14,13 @@ from django.shortcuts import render
 
 from fairbill.accounts.access import staff_required
 from fairbill.accounts.models import LoginAttempt
-from fairbill.backoffice.billing_forms import DATE
+from fairbill.backoffice.billing_forms import DayField
 from fairbill.backoffice.forms import LoginFilterForm
 from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import quantize
+from fairbill.core.spreadsheet import csv_write
 from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
 
@@ -28,15 +29,24 @@ Row = Sequence[Any]
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label="From", widget=DATE, required=False)
-    until = forms.DateField(label="To", widget=DATE, required=False)
+    since = DayField(label="From", required=False)
+    until = DayField(label="To", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until",
+                f"{until:%-d %b %Y} is before the “From” date, {since:%-d %b %Y}: "
+                "give an end date on or after it.",
+            )
+        return data
 
     def period(self, today: date) -> tuple[date, date]:
-        """The chosen dates; by default this year so far."""
-        data = self.cleaned_data if self.is_valid() else {}
-        since = data.get("since") or today.replace(month=1, day=1)
-        until = data.get("until") or today
-        return (until, since) if since > until else (since, until)
+        """The chosen dates (the form must be valid); by default this year so far."""
+        data = self.cleaned_data if self.is_bound else {}
+        return data.get("since") or today.replace(month=1, day=1), data.get("until") or today
 
 
 @staff_required("reports")
@@ -56,6 +66,8 @@ def _report(
 ) -> HttpResponse:
     """A report page with its date range, or its CSV with ?export=csv."""
     filters = PeriodForm(request.GET or None)
+    if filters.is_bound and not filters.is_valid():
+        return _bad_period(request, filters, title=title, note=note)
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
     # Sums come back from some databases without their places: "120" is shown as "120.00".
@@ -68,9 +80,7 @@ def _report(
         response["Content-Disposition"] = (
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
-        writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows([_plain(value) for value in row] for row in data)
+        csv_write(response, header, data)
         return response
     totals = {n: sum(row[n] for row in data) for n in money_columns if data}
     return render(
@@ -92,11 +102,16 @@ def _report(
     )
 
 
-def _plain(value: Any) -> str:
-    """CSV cells: dates as YYYY-MM-DD, Decimals as they are ("12.50"), no formatting."""
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
+def _bad_period(
+    request: HttpRequest, filters: PeriodForm, *, title: str, note: str
+) -> HttpResponse:
+    """Dates that make no sense are said so, never swapped or ignored; a CSV export of them
+    is refused."""
+    if request.GET.get("export") == "csv":
+        errors = "; ".join(str(e) for errs in filters.errors.values() for e in errs)
+        return HttpResponse(f"Wrong dates: {errors}", status=400, content_type="text/plain")
+    context = {"nav": "reports", "title": title, "note": note, "filters": filters}
+    return render(request, "backoffice/reports/table.html", context, status=400)
 
 
 @staff_required("reports")
