@@ -275,16 +275,21 @@ _LINE = re.compile(r"^line (\d+)(?: unit price)?:? (.*)$", re.IGNORECASE)
 
 
 def _line_error(form: InvoiceForm, rows: list[Any], exc: FairbillError) -> None:
-    """Put "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
-    match = _LINE.match(exc.message)
-    if match and 0 < int(match[1]) <= len(rows):
-        message = match[2]
-        rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
+    """Put each "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
+    problems = exc.errors or [{"message": exc.message}]
+    on_lines = False
+    for problem in problems:
+        match = _LINE.match(str(problem["message"]))
+        if match and 0 < int(match[1]) <= len(rows):
+            message = match[2]
+            rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
+            on_lines = True
+        elif exc.field in form.fields:
+            show_error(form, exc)
+        else:
+            form.add_error(None, exc.message[:1].upper() + exc.message[1:])
+    if on_lines:
         form.add_error(None, "Please correct the lines below; nothing was saved.")
-    elif exc.field in form.fields:
-        show_error(form, exc)
-    else:
-        form.add_error(None, exc.message[:1].upper() + exc.message[1:])
 
 
 def _chosen_customer(request: HttpRequest) -> Customer | None:
