@@ -20,7 +20,7 @@ from fairbill.customers.models import Status as CustomerStatus
 from fairbill.customers.selectors import customer_search
 from fairbill.customers.services import customer_create, customer_set_status, customer_update
 from fairbill.payments.models import CreditEntry
-from fairbill.payments.services import credit_add, credit_balance
+from fairbill.payments.services import credit_add, credit_balance, credit_remove
 
 router: Router = Router(tags=["customers"])
 
@@ -180,8 +180,17 @@ class CreditOut(Schema):
 class CreditIn(Schema):
     model_config = {"extra": "forbid"}
 
-    amount: Money = Field(description="more than zero")
+    amount: Money = Field(
+        description="positive adds credit; negative removes credit given by mistake (never "
+        "below a zero balance); not zero"
+    )
     reason: Text = Field(max_length=300)
+    confirm: bool = Field(
+        False,
+        description="true to add or remove more than the business's 'confirm credit above' "
+        'amount; without it such an amount answers 409 "confirm"',
+    )
+    notify: bool = Field(True, description="email the customer about credit added")
 
 
 class CreditAdded(Schema):
@@ -216,18 +225,32 @@ def customer_credit_get(request: HttpRequest, id: int, page: Query[CreditPage]) 
 @router.post("/customers/{id}/credit", response={201: CreditAdded})
 @idempotent
 def customer_credit_post(request: HttpRequest, id: int, payload: CreditIn) -> Any:
-    """Add account credit, with the reason. The billing run uses it on the next invoices."""
+    """Add account credit, with the reason (the billing run uses it on the next invoices),
+    or remove credit given by mistake with a negative amount."""
     actor = require(request, "customers")
     customer = object_or_404(Customer, id, "customer")
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; add credit to that one.")
-    entry = credit_add(
-        actor=actor,
-        customer=customer,
-        amount=payload.amount,
-        reason=payload.reason,
-        on=clock.today(),
-    )
+    amount = payload.amount
+    if amount.startswith("-"):
+        entry = credit_remove(
+            actor=actor,
+            customer=customer,
+            amount=amount[1:],
+            reason=payload.reason,
+            on=clock.today(),
+            confirmed=payload.confirm,
+        )
+    else:
+        entry = credit_add(
+            actor=actor,
+            customer=customer,
+            amount=amount,
+            reason=payload.reason,
+            on=clock.today(),
+            confirmed=payload.confirm,
+            notify=payload.notify,
+        )
     return Status(
         201,
         {
