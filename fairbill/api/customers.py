@@ -28,6 +28,46 @@ STATUSES = ", ".join(CustomerStatus.values)
 PAYMENT_METHODS = ", ".join(PaymentMethod.values)
 
 
+class LoginOut(Schema):
+    username: str
+    active: bool = Field(description="false when staff disabled the login")
+    password_set: bool = Field(
+        description="false while an invited customer has not chosen a password yet"
+    )
+
+    @staticmethod
+    def resolve_active(obj: Any) -> bool:
+        return bool(obj.is_active)
+
+    @staticmethod
+    def resolve_password_set(obj: Any) -> bool:
+        return bool(obj.has_usable_password())
+
+
+class LoginIn(Schema):
+    """A My Account login. New: `username` (default: the email) and either `invite` (an
+    email with a link to choose a password, the default) or `password`. Existing: `invite`
+    sends the invitation again, `active` disables or enables the login."""
+
+    model_config = {"extra": "forbid"}
+
+    username: Text | None = Field(None, max_length=150)
+    invite: bool | None = Field(
+        None, description="email the invitation; default: true for a new login without password"
+    )
+    password: Text | None = Field(None, max_length=128, description="never shown again")
+    active: bool | None = None
+
+
+def _login(login: LoginIn | None, customer: Customer | None) -> dict[str, Any] | None:
+    if login is None:
+        return None
+    values = login.model_dump(exclude_none=True)
+    if login.invite is None:
+        values["invite"] = (customer is None or customer.user_id is None) and not login.password
+    return values
+
+
 class CustomerOut(Schema):
     id: int
     name: str
@@ -47,8 +87,13 @@ class CustomerOut(Schema):
     status: str
     status_reason: str
     merged_into: int | None = Field(description="the customer this one was merged into")
+    login: LoginOut | None = Field(description="the My Account login, or null")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_login(obj: Customer) -> Any:
+        return obj.user
 
     @staticmethod
     def resolve_country(obj: Customer) -> str:
@@ -77,6 +122,7 @@ class CustomerIn(Schema):
     vat_number: Text = ""
     payment_method: Text = Field(PaymentMethod.BANK_TRANSFER, description=PAYMENT_METHODS)
     status: Text = Field(CustomerStatus.ACTIVE, description=STATUSES)
+    login: LoginIn | None = Field(None, description="give the customer a My Account login")
 
 
 class CustomerPatch(Patch):
@@ -99,6 +145,9 @@ class CustomerPatch(Patch):
     payment_method: Text | None = Field(None, description=PAYMENT_METHODS)
     status: Text | None = Field(None, description=STATUSES)
     status_reason: Text | None = Field(None, max_length=300)
+    login: LoginIn | None = Field(
+        None, description="create the login, resend its invitation, disable or enable it"
+    )
 
 
 @router.get("/customers", response=list[CustomerOut])
@@ -108,29 +157,32 @@ def customer_list(request: HttpRequest, q: Text = "", status: Text = "") -> Any:
     require(request, "customers")
     if status and status not in CustomerStatus.values:
         raise InvalidInput(f"status: '{status}' is not one of {STATUSES}.", "status")
-    return customer_search(query=q, status=status)
+    return customer_search(query=q, status=status).select_related("user")
 
 
 @router.post("/customers", response={201: CustomerOut})
 @idempotent
 def customer_post(request: HttpRequest, payload: CustomerIn) -> Any:
     actor = require(request, "customers")
-    values = payload.model_dump()
+    values = payload.model_dump(exclude={"login"})
     values["country"] = values["country"].strip().upper()
-    return Status(201, customer_create(actor=actor, **values))
+    with fields_named(username="login.username", password="login.password", login="login"):
+        customer = customer_create(actor=actor, login=_login(payload.login, None), **values)
+    return Status(201, Customer.objects.select_related("user").get(pk=customer.pk))
 
 
 @router.get("/customers/{id}", response=CustomerOut)
 def customer_get(request: HttpRequest, id: int) -> Any:
     require(request, "customers")
-    return object_or_404(Customer, id, "customer")
+    return object_or_404(Customer.objects.select_related("user"), id, "customer")
 
 
 @router.patch("/customers/{id}", response=CustomerOut)
 def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any:
     actor = require(request, "customers")
     customer = object_or_404(Customer, id, "customer")
-    values = payload.model_dump(exclude_unset=True)
+    values = payload.model_dump(exclude_unset=True, exclude={"login"})
+    login = _login(payload.login, customer)
     status = values.pop("status", None)
     reason = values.pop("status_reason", "")
     if reason and status is None:
@@ -138,14 +190,17 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
     if "country" in values:
         values["country"] = values["country"].strip().upper()
     # Details and status change together or not at all.
-    with transaction.atomic():
-        if values:
-            customer = customer_update(actor=actor, customer=customer, **values)
+    with (
+        transaction.atomic(),
+        fields_named(username="login.username", password="login.password", login="login"),
+    ):
+        if values or login is not None:
+            customer = customer_update(actor=actor, customer=customer, login=login, **values)
         if status is not None:
             customer = customer_set_status(
                 actor=actor, customer=customer, status=status, reason=reason
             )
-    return Customer.objects.get(pk=customer.pk)
+    return Customer.objects.select_related("user").get(pk=customer.pk)
 
 
 class CreditEntryOut(Schema):

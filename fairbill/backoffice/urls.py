@@ -36,6 +36,11 @@ urlpatterns = [
     path("customers/<int:pk>/status/", customers.customer_status, name="customer_status"),
     path("customers/<int:pk>/notes/", customers.customer_note, name="customer_note"),
     path(
+        "customers/<int:pk>/login/<slug:action>/",
+        customers.customer_login_action,
+        name="customer_login_action",
+    ),
+    path(
         "customers/<int:pk>/packages/",
         customer_billing.customer_subscription_add,
         name="customer_subscription_add",
