@@ -23,7 +23,7 @@ from fairbill.backoffice.billing_forms import (
 )
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError
+from fairbill.core.errors import FairbillError, NeedsConfirmation
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
@@ -170,7 +170,10 @@ def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
                 on=data["on"],
                 reference=data["reference"],
                 apply_credit=data["apply_credit"].strip() or "0",
+                confirm_overpayment=request.POST.get("confirm") == "1",
             )
+        except NeedsConfirmation as exc:
+            form.confirm_message = exc.message.removeprefix("amount: ")  # type: ignore[attr-defined]
         except FairbillError as exc:
             show_error(form, exc)
         else:
@@ -271,7 +274,7 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/invoices/new.html", context)
 
 
-_LINE = re.compile(r"^line (\d+)(?: unit price)?:? (.*)$", re.IGNORECASE)
+_LINE = re.compile(r"^line (\d+):? (.*)$", re.IGNORECASE)
 
 
 def _line_error(form: InvoiceForm, rows: list[Any], exc: FairbillError) -> None:
