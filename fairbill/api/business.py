@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Patch, Rate, Text, rate_out
+from fairbill.api.fields import Count, Money, Patch, Rate, Text, rate_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import TaxRate
@@ -46,7 +46,13 @@ class SettingsOut(Schema):
     reminder_days: list[int]
     suspend_days_after_due: int
     cancel_days_after_due: int
+    date_window_years: int
+    credit_confirm_above: str
     require_staff_2fa: bool
+
+    @staticmethod
+    def resolve_credit_confirm_above(obj: BusinessSettings) -> str:
+        return str(obj.credit_confirm_above)
 
     @staticmethod
     def resolve_country(obj: BusinessSettings) -> str:
@@ -86,6 +92,14 @@ class SettingsPatch(Patch):
     )
     suspend_days_after_due: Count | None = Field(None, description="0 = never")
     cancel_days_after_due: Count | None = Field(None, description="0 = never")
+    date_window_years: Count | None = Field(
+        None,
+        description="1-100: dates given for payments, credit, packages and invoices lie within "
+        "this many years of today",
+    )
+    credit_confirm_above: Money | None = Field(
+        None, description="adding or removing more credit than this needs `confirm: true`"
+    )
     require_staff_2fa: bool | None = None
 
 

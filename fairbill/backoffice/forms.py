@@ -375,6 +375,8 @@ BILLING_FIELDS = [
     "reminder_days",
     "suspend_days_after_due",
     "cancel_days_after_due",
+    "date_window_years",
+    "credit_confirm_above",
     "attach_pdf",
     "order_email",
     "order_return_url",
@@ -428,6 +430,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
             ["reminder_days", "suspend_days_after_due", "cancel_days_after_due"],
         ),
         ("Emails and orders", ["attach_pdf", "order_email", "order_return_url"]),
+        ("Sanity checks", ["date_window_years", "credit_confirm_above"]),
         ("Security", ["require_staff_2fa"]),
     ]
     time_zone = forms.ChoiceField(choices=())

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import currency_check
+from fairbill.core.money import currency_check, parse_amount
 
 
 def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
@@ -22,6 +22,10 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
 
         country = str(values.country.code) if values.country else ""
         values.vat_number = vat_number_normalize(values.vat_number or "", country)
+    if "credit_confirm_above" in changed:
+        values.credit_confirm_above = parse_amount(
+            values.credit_confirm_above, values.currency, field="credit_confirm_above"
+        )
     days = values.reminder_days
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days
