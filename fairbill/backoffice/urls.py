@@ -97,6 +97,7 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
     path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),
     path("billing/", billing.billing_page, name="billing"),
+    path("billing/progress/", billing.billing_progress, name="billing_progress"),
     # Packages, options, order forms
     path("packages/", packages.package_list, name="package_list"),
     path("packages/new/", packages.package_new, name="package_new"),
