@@ -3,8 +3,6 @@ renewals are computed from them, and a year 1 or 9999 would overflow that arithm
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from fairbill.subscriptions.services import subscription_create

@@ -24,6 +24,7 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.invoicing.billing_run import RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
+from fairbill.invoicing.run_records import runs_mark_interrupted
 
 RUNS_SHOWN = 20
 # Smaller batches than the daily run's, so that the page's progress moves.
@@ -36,21 +37,23 @@ COUNT_LABELS = [
     ("suspensions", "suspension"),
     ("cancellations", "cancellation"),
     ("errors", "error"),
+    ("not_done", "customer not billed (locked elsewhere)"),
 ]
 
 
 def counts_summary(counts: dict[str, Any]) -> list[str]:
     """A run's counts as short phrases: "3 invoices", "£120.00 billed"."""
-    parts = [
-        f"{counts[key]} {label}{'' if counts[key] == 1 else 's'}"
-        for key, label in COUNT_LABELS
-        if counts.get(key)
-    ]
+    parts = [_count(counts[key], label) for key, label in COUNT_LABELS if counts.get(key)]
     for key, verb in (("total_amount", "billed"), ("credit_applied", "credit applied")):
         for currency, amount in (counts.get(key) or {}).items():
             if Decimal(amount):
                 parts.append(f"{format_money(Decimal(amount), currency)} {verb}")
     return parts or ["nothing to do"]
+
+
+def _count(number: int, label: str) -> str:
+    noun, _, rest = label.partition(" ")
+    return f"{number} {noun}{'' if number == 1 else 's'}{' ' + rest if rest else ''}"
 
 
 @staff_required("invoices")
@@ -86,7 +89,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             progress_set(token, report.customers, report.customers, finished=True)
         if not dry_run:
             summary = ", ".join(counts_summary(report.counts()))
-            if report.errors:
+            if report.errors or report.not_done:
                 messages.error(
                     request, f"Billing run as of {as_of:%-d %b %Y} had errors: {summary}."
                 )
@@ -115,6 +118,7 @@ def _progress_token(raw: str | None) -> str:
 
 @staff_required("invoices")
 def billing_progress(request: HttpRequest) -> HttpResponse:
+    runs_mark_interrupted()
     """How far the run started with this progress token is (polled by the Billing page)."""
     token = _progress_token(request.GET.get("token"))
     state = progress_get(token) if token else None
@@ -127,6 +131,7 @@ def _render(
     report: RunReport | None,
     future: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    runs_mark_interrupted()
     runs = [
         (run, counts_summary(run.counts or {})) for run in BillingRun.objects.all()[:RUNS_SHOWN]
     ]
