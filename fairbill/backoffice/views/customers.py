@@ -3,6 +3,8 @@ built in customer_page.py; its billing forms are in customer_billing.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -110,7 +112,7 @@ def _login_note(form: CustomerForm) -> str:
 def customer_login_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The login box's buttons: resend the invitation, disable or enable the login."""
     customer = get_object_or_404(Customer, pk=pk)
-    done = {
+    done: dict[str, tuple[dict[str, Any], str]] = {
         "invite": (dict(invite=True), f"Invitation sent again to {customer.email}."),
         "disable": (dict(active=False), "Login disabled: the customer can't log in."),
         "enable": (dict(active=True), "Login enabled again."),
