@@ -21,8 +21,12 @@ from django.utils.http import urlsafe_base64_encode
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import Refused
+from fairbill.core.hooks import hook_call
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
+
+# Hook (fairbill.core.hooks): a login invitation is to be emailed. user_id=
+LOGIN_INVITED = "customer.login_invited"
 
 
 class InvitationTokens(PasswordResetTokenGenerator):
@@ -47,14 +51,8 @@ def invitation_url(user: Any) -> str:
 
 
 def invitation_queue(user_id: int) -> None:
-    """Email the invitation once the surrounding transaction commits."""
-
-    def send() -> None:
-        from fairbill.notifications.services import login_invitation_send
-
-        login_invitation_send(user_id=user_id)
-
-    transaction.on_commit(send)
+    """Have the invitation emailed (notifications acts on the hook, after commit)."""
+    hook_call(LOGIN_INVITED, user_id=user_id)
 
 
 def _login_of(customer: Customer) -> tuple[Customer, Any]:

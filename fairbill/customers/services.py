@@ -23,6 +23,7 @@ from fairbill.core.services import (
     full_clean_or_raise,
     snapshot,
 )
+from fairbill.core.validation import country_check
 from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.logins import invitation_queue
 from fairbill.customers.models import Customer, CustomerNote, Status
@@ -42,6 +43,12 @@ CONTACT_FIELDS = (
 )
 EDITABLE_FIELDS = [*CONTACT_FIELDS, "currency", "vat_applies", "vat_number", "payment_method"]
 _TEXT_FIELDS = [f for f in CONTACT_FIELDS if f != "country"] + ["vat_number"]
+
+
+def customer_lock(customer_id: int) -> Customer:
+    """Lock a customer's row, first thing in every operation on its money, packages or
+    details (the one lock order: customer, then its invoices or subscriptions by id)."""
+    return Customer.objects.select_for_update().get(pk=customer_id)
 
 
 def _clean(customer: Customer) -> None:
@@ -92,6 +99,8 @@ def _customer_new(
     unknown = set(values) - set(EDITABLE_FIELDS) - {"name", "email", "country", "status"}
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    if "country" in values:
+        values["country"] = country_check(values["country"])
     now = clock.now()
     customer = Customer(
         currency=currency or default_currency or BusinessSettings.load().currency,
@@ -154,9 +163,11 @@ def customer_update(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one and can't be edited.")
+    if "country" in values:
+        values["country"] = country_check(values["country"])
     before = snapshot(customer, EDITABLE_FIELDS)
     for key, value in values.items():
         setattr(customer, key, value)
@@ -207,7 +218,7 @@ def customer_set_status(
         raise InvalidInput(
             f"status: '{status}' is not one of {', '.join(Status.values)}.", "status"
         )
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; its status can't change.")
     if customer.status == status:
@@ -261,7 +272,7 @@ def customer_login_create(
     through the invitation email (`invite`) or "Forgot your password?". A password is checked
     by the same rules as every other. Customers never get staff rights."""
     User = get_user_model()
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.user_id:
         raise Refused("This customer already has a login.")
     username = (username or "").strip()

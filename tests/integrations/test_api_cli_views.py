@@ -11,9 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import hourly_rate_set
-from fairbill.integrations.basecamp.models import BilledEntry, Connection, Project
+from fairbill.integrations.basecamp.models import Connection, Project
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.models import BilledEntry
+from fairbill.timebilling.services import hourly_rate_set
 
 
 @pytest.fixture
@@ -74,6 +75,7 @@ def test_command_imports_customers_and_links_projects(imported):
     out = StringIO()
     call_command("basecamp-import", "customers", stdout=out)
     assert "0 created, 0 updated, 0 linked, 3 unchanged" in out.getvalue()
+    assert "3 of them lack what an invoice needs" in out.getvalue()
 
 
 def test_command_invoices_time_once(imported):
