@@ -24,7 +24,7 @@ class FairbillError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-        # Several problems at once (e.g. one per invoice line): [{"line": 2, "message": …}].
+        # Several problems at once (e.g. one per invoice line): [{"line": 2, "msg": …}].
         self.errors = errors or []
         if code:
             self.code = code

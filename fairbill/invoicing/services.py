@@ -35,16 +35,17 @@ MAX_QUANTITY = Decimal("1000000")
 
 def line_specs_parse(rows: Iterable[Mapping[str, Any]], currency: str) -> list[LineSpec]:
     """Validate manual lines [{description, quantity, unit_price}]. Every line is checked:
-    the error lists each invalid line (`errors` = [{line, message}]), not just the first."""
+    the error lists each invalid line (`errors` = [{loc, line, msg}]), not just the first."""
     specs = []
     errors: list[dict[str, object]] = []
     for number, row in enumerate(rows, start=1):
         try:
             specs.append(_line_spec(row, f"line {number}", currency))
         except InvalidInput as exc:
-            errors.append({"line": number, "message": exc.message})
+            # The shape of the API's schema errors, with the line's number (from 1) too.
+            errors.append({"loc": ["lines", number - 1], "line": number, "msg": exc.message})
     if errors:
-        raise InvalidInput(" ".join(str(e["message"]) for e in errors), "lines", errors=errors)
+        raise InvalidInput(" ".join(str(e["msg"]) for e in errors), "lines", errors=errors)
     if not specs:
         raise InvalidInput("lines: an invoice needs at least one line.", "lines")
     if len(specs) > MAX_LINES:

@@ -116,6 +116,7 @@ def test_a_payment_dated_1990_is_refused(api, invoice, today):
 
 
 def test_every_invalid_invoice_line_is_listed(api, customer, today):
+    # given lines the schema refuses (blank description, not an amount, a zero quantity)
     lines = [
         {"description": "Fine", "unit_price": "10.00"},
         {"description": "", "unit_price": "10.00"},
@@ -123,12 +124,28 @@ def test_every_invalid_invoice_line_is_listed(api, customer, today):
         {"description": "Bad quantity", "quantity": "0", "unit_price": "1.00"},
     ]
     response = api.post("/invoices", {"customer_id": customer.pk, "lines": lines})
+    # then one 422 names each of them
     assert response.status_code == 422, response.content
     errors = response.json()["errors"]
-    assert [e["line"] for e in errors] == [2, 3, 4]
-    assert "line 2: give a description" in errors[0]["message"]
-    assert "'ten' is not a number" in errors[1]["message"]
-    assert "quantity must be more than 0" in errors[2]["message"]
+    assert [(e["loc"][-2], e["loc"][-1]) for e in errors] == [
+        (1, "description"),
+        (2, "unit_price"),
+        (3, "quantity"),
+    ]
+
+
+def test_every_line_above_the_price_limit_is_listed(api, customer, today):
+    # given two lines the service refuses (prices above the limit)
+    lines = [
+        {"description": "Fine", "unit_price": "10.00"},
+        {"description": "Big", "unit_price": "99999999.00"},
+        {"description": "Bigger", "unit_price": "999999999.00"},
+    ]
+    response = api.post("/invoices", {"customer_id": customer.pk, "lines": lines})
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    assert [(e["line"], e["loc"]) for e in errors] == [(2, ["lines", 1]), (3, ["lines", 2])]
+    assert all("the most Fairbill accepts" in e["msg"] for e in errors)
 
 
 def test_a_manual_invoice_due_before_its_issue_date_is_refused(api, customer, today):

@@ -281,10 +281,10 @@ _LINE = re.compile(r"^line (\d+):? (.*)$", re.IGNORECASE)
 
 def _line_error(form: InvoiceForm, rows: list[Any], exc: FairbillError) -> None:
     """Put each "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
-    problems = exc.errors or [{"message": exc.message}]
+    problems = exc.errors or [{"msg": exc.message}]
     on_lines = False
     for problem in problems:
-        match = _LINE.match(str(problem["message"]))
+        match = _LINE.match(str(problem["msg"]))
         if match and 0 < int(match[1]) <= len(rows):
             message = match[2]
             rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
