@@ -65,6 +65,7 @@ class CreditEntry(models.Model):
         DOWNGRADE = "downgrade", "Downgrade"
         APPLIED = "applied", "Applied to invoice"
         RELEASED = "released", "Returned from void invoice"
+        REMOVED = "removed", "Removed by staff"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_entries")
     currency = models.CharField(max_length=3)

@@ -48,6 +48,8 @@ BILLING = {
     "reminder_days": "-3, 0, 3, 7",
     "suspend_days_after_due": "14",
     "cancel_days_after_due": "30",
+    "date_window_years": "10",
+    "credit_confirm_above": "1000.00",
     "attach_pdf": "on",
     "order_email": "",
     "order_return_url": "",

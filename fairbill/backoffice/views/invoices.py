@@ -23,7 +23,7 @@ from fairbill.backoffice.billing_forms import (
 )
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError
+from fairbill.core.errors import FairbillError, NeedsConfirmation
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
@@ -172,7 +172,10 @@ def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
                 on=data["on"],
                 reference=data["reference"],
                 apply_credit=data["apply_credit"].strip() or "0",
+                confirm_overpayment=request.POST.get("confirm") == "1",
             )
+        except NeedsConfirmation as exc:
+            form.confirm_message = exc.message.removeprefix("amount: ")  # type: ignore[attr-defined]
         except FairbillError as exc:
             show_error(form, exc)
         else:
@@ -273,20 +276,25 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/invoices/new.html", context)
 
 
-_LINE = re.compile(r"^line (\d+)(?: unit price)?:? (.*)$", re.IGNORECASE)
+_LINE = re.compile(r"^line (\d+):? (.*)$", re.IGNORECASE)
 
 
 def _line_error(form: InvoiceForm, rows: list[Any], exc: FairbillError) -> None:
-    """Put "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
-    match = _LINE.match(exc.message)
-    if match and 0 < int(match[1]) <= len(rows):
-        message = match[2]
-        rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
+    """Put each "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
+    problems = exc.errors or [{"msg": exc.message}]
+    on_lines = False
+    for problem in problems:
+        match = _LINE.match(str(problem["msg"]))
+        if match and 0 < int(match[1]) <= len(rows):
+            message = match[2]
+            rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
+            on_lines = True
+        elif exc.field in form.fields:
+            show_error(form, exc)
+        else:
+            form.add_error(None, exc.message[:1].upper() + exc.message[1:])
+    if on_lines:
         form.add_error(None, "Please correct the lines below; nothing was saved.")
-    elif exc.field in form.fields:
-        show_error(form, exc)
-    else:
-        form.add_error(None, exc.message[:1].upper() + exc.message[1:])
 
 
 def _chosen_customer(request: HttpRequest) -> Customer | None:
