@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# Durations and query counts in a Server-Timing header (benchmarks, browser dev tools).
+if env_bool("SERVER_TIMING"):
+    MIDDLEWARE.insert(0, "fairbill.core.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "fairbill.urls"
 WSGI_APPLICATION = "fairbill.wsgi.application"
