@@ -197,6 +197,7 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         "--workers=2",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
+        "--timeout=300",
     ]
     server = subprocess.Popen(command, env=env, cwd=ROOT)
     import httpx

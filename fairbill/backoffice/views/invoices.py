@@ -24,6 +24,7 @@ from fairbill.backoffice.billing_forms import (
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
+from fairbill.core.keyset import EXACT_COUNT_LIMIT
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
@@ -88,7 +89,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "nav": "invoices",
         "filters": filters,
         "page": page,
-        "totals": _totals(invoices),
+        # Totals over a long list would read every row: shown up to EXACT_COUNT_LIMIT.
+        "totals": _totals(invoices) if page.count_exact else [],
+        "totals_limit": EXACT_COUNT_LIMIT,
         "filtered": bool(request.GET.keys() - {"page"}),
         "any_invoice": Invoice.objects.exists(),
     }

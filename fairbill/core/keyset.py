@@ -1,0 +1,159 @@
+"""Keyset (cursor) pagination: the next page starts after the last row shown, found through
+the ordering's index, so page 40,000 costs what page 1 costs, and rows inserted or removed
+between two fetches neither repeat nor skip a row.
+
+A cursor is the values of the ordering fields of a row (the last row of a page), as an
+opaque URL-safe string. The ordering must end with a unique field (`id`) and name only the
+model's own fields; NULLs sort as the database sorts them (largest on PostgreSQL, smallest on
+SQLite), and the conditions follow.
+
+    page = keyset_page(Invoice.objects.all(), ["-issue_date", "-id"], after=cursor, size=25)
+    page.items, page.next_cursor, page.previous_cursor
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import Q, QuerySet
+
+from fairbill.core.errors import InvalidInput
+
+M = TypeVar("M", bound=models.Model)
+# Up to this many rows a list's count is exact; above it PostgreSQL's estimate is used.
+EXACT_COUNT_LIMIT = 10_000
+
+
+@dataclass
+class KeysetPage(Generic[M]):
+    items: list[M]
+    next_cursor: str | None  # None on the last page
+    previous_cursor: str | None  # None on the first page
+
+
+def cursor_for(obj: models.Model, ordering: Sequence[str]) -> str:
+    """The cursor just after `obj` in `ordering`."""
+    values = [_plain(getattr(obj, _field(type(obj), name).attname)) for name in ordering]
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(model: type[models.Model], ordering: Sequence[str], cursor: str) -> list[Any]:
+    """The ordering values in a cursor; a cursor that is not one of ours is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(ordering):
+            raise ValueError
+        return [
+            None if value is None else _field(model, name).to_python(value)
+            for name, value in zip(ordering, values, strict=True)
+        ]
+    except (ValueError, TypeError, binascii.Error, ValidationError):
+        raise InvalidInput("cursor: not a cursor this list gave out.", "cursor") from None
+
+
+def keyset_page(
+    queryset: QuerySet[M],
+    ordering: Sequence[str],
+    *,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
+) -> KeysetPage[M]:
+    """`size` rows after the cursor `after`, or just before `before`, or the last rows, or
+    else the first rows."""
+    model = queryset.model
+    backwards = last or (bool(before) and not after)
+    order = [_reverse(name) for name in ordering] if backwards else list(ordering)
+    cursor = None if last else before if backwards else after
+    rows = queryset.order_by(*order)
+    if cursor:
+        rows = rows.filter(after_q(model, order, decode_cursor(model, ordering, cursor)))
+    items = list(rows[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    if backwards:
+        items.reverse()
+        more_before, more_after = more, not last
+    else:
+        more_before, more_after = bool(cursor), more
+    return KeysetPage(
+        items=items,
+        next_cursor=cursor_for(items[-1], ordering) if items and more_after else None,
+        previous_cursor=cursor_for(items[0], ordering) if items and more_before else None,
+    )
+
+
+def after_q(model: type[models.Model], ordering: Sequence[str], values: Sequence[Any]) -> Q:
+    """Rows strictly after `values` in `ordering`:
+    f1 after v1, or f1 = v1 and (f2 after v2, or f2 = v2 and ...); the first field's bound
+    (f1 at or after v1) is ANDed in plainly so the database can start its index scan there."""
+    nulls_largest = connection.features.nulls_order_largest
+    parts = [
+        (_field(model, name).attname, name.startswith("-"), value)
+        for name, value in zip(ordering, values, strict=True)
+    ]
+    condition = _strictly_after(*parts[-1], nulls_largest)
+    for name, descending, value in reversed(parts[:-1]):
+        condition = _strictly_after(name, descending, value, nulls_largest) | (
+            _equal(name, value) & condition
+        )
+    name, descending, value = parts[0]
+    start = _strictly_after(name, descending, value, nulls_largest) | _equal(name, value)
+    return start & condition
+
+
+def _strictly_after(name: str, descending: bool, value: Any, nulls_largest: bool) -> Q:
+    nulls_last = nulls_largest != descending  # where NULLs come in this direction
+    if value is None:
+        return Q(**{f"{name}__isnull": False}) if not nulls_last else Q(pk__in=[])
+    beyond = Q(**{f"{name}__lt" if descending else f"{name}__gt": value})
+    return beyond | Q(**{f"{name}__isnull": True}) if nulls_last else beyond
+
+
+def _equal(name: str, value: Any) -> Q:
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+
+
+def _reverse(name: str) -> str:
+    return name[1:] if name.startswith("-") else f"-{name}"
+
+
+def _field(model: type[models.Model], name: str) -> Any:
+    name = name.lstrip("-")
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def estimated_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
+    """(count, exact): exact up to EXACT_COUNT_LIMIT rows, counted through a LIMIT so it
+    never reads more; above it, PostgreSQL's planner estimate (an exact COUNT over a million
+    rows is itself slow), and on SQLite the exact count."""
+    rows = queryset.order_by()
+    capped = rows[: EXACT_COUNT_LIMIT + 1].count()
+    if capped <= EXACT_COUNT_LIMIT or connection.vendor != "postgresql":
+        return (capped if capped <= EXACT_COUNT_LIMIT else rows.count()), True
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(int(plan[0]["Plan"]["Plan Rows"]), capped), False
