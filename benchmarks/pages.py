@@ -114,7 +114,9 @@ def _logins() -> dict[str, Any]:
     )
     big = Customer.objects.get(pk=1)
     if not big.user_id:
-        customer_login_create(actor=actor, customer=big, username="bench-customer", password=PASSWORD)
+        customer_login_create(
+            actor=actor, customer=big, username="bench-customer", password=PASSWORD
+        )
     _, key = api_key_create(actor=actor, user=staff, name="benchmark")
     return {"api_key": key}
 
@@ -136,7 +138,11 @@ def pages(today: date, deep: dict[str, str]) -> list[tuple[str, str, str]]:
         ("invoices: void", "staff", "/invoices/?status=void"),
         ("invoices: overdue", "staff", "/invoices/?overdue=on"),
         ("invoices: customer", "staff", "/invoices/?customer=Smith+12"),
-        ("invoices: a month", "staff", f"/invoices/?issued_from={year}-03-01&issued_to={year}-03-31"),
+        (
+            "invoices: a month",
+            "staff",
+            f"/invoices/?issued_from={year}-03-01&issued_to={year}-03-31",
+        ),
         ("invoices: page 1000", "staff", "/invoices/?page=1000"),
         ("invoices: deep cursor", "staff", deep["invoices_page"]),
         ("subscriptions", "staff", "/packages/subscriptions/"),
@@ -287,8 +293,12 @@ def worker_memory_mb(server: subprocess.Popen[bytes]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 10000)))
-    parser.add_argument("--invoices", type=int, default=int(os.environ.get("BENCH_INVOICES", 100000)))
+    parser.add_argument(
+        "--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 10000))
+    )
+    parser.add_argument(
+        "--invoices", type=int, default=int(os.environ.get("BENCH_INVOICES", 100000))
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8106)))
@@ -312,7 +322,9 @@ def main() -> None:
 
     from fairbill.core import clock
 
-    print(f"{args.customers:,} customers, {args.invoices:,} invoices on {args.database}", flush=True)
+    print(
+        f"{args.customers:,} customers, {args.invoices:,} invoices on {args.database}", flush=True
+    )
     prepared = prepare(args)
     today = clock.today()
     deep = deep_links()

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, Status
 from fairbill.invoicing.models import Invoice, InvoiceTax
 from fairbill.payments.models import CreditEntry, Payment
-from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.models import Subscription, SubscriptionOption
 from fairbill.subscriptions.periods import CYCLE_MONTHS, add_months
 
 
@@ -36,17 +37,21 @@ class InvoiceSummary:
 
 
 def invoice_summary(*, as_of: date, currency: str) -> dict[str, InvoiceSummary]:
-    """Invoices paid / due (unpaid, not yet overdue) / overdue, with amounts (balances for
-    unpaid), in one query."""
+    """Invoices paid in the past year (up to `as_of`), due (unpaid, not yet overdue) and
+    overdue, with amounts (balances for unpaid): two queries on indexed ranges, so the
+    figures cost the same with a thousand invoices or a million (all-time paid totals would
+    read every invoice ever paid)."""
     invoices = Invoice.objects.filter(currency=currency)
-    result = invoices.aggregate(
-        paid_n=Count("id", filter=Q(status="paid")),
-        paid=Sum("total", filter=Q(status="paid")),
-        due_n=Count("id", filter=Q(status="unpaid", due_date__gte=as_of)),
-        due=Sum("balance", filter=Q(status="unpaid", due_date__gte=as_of)),
-        overdue_n=Count("id", filter=Q(status="unpaid", due_date__lt=as_of)),
-        overdue=Sum("balance", filter=Q(status="unpaid", due_date__lt=as_of)),
+    paid = invoices.filter(
+        status="paid", paid_on__gt=add_months(as_of, -12), paid_on__lte=as_of
+    ).aggregate(paid_n=Count("id"), paid=Sum("total"))
+    unpaid = invoices.filter(status="unpaid").aggregate(
+        due_n=Count("id", filter=Q(due_date__gte=as_of)),
+        due=Sum("balance", filter=Q(due_date__gte=as_of)),
+        overdue_n=Count("id", filter=Q(due_date__lt=as_of)),
+        overdue=Sum("balance", filter=Q(due_date__lt=as_of)),
     )
+    result = {**paid, **unpaid}
     return {
         key: InvoiceSummary(result[f"{key}_n"], result[key] or ZERO)
         for key in ("paid", "due", "overdue")
@@ -84,36 +89,36 @@ def _as_date(value: object) -> date:
 def monthly_recurring_revenue(*, currency: str) -> Decimal:
     """What active subscriptions bring per month (net): price and options normalised to a
     month by their cycle."""
-    subs = (
-        Subscription.objects.filter(status=Status.ACTIVE, currency=currency)
-        .exclude(cycle="one_time")
-        .prefetch_related("options")
-    )
-    total = ZERO
-    for sub in subs:
-        total += _monthly(sub)
-    return quantize(total, currency)
-
-
-def _monthly(sub: Subscription) -> Decimal:
-    recurring = sub.price + sum((o.unit_price * o.quantity for o in sub.options.all()), ZERO)
-    return recurring / CYCLE_MONTHS[sub.cycle]
+    return recurring_revenue(currency=currency)[0]
 
 
 def mrr_by_package(*, currency: str) -> list[tuple[str, Decimal]]:
     """Monthly recurring revenue per package, largest first."""
-    subs = (
-        Subscription.objects.filter(status=Status.ACTIVE, currency=currency)
-        .exclude(cycle="one_time")
-        .select_related("package")
-        .prefetch_related("options")
+    return recurring_revenue(currency=currency)[1]
+
+
+def recurring_revenue(*, currency: str) -> tuple[Decimal, list[tuple[str, Decimal]]]:
+    """Monthly recurring revenue, in all and per package (largest first). Summed in SQL per
+    package and cycle (two queries whatever the number of subscriptions), then each sum
+    divided by its cycle's months and rounded once."""
+    active = Subscription.objects.filter(status=Status.ACTIVE, currency=currency).exclude(
+        cycle="one_time"
+    )
+    prices = active.values_list("package__name", "cycle").annotate(s=Sum("price")).order_by()
+    options = (
+        SubscriptionOption.objects.filter(subscription__in=active)
+        .values_list("subscription__package__name", "subscription__cycle")
+        .annotate(s=Sum(F("unit_price") * F("quantity")))
+        .order_by()
     )
     by_package: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for sub in subs:
-        by_package[sub.package.name] += _monthly(sub)
-    return sorted(
+    for name, cycle, amount in [*prices, *options]:
+        by_package[name] += Decimal(amount) / CYCLE_MONTHS[cycle]
+    total = quantize(sum(by_package.values(), ZERO), currency)
+    rows = sorted(
         ((name, quantize(v, currency)) for name, v in by_package.items()), key=lambda item: -item[1]
     )
+    return total, rows
 
 
 AGE_BUCKETS = [
@@ -205,14 +210,25 @@ def credit_balances(*, currency: str, until: date | None = None) -> list[tuple[C
     return [(customers[pk], balance) for pk, balance in balances.items()]
 
 
-def paid_invoices(*, since: date, until: date, currency: str) -> list[Invoice]:
-    return list(
+def paid_invoices(*, since: date, until: date, currency: str) -> Iterator[Invoice]:
+    """Invoices paid in full in [since, until], by the day paid; read in chunks, so a long
+    report (its CSV) never holds every invoice in memory."""
+    return (
         Invoice.objects.filter(
             currency=currency, status="paid", paid_on__gte=since, paid_on__lte=until
         )
         .select_related("customer")
         .order_by("paid_on", "sequence")
+        .iterator(chunk_size=500)
     )
+
+
+def paid_invoices_totals(*, since: date, until: date, currency: str) -> tuple[Decimal, ...]:
+    """Net, tax and total of the invoices paid in full in [since, until]."""
+    sums = Invoice.objects.filter(
+        currency=currency, status="paid", paid_on__gte=since, paid_on__lte=until
+    ).aggregate(net=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
+    return tuple(sums[key] or ZERO for key in ("net", "tax", "total"))
 
 
 def sales_by_month(*, as_of: date, currency: str, months: int = 12) -> dict[date, Decimal]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 
+from fairbill.core import clock
 from fairbill.customers.services import customer_create, customer_set_status
 from fairbill.invoicing.services import invoice_create
 from fairbill.payments.services import credit_add, payment_record
@@ -101,15 +102,16 @@ def test_dashboard_charts_are_server_rendered_svg(staff_client, books):
 def test_dashboard_stays_within_a_fixed_number_of_queries(
     staff_client, customer, system, gb_vat, django_assert_max_num_queries
 ):
+    today = clock.today()
     for n in range(100):
-        invoice = issue(system, customer, "10.00", date(2027, 1 + n % 6, 1 + n % 28))
+        invoice = issue(system, customer, "10.00", today - timedelta(days=n * 3))
         if n % 2:
             payment_record(
                 actor=system, invoice=invoice, amount="12.00", method="cash", on=invoice.issue_date
             )
     with django_assert_max_num_queries(20):
         response = staff_client.get("/")
-    assert response.context["invoices"]["paid"].count == 50
+    assert response.context["invoices"]["paid"].count == 50  # all paid in the past year
 
 
 def test_dashboard_opens_for_staff_without_privileges_and_shows_no_figures(client_with, books):
@@ -166,7 +168,8 @@ def test_packages_list_needs_the_customers_privilege(client_with, books):
 
 def rows_of(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
 
 
 def test_reports_page_links_every_report_and_the_login_report(staff_client, business):

@@ -4,12 +4,14 @@ date range and exportable as CSV (money as plain decimal strings); and the login
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from itertools import chain, islice
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from fairbill.accounts.models import LoginAttempt
@@ -24,6 +26,7 @@ from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
 
 PER_PAGE = 50
+SHOWN = 200  # rows of a report shown on its page; the CSV has them all
 Row = Sequence[Any]
 
 
@@ -53,26 +56,36 @@ def _report(
     rows: Callable[[date, date, str], Iterable[Row]],
     money_columns: Sequence[int],
     note: str = "",
+    totals_of: Callable[[date, date, str], dict[int, Any]] | None = None,
 ) -> HttpResponse:
-    """A report page with its date range, or its CSV with ?export=csv."""
+    """A report page with its date range (the first SHOWN rows, the totals of all), or its
+    CSV with ?export=csv (every row, streamed)."""
     filters = PeriodForm(request.GET or None)
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
-    # Sums come back from some databases without their places: "120" is shown as "120.00".
-    data = [
-        [quantize(v, currency) if n in money_columns else v for n, v in enumerate(row)]
-        for row in rows(since, until, currency)
-    ]
+
+    def data() -> Iterator[list[Any]]:
+        # Sums come back from some databases without their places: "120" is shown as "120.00".
+        for row in rows(since, until, currency):
+            yield [quantize(v, currency) if n in money_columns else v for n, v in enumerate(row)]
+
     if request.GET.get("export") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv_lines(header, data()), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
-        writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows([_plain(value) for value in row] for row in data)
         return response
-    totals = {n: sum(row[n] for row in data) for n in money_columns if data}
+    shown = list(islice(data(), SHOWN + 1))
+    more = len(shown) > SHOWN
+    shown = shown[:SHOWN]
+    if more and totals_of is not None:
+        totals = {
+            n: quantize(v or 0, currency) for n, v in totals_of(since, until, currency).items()
+        }
+    else:
+        totals = {n: sum(row[n] for row in shown) for n in money_columns if shown}
     return render(
         request,
         "backoffice/reports/table.html",
@@ -86,10 +99,23 @@ def _report(
             "currency": currency,
             "header": header,
             "money_columns": list(money_columns),
-            "rows": [[(value, n in money_columns) for n, value in enumerate(row)] for row in data],
+            "rows": [[(value, n in money_columns) for n, value in enumerate(row)] for row in shown],
+            "more": more,
+            "shown": SHOWN,
             "totals": [totals.get(n) for n in range(len(header))] if totals else [],
         },
     )
+
+
+def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """The CSV a line at a time, so a year of invoices never sits in memory at once."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in chain([header], ([_plain(value) for value in row] for row in rows)):
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def _plain(value: Any) -> str:
@@ -113,6 +139,13 @@ def paid_invoices_report(request: HttpRequest) -> HttpResponse:
         rows=rows,
         money_columns=[4, 5, 6],
         note="Invoices paid in full between the dates.",
+        totals_of=lambda since, until, currency: dict(
+            zip(
+                [4, 5, 6],
+                selectors.paid_invoices_totals(since=since, until=until, currency=currency),
+                strict=True,
+            )
+        ),
     )
 
 
