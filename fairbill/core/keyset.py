@@ -19,7 +19,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -138,9 +137,9 @@ def _field(model: type[models.Model], name: str) -> Any:
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # Decimal, a country: their text, read back by the field
 
 
 def estimated_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
