@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-
-from django import forms
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
