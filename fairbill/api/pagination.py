@@ -1,8 +1,8 @@
 """Lists: {"items": [...], "count": N, "next_cursor": "..."} with ?limit= (default 50, at most
 200), and ?cursor= (the `next_cursor` of the page before: keyset pagination, as fast on the
 last page as on the first, and no row repeated or skipped when rows are added between two
-fetches) or ?offset= (kept for small lists and older clients). `count` is exact up to 10,000
-rows and PostgreSQL's estimate above (`count_exact` says which).
+fetches) or ?offset= (kept for small lists and older clients). `count` is exact (on PostgreSQL,
+up to 1,000 rows; above, the planner's estimate: `count_exact` says which).
 
 Use it on any list endpoint that returns a queryset in a stable order:
 
@@ -44,7 +44,7 @@ class Page(PaginationBase):
     class Output(Schema):
         items: list[Any]
         count: int
-        count_exact: bool = Field(description="false: count is an estimate (over 10,000)")
+        count_exact: bool = Field(description="false: count is an estimate")
         next_cursor: str | None = Field(description="for ?cursor= to get the next page; none last")
 
     def paginate_queryset(

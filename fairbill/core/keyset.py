@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -29,7 +29,7 @@ from fairbill.core.errors import InvalidInput
 
 M = TypeVar("M", bound=models.Model)
 # Up to this many rows a list's count is exact; above it PostgreSQL's estimate is used.
-EXACT_COUNT_LIMIT = 10_000
+EXACT_COUNT_LIMIT = 1_000
 
 
 @dataclass
@@ -41,8 +41,11 @@ class KeysetPage(Generic[M]):
 
 def cursor_for(obj: models.Model, ordering: Sequence[str]) -> str:
     """The cursor just after `obj` in `ordering`."""
-    values = [_plain(getattr(obj, _field(type(obj), name).attname)) for name in ordering]
-    raw = json.dumps(values, separators=(",", ":")).encode()
+    return _encode([getattr(obj, _field(type(obj), name).attname) for name in ordering])
+
+
+def _encode(values: list[Any]) -> str:
+    raw = json.dumps([_plain(v) for v in values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -94,29 +97,79 @@ def keyset_page(
     )
 
 
+@dataclass
+class ListPage:
+    """A page of a list for a template: its rows, the cursors of the pages before and after
+    it, and the list's count (exact up to EXACT_COUNT_LIMIT rows, estimated above)."""
+
+    object_list: list[Any]
+    next_cursor: str | None
+    previous_cursor: str | None
+    count: int
+    count_exact: bool
+    first: bool
+
+
+def list_page(items: QuerySet[M], params: Mapping[str, str], *, size: int) -> ListPage:
+    """The page a request asks for, in the queryset's order: ?after=<cursor> or
+    ?before=<cursor>, or ?page=N (older links: found by offset; past the end, the last page);
+    a cursor that is not one of ours gives the first page."""
+    ordering = list(items.query.order_by or items.model._meta.ordering)
+    if ordering[-1].lstrip("-") not in ("id", "pk"):
+        ordering.append("-id" if ordering[-1].startswith("-") else "id")
+    count, exact = estimated_count(items)
+    after, before = params.get("after"), params.get("before")
+    number = params.get("page", "")
+    last = False
+    if not (after or before) and number.isdigit() and 1 < int(number) < 10**9:
+        offset = (int(number) - 1) * size
+        # Only the ordering's columns: PostgreSQL skips the rows in the index alone.
+        names = [_field(items.model, name).attname for name in ordering]
+        anchor = items.order_by(*ordering).values_list(*names)[offset - 1 : offset].first()
+        after, last = (_encode(list(anchor)), False) if anchor else (None, True)
+    try:
+        page = keyset_page(items, ordering, size=size, after=after, before=before, last=last)
+    except InvalidInput:
+        page = keyset_page(items, ordering, size=size)
+    return ListPage(
+        object_list=page.items,
+        next_cursor=page.next_cursor,
+        previous_cursor=page.previous_cursor,
+        count=count,
+        count_exact=exact,
+        first=page.previous_cursor is None,
+    )
+
+
 def after_q(model: type[models.Model], ordering: Sequence[str], values: Sequence[Any]) -> Q:
     """Rows strictly after `values` in `ordering`:
     f1 after v1, or f1 = v1 and (f2 after v2, or f2 = v2 and ...); the first field's bound
-    (f1 at or after v1) is ANDed in plainly so the database can start its index scan there."""
+    (f1 at or after v1, a plain range) is ANDed in so the database starts its index scan
+    there instead of filtering every row before it."""
     nulls_largest = connection.features.nulls_order_largest
-    parts = [
-        (_field(model, name).attname, name.startswith("-"), value)
-        for name, value in zip(ordering, values, strict=True)
-    ]
-    condition = _strictly_after(*parts[-1], nulls_largest)
-    for name, descending, value in reversed(parts[:-1]):
-        condition = _strictly_after(name, descending, value, nulls_largest) | (
-            _equal(name, value) & condition
-        )
-    name, descending, value = parts[0]
-    start = _strictly_after(name, descending, value, nulls_largest) | _equal(name, value)
+    parts = []
+    for name, value in zip(ordering, values, strict=True):
+        field = _field(model, name)
+        descending = name.startswith("-")
+        # Where NULLs come in this direction: only a nullable field has any.
+        nulls_last = field.null and nulls_largest != descending
+        parts.append((field.attname, descending, value, nulls_last, field.null))
+    condition = _strictly_after(*parts[-1])
+    for part in reversed(parts[:-1]):
+        condition = _strictly_after(*part) | (_equal(part[0], part[2]) & condition)
+    name, descending, value, nulls_last, nullable = parts[0]
+    if value is None:
+        start = Q(**{f"{name}__isnull": True}) if nulls_last else Q()
+    else:
+        start = Q(**{f"{name}__lte" if descending else f"{name}__gte": value})
+        if nulls_last:
+            start |= Q(**{f"{name}__isnull": True})
     return start & condition
 
 
-def _strictly_after(name: str, descending: bool, value: Any, nulls_largest: bool) -> Q:
-    nulls_last = nulls_largest != descending  # where NULLs come in this direction
-    if value is None:
-        return Q(**{f"{name}__isnull": False}) if not nulls_last else Q(pk__in=[])
+def _strictly_after(name: str, descending: bool, value: Any, nulls_last: bool, nullable: bool) -> Q:
+    if value is None:  # after a NULL: the other NULLs are equal, the values come first or last
+        return Q(pk__in=[]) if nulls_last else Q(**{f"{name}__isnull": False})
     beyond = Q(**{f"{name}__lt" if descending else f"{name}__gt": value})
     return beyond | Q(**{f"{name}__isnull": True}) if nulls_last else beyond
 
@@ -143,16 +196,19 @@ def _plain(value: Any) -> Any:
 
 
 def estimated_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
-    """(count, exact): exact up to EXACT_COUNT_LIMIT rows, counted through a LIMIT so it
-    never reads more; above it, PostgreSQL's planner estimate (an exact COUNT over a million
-    rows is itself slow), and on SQLite the exact count."""
+    """(count, exact). On PostgreSQL: counted exactly when the planner expects at most
+    EXACT_COUNT_LIMIT rows (through a LIMIT, so it never reads more), else the planner's
+    estimate (an exact COUNT over a million rows is itself slow). On SQLite: exact."""
     rows = queryset.order_by()
-    capped = rows[: EXACT_COUNT_LIMIT + 1].count()
-    if capped <= EXACT_COUNT_LIMIT or connection.vendor != "postgresql":
-        return (capped if capped <= EXACT_COUNT_LIMIT else rows.count()), True
+    if connection.vendor != "postgresql":
+        return rows.count(), True
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return max(int(plan[0]["Plan"]["Plan Rows"]), capped), False
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if estimate > EXACT_COUNT_LIMIT:
+        return estimate, False
+    capped = rows[: EXACT_COUNT_LIMIT + 1].count()
+    return (capped, True) if capped <= EXACT_COUNT_LIMIT else (max(estimate, capped), False)

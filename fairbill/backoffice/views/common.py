@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from fairbill.catalog.models import Cycle
-from fairbill.core.errors import FairbillError, InvalidInput
-from fairbill.core.keyset import cursor_for, estimated_count, keyset_page
+from fairbill.core.errors import FairbillError
+from fairbill.core.keyset import ListPage, list_page
 
 PER_PAGE = 25
 # Cycles from the shortest to the longest, to list prices in a natural order.
@@ -31,44 +29,6 @@ def show_error(form: forms.BaseForm, exc: FairbillError) -> None:
     form.add_error(field, message)
 
 
-@dataclass
-class ListPage:
-    """A page of a list: its rows, the cursors of the pages before and after it, and the
-    list's count (exact up to EXACT_COUNT_LIMIT rows, estimated above)."""
-
-    object_list: list[Any]
-    next_cursor: str | None
-    previous_cursor: str | None
-    count: int
-    count_exact: bool
-    first: bool
-
-
 def paginate(request: HttpRequest, items: QuerySet, per_page: int = PER_PAGE) -> ListPage:
-    """The page after ?after=<cursor> (or before ?before=), in the queryset's order, found by
-    keyset so a deep page costs what the first one does; ?page=N still works (by offset).
-    A cursor that is not one of ours gives the first page."""
-    ordering = list(items.query.order_by or items.model._meta.ordering)
-    if ordering[-1].lstrip("-") not in ("id", "pk"):
-        ordering.append("-id" if ordering[-1].startswith("-") else "id")
-    count, exact = estimated_count(items)
-    after, before = request.GET.get("after"), request.GET.get("before")
-    number = request.GET.get("page", "")
-    last = False
-    if not (after or before) and number.isdigit() and int(number) > 1:
-        # A page-number link: the page by offset (past the end: the last page).
-        offset = (int(number) - 1) * per_page
-        anchor = items.order_by(*ordering)[offset - 1 : offset].first()
-        after, last = (cursor_for(anchor, ordering), False) if anchor else (None, True)
-    try:
-        page = keyset_page(items, ordering, size=per_page, after=after, before=before, last=last)
-    except InvalidInput:
-        page = keyset_page(items, ordering, size=per_page)
-    return ListPage(
-        object_list=page.items,
-        next_cursor=page.next_cursor,
-        previous_cursor=page.previous_cursor,
-        count=count,
-        count_exact=exact,
-        first=page.previous_cursor is None,
-    )
+    """The page after ?after=<cursor> (or before ?before=), by keyset; ?page=N still works."""
+    return list_page(items, request.GET, size=per_page)

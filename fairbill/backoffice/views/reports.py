@@ -53,7 +53,7 @@ def _report(
     slug: str,
     title: str,
     header: list[str],
-    rows: Callable[[date, date, str], Iterable[Row]],
+    rows: Callable[[date, date, str, int | None], Iterable[Row]],
     money_columns: Sequence[int],
     note: str = "",
     totals_of: Callable[[date, date, str], dict[int, Any]] | None = None,
@@ -64,9 +64,9 @@ def _report(
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
 
-    def data() -> Iterator[list[Any]]:
+    def data(limit: int | None = None) -> Iterator[list[Any]]:
         # Sums come back from some databases without their places: "120" is shown as "120.00".
-        for row in rows(since, until, currency):
+        for row in rows(since, until, currency, limit):
             yield [quantize(v, currency) if n in money_columns else v for n, v in enumerate(row)]
 
     if request.GET.get("export") == "csv":
@@ -77,7 +77,7 @@ def _report(
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
         return response
-    shown = list(islice(data(), SHOWN + 1))
+    shown = list(islice(data(SHOWN + 1), SHOWN + 1))
     more = len(shown) > SHOWN
     shown = shown[:SHOWN]
     if more and totals_of is not None:
@@ -127,8 +127,8 @@ def _plain(value: Any) -> str:
 
 @staff_required("reports")
 def paid_invoices_report(request: HttpRequest) -> HttpResponse:
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
-        for i in selectors.paid_invoices(since=since, until=until, currency=currency):
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
+        for i in selectors.paid_invoices(since=since, until=until, currency=currency, limit=limit):
             yield (i.number, i.customer.name, i.issue_date, i.paid_on, i.subtotal, i.tax, i.total)
 
     return _report(
@@ -153,7 +153,7 @@ def paid_invoices_report(request: HttpRequest) -> HttpResponse:
 def payments_report(request: HttpRequest) -> HttpResponse:
     labels = dict(PaymentMethod.choices)
 
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
         for method, count, total in selectors.payments_by_method(
             since=since, until=until, currency=currency
         ):
@@ -172,7 +172,7 @@ def payments_report(request: HttpRequest) -> HttpResponse:
 
 @staff_required("reports")
 def credit_report(request: HttpRequest) -> HttpResponse:
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
         for customer, balance in selectors.credit_balances(currency=currency, until=until):
             yield (customer.pk, customer.name, customer.email, balance)
 
@@ -189,7 +189,7 @@ def credit_report(request: HttpRequest) -> HttpResponse:
 
 @staff_required("reports")
 def tax_report(request: HttpRequest) -> HttpResponse:
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
         for row in selectors.tax_collected(since=since, until=until, currency=currency):
             yield (f"{row.month:%Y-%m}", row.name, f"{row.rate.normalize():f}", row.net, row.tax)
 
