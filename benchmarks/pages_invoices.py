@@ -174,7 +174,8 @@ def write_history(business: Business) -> None:
     """Login attempts, a billing run a day, notes; the invoice counter after the last."""
     from fairbill.accounts.models import LoginAttempt
     from fairbill.customers.models import CustomerNote
-    from fairbill.invoicing.models import BillingRun, Counter
+    from fairbill.core.models import Counter
+    from fairbill.invoicing.models import BillingRun
 
     rng, write, today = business.rng, business.writer.write, business.today
     days = (today - business.first_day).days

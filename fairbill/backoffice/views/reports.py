@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from itertools import chain, islice
+from itertools import chain
 from typing import Any
 
 from django import forms
@@ -16,7 +16,7 @@ from django.shortcuts import render
 
 from fairbill.accounts.models import LoginAttempt
 from fairbill.backoffice.access import staff_required
-from fairbill.backoffice.billing_forms import DATE
+from fairbill.backoffice.billing_forms import DayField
 from fairbill.backoffice.forms import LoginFilterForm
 from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
@@ -31,15 +31,24 @@ Row = Sequence[Any]
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label="From", widget=DATE, required=False)
-    until = forms.DateField(label="To", widget=DATE, required=False)
+    since = DayField(label="From", required=False)
+    until = DayField(label="To", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until",
+                f"{until:%-d %b %Y} is before the “From” date, {since:%-d %b %Y}: "
+                "give an end date on or after it.",
+            )
+        return data
 
     def period(self, today: date) -> tuple[date, date]:
-        """The chosen dates; by default this year so far."""
-        data = self.cleaned_data if self.is_valid() else {}
-        since = data.get("since") or today.replace(month=1, day=1)
-        until = data.get("until") or today
-        return (until, since) if since > until else (since, until)
+        """The chosen dates (the form must be valid); by default this year so far."""
+        data = self.cleaned_data if self.is_bound else {}
+        return data.get("since") or today.replace(month=1, day=1), data.get("until") or today
 
 
 @staff_required("reports")
@@ -61,6 +70,8 @@ def _report(
     """A report page with its date range (the first SHOWN rows, the totals of all), or its
     CSV with ?export=csv (every row, streamed)."""
     filters = PeriodForm(request.GET or None)
+    if filters.is_bound and not filters.is_valid():
+        return _bad_period(request, filters, title=title, note=note)
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
 
@@ -77,15 +88,23 @@ def _report(
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
         return response
-    shown = list(islice(data(SHOWN + 1), SHOWN + 1))
-    more = len(shown) > SHOWN
-    shown = shown[:SHOWN]
+    # The first SHOWN rows are shown; the totals are of every row: summed by the database
+    # when it can (totals_of), else here while the rows go by (never kept).
+    shown: list[list[Any]] = []
+    totals: dict[int, Any] = {}
+    more = False
+    for row in data(SHOWN + 1 if totals_of else None):
+        if len(shown) == SHOWN:
+            more = True
+            if totals_of:
+                break
+        else:
+            shown.append(row)
+        for n in money_columns:
+            totals[n] = totals.get(n, 0) + row[n]
     if more and totals_of is not None:
-        totals = {
-            n: quantize(v or 0, currency) for n, v in totals_of(since, until, currency).items()
-        }
-    else:
-        totals = {n: sum(row[n] for row in shown) for n in money_columns if shown}
+        found = totals_of(since, until, currency)
+        totals = {n: quantize(v or 0, currency) for n, v in found.items()}
     return render(
         request,
         "backoffice/reports/table.html",
@@ -116,6 +135,18 @@ def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+def _bad_period(
+    request: HttpRequest, filters: PeriodForm, *, title: str, note: str
+) -> HttpResponse:
+    """Dates that make no sense are said so, never swapped or ignored; a CSV export of them
+    is refused."""
+    if request.GET.get("export") == "csv":
+        errors = "; ".join(str(e) for errs in filters.errors.values() for e in errs)
+        return HttpResponse(f"Wrong dates: {errors}", status=400, content_type="text/plain")
+    context = {"nav": "reports", "title": title, "note": note, "filters": filters}
+    return render(request, "backoffice/reports/table.html", context, status=400)
 
 
 def _plain(value: Any) -> str:

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0002_list_indexes'),
-        ('invoicing', '0001_initial'),
+        ('invoicing', '0003_billingrun_heartbeat'),
     ]
 
     operations = [
