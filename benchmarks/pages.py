@@ -78,7 +78,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
         if Customer.objects.exists():
             sys.exit("the database holds other data: run with --rebuild")
         started = time.perf_counter()
-        business = Business(args.customers, args.invoices, clock.today())
+        business = Business(args.customers, args.invoices, clock.today(), fast=True)
         business.build()
         reset_sequences()
         with connection.cursor() as cursor:
