@@ -55,7 +55,9 @@ class Page(PaginationBase):
             items = list(queryset)
             page = items[pagination.offset : pagination.offset + limit]
             return {"items": page, "count": len(items), "count_exact": True, "next_cursor": None}
-        ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+        ordering = [
+            str(name) for name in queryset.query.order_by or queryset.model._meta.ordering or []
+        ]
         if not ordering or ordering[-1].lstrip("-") not in ("id", "pk"):
             ordering.append("id")
         count, exact = estimated_count(queryset)

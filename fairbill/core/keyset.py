@@ -114,9 +114,9 @@ def list_page(items: QuerySet[M], params: Mapping[str, str], *, size: int) -> Li
     """The page a request asks for, in the queryset's order: ?after=<cursor> or
     ?before=<cursor>, or ?page=N (older links: found by offset; past the end, the last page);
     a cursor that is not one of ours gives the first page."""
-    ordering = list(items.query.order_by or items.model._meta.ordering)
-    if ordering[-1].lstrip("-") not in ("id", "pk"):
-        ordering.append("-id" if ordering[-1].startswith("-") else "id")
+    ordering = [str(name) for name in items.query.order_by or items.model._meta.ordering or []]
+    if not ordering or ordering[-1].lstrip("-") not in ("id", "pk"):
+        ordering.append("-id" if ordering and ordering[-1].startswith("-") else "id")
     count, exact = estimated_count(items)
     after, before = params.get("after"), params.get("before")
     number = params.get("page", "")

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
 from itertools import chain
 from typing import Any
 
@@ -87,7 +88,7 @@ def _report(
         response["Content-Disposition"] = (
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
-        return response
+        return response  # type: ignore[return-value]  # streamed: a response all the same
     # The first SHOWN rows are shown; the totals are of every row: summed by the database
     # when it can (totals_of), else here while the rows go by (never kept).
     shown: list[list[Any]] = []
@@ -104,7 +105,7 @@ def _report(
             totals[n] = totals.get(n, 0) + row[n]
     if more and totals_of is not None:
         found = totals_of(since, until, currency)
-        totals = {n: quantize(v or 0, currency) for n, v in found.items()}
+        totals = {n: quantize(Decimal(v or 0), currency) for n, v in found.items()}
     return render(
         request,
         "backoffice/reports/table.html",
