@@ -242,11 +242,11 @@ def clients(base: str, api_key: str) -> dict[str, Any]:
     }
 
 
-TIMING = re.compile(r'app;dur=([\d.]+).*desc="(\d+) queries"')
+TIMING = re.compile(r'app;dur=([\d.]+), cpu;dur=([\d.]+), db;dur=([\d.]+);desc="(\d+) queries"')
 
 
 def measure(client: Any, path: str, repeat: int, budget: float) -> dict[str, Any]:
-    server, wall, queries = [], [], 0
+    server, wall, cpu, db, queries = [], [], [], [], 0
     spent = 0.0
     for n in range(repeat + 2):
         started = time.perf_counter()
@@ -258,7 +258,9 @@ def measure(client: Any, path: str, repeat: int, budget: float) -> dict[str, Any
         if n >= 2 or spent > budget:  # two warm-up requests, unless one is already slow
             server.append(float(found[1]) if found else elapsed * 1000)
             wall.append(elapsed * 1000)
-            queries = int(found[2]) if found else -1
+            cpu.append(float(found[2]) if found else 0.0)
+            db.append(float(found[3]) if found else 0.0)
+            queries = int(found[4]) if found else -1
         spent += elapsed
         if spent > budget and len(server) >= 3:
             break
@@ -268,6 +270,8 @@ def measure(client: Any, path: str, repeat: int, budget: float) -> dict[str, Any
         "median_ms": round(statistics.median(server), 1),
         "p95_ms": round(_p95(server), 1),
         "client_median_ms": round(statistics.median(wall), 1),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
+        "db_median_ms": round(statistics.median(db), 1),
         "queries": queries,
     }
 
@@ -334,7 +338,9 @@ def main() -> None:
     try:
         sessions = clients(f"http://127.0.0.1:{args.port}", prepared["api_key"])
         memory_before = worker_memory_mb(server)
-        print(f"\n{'page':<28} {'median':>8} {'p95':>8} {'client':>8} {'queries':>8}  target")
+        print(
+            f"\n{'page':<28} {'median':>8} {'p95':>8} {'cpu':>6} {'db':>6} {'queries':>7}  target"
+        )
         for name, who, path in pages(today, deep):
             if args.only and args.only not in name:
                 continue
@@ -378,8 +384,8 @@ def _line(name: str, r: dict[str, Any]) -> str:
         return f"{name:<28} HTTP {r.get('status')}"
     mark = "ok" if _within(name, r) else "OVER"
     return (
-        f"{name:<28} {r['median_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['client_median_ms']:>8.1f}"
-        f" {r['queries']:>8}  {_target(name):.0f} {mark}"
+        f"{name:<28} {r['median_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['cpu_median_ms']:>6.1f}"
+        f" {r['db_median_ms']:>6.1f} {r['queries']:>7}  {_target(name):.0f} {mark}"
     )
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.views.common import paginate
-from fairbill.customers.models import Status
+from fairbill.customers.models import Customer, Status
 from fairbill.subscriptions.models import PackageChange, Subscription
 
 
@@ -28,7 +28,8 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     else:
         status = ""
     if query:
-        subscriptions = subscriptions.filter(customer__name__icontains=query)
+        named = Customer.objects.filter(name__icontains=query).values("pk")
+        subscriptions = subscriptions.filter(customer__in=named)
     return render(
         request,
         "backoffice/subscriptions/list.html",
