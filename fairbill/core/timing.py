@@ -1,7 +1,8 @@
 """Server-Timing: how long the server spent on a request and how many SQL queries it made,
-as a response header (`Server-Timing: app;dur=12.3, cpu;dur=8.0, db;dur=4.1;desc="7 queries"`) that a
-browser's developer tools and `benchmarks/pages.py` read. On when FAIRBILL_SERVER_TIMING is
-set; it shows nothing secret (durations and a count), but costs a little per query."""
+as a response header that a browser's developer tools and `benchmarks/pages.py` read:
+`Server-Timing: app;dur=12.3, cpu;dur=8.0, db;dur=4.1;desc="7 queries"`. On when
+FAIRBILL_SERVER_TIMING is set; it shows nothing secret (durations and a count), but costs a
+little per query."""
 
 from __future__ import annotations
 
