@@ -6,7 +6,6 @@ the `page` fixture.)"""
 from __future__ import annotations
 
 import pytest
-
 from fairbill.core.demo import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -14,6 +13,7 @@ from fairbill.core.demo import (
     CUSTOMER_USERNAME,
     demo_load,
 )
+
 from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
 from tests.e2e.conftest import csp_violations, log_in

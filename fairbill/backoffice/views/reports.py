@@ -1,5 +1,6 @@
 """Reports: paid invoices, payments by method, credit balances and tax collected, each for a
-date range and exportable as CSV (money as plain decimal strings); and the login report."""
+date range and exportable as CSV (money as plain decimal strings, text cells that a
+spreadsheet would run as a formula neutralised: core/spreadsheet.py); and the login report."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import quantize
+from fairbill.core.spreadsheet import csv_cell
 from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
 
@@ -128,10 +130,11 @@ def _report(
 
 
 def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    """The CSV a line at a time, so a year of invoices never sits in memory at once."""
+    """The CSV a line at a time, so a year of invoices never sits in memory at once; every
+    cell through csv_cell (formulas neutralised), as csv_write does."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in chain([header], ([_plain(value) for value in row] for row in rows)):
+    for row in chain([header], ([csv_cell(value) for value in row] for row in rows)):
         writer.writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)
@@ -148,13 +151,6 @@ def _bad_period(
         return HttpResponse(f"Wrong dates: {errors}", status=400, content_type="text/plain")
     context = {"nav": "reports", "title": title, "note": note, "filters": filters}
     return render(request, "backoffice/reports/table.html", context, status=400)
-
-
-def _plain(value: Any) -> str:
-    """CSV cells: dates as YYYY-MM-DD, Decimals as they are ("12.50"), no formatting."""
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
 
 
 @staff_required("reports")
