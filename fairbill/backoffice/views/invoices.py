@@ -28,7 +28,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
-from fairbill.customers.selectors import customer_search
+from fairbill.customers.selectors import customer_search, customers_named
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create, invoice_void
@@ -56,9 +56,7 @@ def invoices_filtered(filters: InvoiceFilterForm, today: date) -> QuerySet[Invoi
     if data["overdue"]:
         invoices = invoices.filter(status=Invoice.Status.UNPAID, due_date__lt=today)
     if data["customer"].strip():
-        # Matching customers first (an index finds them), then their invoices by index.
-        named = Customer.objects.filter(name__icontains=data["customer"].strip())
-        invoices = invoices.filter(customer__in=named.values("pk"))
+        invoices = invoices.filter(customer__in=customers_named(data["customer"].strip()))
     if data["issued_from"]:
         invoices = invoices.filter(issue_date__gte=data["issued_from"])
     if data["issued_to"]:

@@ -9,7 +9,8 @@ from django.shortcuts import render
 
 from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.views.common import paginate
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Status
+from fairbill.customers.selectors import customers_named
 from fairbill.subscriptions.models import PackageChange, Subscription
 
 
@@ -28,8 +29,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     else:
         status = ""
     if query:
-        named = Customer.objects.filter(name__icontains=query).values("pk")
-        subscriptions = subscriptions.filter(customer__in=named)
+        subscriptions = subscriptions.filter(customer__in=customers_named(query))
     return render(
         request,
         "backoffice/subscriptions/list.html",
