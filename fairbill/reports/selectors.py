@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from fairbill.core.money import ZERO, quantize
@@ -196,20 +197,28 @@ def payments_by_method(
     return [(r["method"], r["n"], r["total"]) for r in rows]
 
 
-def credit_balances(*, currency: str, until: date | None = None) -> list[tuple[Customer, Decimal]]:
-    """Customers with account credit (at the end of `until` when given), largest first."""
+def credit_balances(
+    *, currency: str, until: date | None = None, limit: int | None = None
+) -> list[tuple[Customer, Decimal]]:
+    """Customers with account credit (at the end of `until` when given), largest first (the
+    first `limit` of them when given)."""
+    rows = _positive_balances(currency, until).order_by("-balance", "customer_id")
+    balances = {r["customer_id"]: r["balance"] for r in (rows[:limit] if limit else rows)}
+    customers = Customer.objects.in_bulk(list(balances))
+    return [(customers[pk], balance) for pk, balance in balances.items()]
+
+
+def credit_total(*, currency: str, until: date | None = None) -> Decimal:
+    """The sum of the credit balances listed by credit_balances, summed by the database."""
+    total = _positive_balances(currency, until).aggregate(total=Sum("balance"))["total"]
+    return total or ZERO
+
+
+def _positive_balances(currency: str, until: date | None) -> QuerySet[CreditEntry, dict[str, Any]]:
     entries = CreditEntry.objects.filter(currency=currency)
     if until is not None:
         entries = entries.filter(created_on__lte=until)
-    rows = (
-        entries.values("customer_id")
-        .annotate(balance=Sum("amount"))
-        .filter(balance__gt=0)
-        .order_by("-balance")
-    )
-    balances = {r["customer_id"]: r["balance"] for r in rows}
-    customers = Customer.objects.in_bulk(list(balances))
-    return [(customers[pk], balance) for pk, balance in balances.items()]
+    return entries.values("customer_id").annotate(balance=Sum("amount")).filter(balance__gt=0)
 
 
 def paid_invoices(

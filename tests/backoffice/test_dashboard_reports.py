@@ -190,6 +190,46 @@ def test_paid_invoices_report_and_csv(staff_client, books):
     ]
 
 
+def test_a_long_report_shows_its_first_rows_with_the_totals_of_all(
+    staff_client, customer, system, gb_vat, monkeypatch
+):
+    from fairbill.backoffice.views import reports
+
+    # given five invoices paid in May, and a report page that shows three rows
+    monkeypatch.setattr(reports, "SHOWN", 3)
+    for day in range(1, 6):
+        invoice = issue(system, customer, "10.00", date(2027, 5, day))
+        payment_record(
+            actor=system, invoice=invoice, amount="12.00", method="card", on=invoice.issue_date
+        )
+    params = {"since": "2027-05-01", "until": "2027-05-31"}
+    # when staff open the report, then three rows show, and the totals are of all five
+    page = staff_client.get("/reports/paid-invoices/", params)
+    assert len(page.context["rows"]) == 3
+    assert page.context["more"]
+    assert page.context["totals"][4:] == [Decimal("50.00"), Decimal("10.00"), Decimal("60.00")]
+    # and the CSV export has every row
+    assert (
+        len(rows_of(staff_client.get("/reports/paid-invoices/", {**params, "export": "csv"}))) == 6
+    )
+
+
+def test_the_credit_report_totals_every_balance_beyond_the_rows_shown(
+    staff_client, business, system, monkeypatch
+):
+    from fairbill.backoffice.views import reports
+
+    monkeypatch.setattr(reports, "SHOWN", 2)
+    for n in range(4):
+        who = customer_create(actor=system, name=f"C{n}", email=f"c{n}@example.com", country="GB")
+        credit_add(
+            actor=system, customer=who, amount=f"{n + 1}.00", reason="goodwill", on=clock.today()
+        )
+    page = staff_client.get("/reports/credit/")
+    assert [row[3][0] for row in page.context["rows"]] == [Decimal("4.00"), Decimal("3.00")]
+    assert page.context["totals"][3] == Decimal("10.00")
+
+
 def test_paid_invoices_outside_the_dates_are_left_out(staff_client, books):
     params = {"since": "2027-06-01", "until": "2027-06-30", "export": "csv"}
     assert rows_of(staff_client.get("/reports/paid-invoices/", params))[1:] == []

@@ -201,7 +201,9 @@ def payments_report(request: HttpRequest) -> HttpResponse:
 @staff_required("reports")
 def credit_report(request: HttpRequest) -> HttpResponse:
     def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
-        for customer, balance in selectors.credit_balances(currency=currency, until=until):
+        for customer, balance in selectors.credit_balances(
+            currency=currency, until=until, limit=limit
+        ):
             yield (customer.pk, customer.name, customer.email, balance)
 
     return _report(
@@ -212,6 +214,9 @@ def credit_report(request: HttpRequest) -> HttpResponse:
         rows=rows,
         money_columns=[3],
         note="Account credit each customer held at the end of the last date.",
+        totals_of=lambda since, until, currency: {
+            3: selectors.credit_total(currency=currency, until=until)
+        },
     )
 
 
