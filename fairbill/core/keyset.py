@@ -81,8 +81,9 @@ def keyset_page(
     cursor = None if last else before if backwards else after
     rows = queryset.order_by(*order)
     if cursor:
-        rows = rows.filter(after_q(model, order, decode_cursor(model, ordering, cursor)))
-    items = list(rows[: size + 1])
+        items = _rows_after(model, rows, order, decode_cursor(model, ordering, cursor), size + 1)
+    else:
+        items = list(rows[: size + 1])
     more = len(items) > size
     items = items[:size]
     if backwards:
@@ -141,19 +142,49 @@ def list_page(items: QuerySet[M], params: Mapping[str, str], *, size: int) -> Li
     )
 
 
-def after_q(model: type[models.Model], ordering: Sequence[str], values: Sequence[Any]) -> Q:
+def _rows_after(
+    model: type[models.Model],
+    rows: QuerySet[M],
+    order: Sequence[str],
+    values: Sequence[Any],
+    count: int,
+) -> list[M]:
+    """`count` rows after `values`. When the first field's NULLs come after a value (SQLite,
+    descending), the rows with a value and the NULL rows are read by two range queries: one
+    condition with `OR field IS NULL` would keep the database from starting its index scan
+    at the cursor."""
+    first = _field(model, order[0])
+    descending = order[0].startswith("-")
+    nulls_after = first.null and connection.features.nulls_order_largest != descending
+    if not (nulls_after and values[0] is not None):
+        return list(rows.filter(after_q(model, order, values))[:count])
+    found = list(rows.filter(after_q(model, order, values, nulls_first_field=False))[:count])
+    if len(found) < count:
+        found += list(rows.filter(**{f"{first.attname}__isnull": True})[: count - len(found)])
+    return found
+
+
+def after_q(
+    model: type[models.Model],
+    ordering: Sequence[str],
+    values: Sequence[Any],
+    *,
+    nulls_first_field: bool = True,
+) -> Q:
     """Rows strictly after `values` in `ordering`:
     f1 after v1, or f1 = v1 and (f2 after v2, or f2 = v2 and ...); the first field's bound
     (f1 at or after v1, a plain range) is ANDed in so the database starts its index scan
     there instead of filtering every row before it."""
     nulls_largest = connection.features.nulls_order_largest
     parts = []
-    for name, value in zip(ordering, values, strict=True):
+    for position, (name, value) in enumerate(zip(ordering, values, strict=True)):
         field = _field(model, name)
         descending = name.startswith("-")
-        # Where NULLs come in this direction: only a nullable field has any.
-        nulls_last = field.null and nulls_largest != descending
-        parts.append((field.attname, descending, value, nulls_last, field.null))
+        # Where NULLs come in this direction: only a nullable field has any (and the first
+        # field's are left out when the caller reads them apart).
+        nullable = field.null and (nulls_first_field or position > 0)
+        nulls_last = nullable and nulls_largest != descending
+        parts.append((field.attname, descending, value, nulls_last, nullable))
     condition = _strictly_after(*parts[-1])
     for part in reversed(parts[:-1]):
         condition = _strictly_after(*part) | (_equal(part[0], part[2]) & condition)
