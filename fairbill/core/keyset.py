@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 
@@ -233,7 +233,10 @@ def estimated_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
     rows = queryset.order_by()
     if connection.vendor != "postgresql":
         return rows.count(), True
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (an empty IN list)
+        return 0, True
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
