@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth
 
 from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, Status
+from fairbill.invoicing import selectors as invoice_selectors
 from fairbill.invoicing.models import Invoice, InvoiceTax
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
@@ -48,11 +49,12 @@ def invoice_summary(*, as_of: date, currency: str) -> dict[str, InvoiceSummary]:
     paid = invoices.filter(
         status="paid", paid_on__gt=add_months(as_of, -12), paid_on__lte=as_of
     ).aggregate(paid_n=Count("*"), paid=Sum("total"))
+    # Both rules (invoicing.selectors) on the unpaid invoices: one index-only scan.
     unpaid = invoices.filter(status="unpaid").aggregate(
-        due_n=Count("due_date", filter=Q(due_date__gte=as_of)),
-        due=Sum("balance", filter=Q(due_date__gte=as_of)),
-        overdue_n=Count("due_date", filter=Q(due_date__lt=as_of)),
-        overdue=Sum("balance", filter=Q(due_date__lt=as_of)),
+        due_n=Count("pk", filter=invoice_selectors.due(as_of)),
+        due=Sum("balance", filter=invoice_selectors.due(as_of)),
+        overdue_n=Count("due_date", filter=invoice_selectors.overdue(as_of)),
+        overdue=Sum("balance", filter=invoice_selectors.overdue(as_of)),
     )
     result = {**paid, **unpaid}
     return {
