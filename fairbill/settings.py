@@ -120,6 +120,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
+# Durations and query counts in a Server-Timing header (benchmarks, browser dev tools).
+if env_bool("SERVER_TIMING"):
+    MIDDLEWARE.insert(0, "fairbill.core.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "fairbill.urls"
 WSGI_APPLICATION = "fairbill.wsgi.application"

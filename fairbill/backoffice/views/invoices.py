@@ -28,7 +28,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
-from fairbill.customers.selectors import customer_search
+from fairbill.customers.selectors import customer_search, customers_named
 from fairbill.invoicing import selectors
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
@@ -41,6 +41,7 @@ from fairbill.payments.models import Allocation, CreditEntry
 from fairbill.payments.services import credit_balance, invoice_void, payment_record
 
 PICKER_LIMIT = 20
+TOTALS_LIMIT = 10_000
 
 
 # The list
@@ -56,7 +57,7 @@ def invoices_filtered(filters: InvoiceFilterForm, today: date) -> QuerySet[Invoi
     if data["overdue"]:
         invoices = invoices.filter(selectors.overdue(today))
     if data["customer"].strip():
-        invoices = invoices.filter(customer__name__icontains=data["customer"].strip())
+        invoices = invoices.filter(customer__in=customers_named(data["customer"].strip()))
     if data["issued_from"]:
         invoices = invoices.filter(issue_date__gte=data["issued_from"])
     if data["issued_to"]:
@@ -90,7 +91,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "nav": "invoices",
         "filters": filters,
         "page": page,
-        "totals": _totals(invoices),
+        # Totals over a long list would read every row: shown up to TOTALS_LIMIT rows.
+        "totals": _totals(invoices) if page.count <= TOTALS_LIMIT else [],
+        "totals_limit": TOTALS_LIMIT,
         "filtered": bool(request.GET.keys() - {"page"}),
         "any_invoice": Invoice.objects.exists(),
     }
