@@ -6,15 +6,15 @@ the `page` fixture.)"""
 from __future__ import annotations
 
 import pytest
-from fairbill.core.demo import (
+
+from fairbill.customers.models import Customer
+from fairbill.demo.services import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
     CUSTOMER_PASSWORD,
     CUSTOMER_USERNAME,
     demo_load,
 )
-
-from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
 from tests.e2e.conftest import csp_violations, log_in
 
