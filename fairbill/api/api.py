@@ -1,21 +1,30 @@
-"""The REST API at /api/v1: one NinjaAPI, one router per domain, bearer API keys."""
+"""The REST API at /api/v1: one NinjaAPI, one router per domain, bearer API keys.
+The routers' shared helpers are in fairbill/api/helpers.py (they import nothing of this)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from fairbill.accounts.services import api_key_authenticate
-from fairbill.api.fields import MAX_ID
+from fairbill.api import (
+    billing,
+    business,
+    catalog,
+    changes,
+    customers,
+    events,
+    invoices,
+    subscriptions,
+)
+from fairbill.api.openapi import document_errors
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, NotFound
 
@@ -31,12 +40,25 @@ class ApiKeyAuth(HttpBearer):
         return key
 
 
-api = NinjaAPI(
+class FairbillApi(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        prefix = path_prefix if path_prefix is not None else self.get_root_path(path_params or {})
+        document_errors(schema, prefix.rstrip("/"))
+        return schema
+
+
+api = FairbillApi(
     title="Fairbill API",
     version="1",
     description="Customers, packages, subscriptions, invoices and payments. "
     "Authenticate with `Authorization: Bearer <api key>` (create one with "
-    "`fairbill apikey create --staff USERNAME`). Money is a decimal string, dates YYYY-MM-DD.",
+    "`fairbill apikey create --staff USERNAME`). Input is strict: money, rates and quantities "
+    'are decimal strings of ASCII digits ("12.50"), dates "YYYY-MM-DD" strings, booleans JSON '
+    "true/false, whole numbers JSON integers; anything else is a 422. Errors are "
+    '`{"detail": "...", "code": "..."}` (see the Error schema).',
     auth=ApiKeyAuth(),
     urls_namespace="api",
 )
@@ -95,40 +117,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc), "error")
 
 
-def require(request: HttpRequest, privilege: str) -> Actor:
-    """The acting API key's actor, if its staff user has the privilege; 403 otherwise."""
-    if not request.user.has_privilege(privilege):  # type: ignore[union-attr]
-        raise DjangoPermissionDenied(f"This API key's user lacks the '{privilege}' privilege.")
-    return request.actor  # type: ignore[attr-defined,no-any-return]
-
-
-M = TypeVar("M", bound=Model)
-
-
-def object_or_404(source: type[M] | QuerySet[M], pk: int, what: str) -> M:
-    """The object with this id (from a model or a queryset), or a 404 naming what it is."""
-    queryset = source if isinstance(source, QuerySet) else source._default_manager.all()
-    found = queryset.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
-    if found is None:
-        raise NotFound(f"No {what} with id {pk}.")
-    return found
-
-
-@contextmanager
-def fields_named(**names: str) -> Iterator[None]:
-    """Name the API's fields in the errors of services that name their own arguments:
-    `with fields_named(package="package_id"): ...` turns "package: …" into "package_id: …"."""
-    try:
-        yield
-    except FairbillError as exc:
-        if exc.field in names:
-            field = names[exc.field]
-            if exc.message.startswith(f"{exc.field}:"):
-                exc.message = field + exc.message[len(exc.field) :]
-                exc.args = (exc.message,)
-            exc.field = field
-        raise
-
-
-# Routers register themselves here, one per domain.
-from fairbill.api import routers  # noqa: E402,F401
+# One router per domain (the Basecamp plugin mounts its own, see fairbill/urls.py).
+api.add_router("", business.router)
+api.add_router("", business.tax_rates)
+api.add_router("", catalog.packages)
+api.add_router("", catalog.options)
+api.add_router("", customers.router)
+api.add_router("", subscriptions.router)
+api.add_router("", changes.router)
+api.add_router("", invoices.router)
+api.add_router("", billing.router)
+api.add_router("", events.router)

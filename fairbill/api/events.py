@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from fairbill.api.api import require
 from fairbill.api.fields import MAX_ID, Id, Text
+from fairbill.api.helpers import require
 from fairbill.api.pagination import Page, paginate
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import Event
@@ -37,7 +37,9 @@ class EventOut(Schema):
 
 
 class EventFilter(Schema):
-    subject: Text = Field("", description='"<type>:<id>", e.g. "invoice:12"')
+    subject: str = Field(
+        "", pattern=r"^([a-z_]+:[0-9]{1,18})?$", description='"<type>:<id>", e.g. "invoice:12"'
+    )
     customer_id: Id | None = None
     action: Text = Field("", description='exact, e.g. "invoice.voided"; or "invoice." for all')
 

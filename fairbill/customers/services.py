@@ -23,6 +23,7 @@ from fairbill.core.services import (
     full_clean_or_raise,
     snapshot,
 )
+from fairbill.core.validation import country_check
 from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.models import Customer, CustomerNote, Status
 
@@ -41,6 +42,12 @@ CONTACT_FIELDS = (
 )
 EDITABLE_FIELDS = [*CONTACT_FIELDS, "currency", "vat_applies", "vat_number", "payment_method"]
 _TEXT_FIELDS = [f for f in CONTACT_FIELDS if f != "country"] + ["vat_number"]
+
+
+def customer_lock(customer_id: int) -> Customer:
+    """Lock a customer's row, first thing in every operation on its money, packages or
+    details (the one lock order: customer, then its invoices or subscriptions by id)."""
+    return Customer.objects.select_for_update().get(pk=customer_id)
 
 
 def _clean(customer: Customer) -> None:
@@ -86,6 +93,8 @@ def _customer_new(
     unknown = set(values) - set(EDITABLE_FIELDS) - {"name", "email", "country", "status"}
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    if "country" in values:
+        values["country"] = country_check(values["country"])
     now = clock.now()
     customer = Customer(
         currency=currency or default_currency or BusinessSettings.load().currency,
@@ -145,9 +154,11 @@ def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Custo
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one and can't be edited.")
+    if "country" in values:
+        values["country"] = country_check(values["country"])
     before = snapshot(customer, EDITABLE_FIELDS)
     for key, value in values.items():
         setattr(customer, key, value)
@@ -195,7 +206,7 @@ def customer_set_status(
         raise InvalidInput(
             f"status: '{status}' is not one of {', '.join(Status.values)}.", "status"
         )
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; its status can't change.")
     if customer.status == status:
@@ -243,7 +254,7 @@ def customer_login_create(
     """Give a customer a My Account login. Without a password the login can only be
     activated through a password reset email. Customers never get staff rights."""
     User = get_user_model()
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.user_id:
         raise Refused("This customer already has a login.")
     username = (username or "").strip()

@@ -9,7 +9,6 @@ import pytest
 
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import hourly_rate_set, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
     basecamp_customers_import,
     basecamp_entries,
@@ -17,11 +16,13 @@ from fairbill.integrations.basecamp.importer import (
     project_link,
     projects_sync,
 )
-from fairbill.integrations.basecamp.models import BilledEntry, Project
+from fairbill.integrations.basecamp.models import Project
 from fairbill.integrations.basecamp.services import basecamp_client
-from fairbill.integrations.basecamp.time_billing import TimeEntry, group_entries, parse_hours
 from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.services import invoice_void
+from fairbill.payments.services import invoice_void
+from fairbill.timebilling.calculations import TimeEntry, group_entries, parse_hours
+from fairbill.timebilling.models import BilledEntry
+from fairbill.timebilling.services import hourly_rate_set, time_invoice_create, time_plan
 
 MARCH = {"start": date(2027, 3, 1), "end": date(2027, 3, 31)}
 
@@ -64,8 +65,11 @@ def test_hours_parse_decimal_and_clock_formats():
     [
         ("-2", "'-2' must be more than 0 hours."),
         ("0", "'0' must be more than 0 hours."),
-        ("1e9", "'1e9' is more than 100000 hours."),
-        ("NaN", "'NaN' must be more than 0 hours."),
+        ("1000000", "'1000000' is more than 100000 hours."),
+        # Exponents, NaN and other scripts' digits are not numbers, as for amounts.
+        ("1e9", "'1e9' is not a number of hours."),
+        ("NaN", "'NaN' is not a number of hours."),
+        ("١", "'١' is not a number of hours."),
         ("1:75", "'1:75' has minutes outside 0–59."),
     ],
 )
