@@ -331,7 +331,7 @@ def _option_prices_replace(
         option.choices.exclude(name__in=names).delete()
     except ProtectedError as exc:
         # Subscriptions are billed for that choice (checked before anything is deleted).
-        used = sorted({o.choice.name for o in exc.protected_objects if o.choice})
+        used = sorted({str(getattr(o, "choice", "")) for o in exc.protected_objects})
         raise Refused(
             f"choices: {', '.join(used)} is chosen on subscriptions; change those first.",
             "choices",
