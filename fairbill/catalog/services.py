@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.text import slugify
 
 from fairbill.catalog.models import (
@@ -21,7 +22,7 @@ from fairbill.catalog.models import (
     TaxRate,
 )
 from fairbill.core.actors import Actor
-from fairbill.core.errors import InvalidInput, NotFound
+from fairbill.core.errors import InvalidInput, NotFound, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import currency_check, parse_amount, parse_decimal
 from fairbill.core.services import event_record, full_clean_or_raise
@@ -326,7 +327,15 @@ def _option_prices_replace(
     elif names or any(p.choice for p in prices):
         raise InvalidInput("choices: only choice options have choices.", "choices")
     option.prices.all().delete()
-    option.choices.exclude(name__in=names).delete()
+    try:
+        option.choices.exclude(name__in=names).delete()
+    except ProtectedError as exc:
+        # Subscriptions are billed for that choice (checked before anything is deleted).
+        used = sorted({str(getattr(o, "choice", "")) for o in exc.protected_objects})
+        raise Refused(
+            f"choices: {', '.join(used)} is chosen on subscriptions; change those first.",
+            "choices",
+        ) from None
     by_name = {c.name: c for c in option.choices.all()}
     for n in names:
         if n not in by_name:

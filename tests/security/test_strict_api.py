@@ -199,3 +199,37 @@ def test_the_back_office_tax_rate_form_takes_a_plain_rate(staff_client, business
     )
     assert response.status_code == 302
     assert TaxRate.objects.get().rate == Decimal("8.875")
+
+
+def test_dropping_a_choice_a_subscription_uses_is_a_409_not_a_500(api, customer, bronze, system):
+    # Found by Schemathesis: the choice is protected by the subscription's option row.
+    from datetime import date as day
+
+    from fairbill.catalog.models import OptionChoice
+    from fairbill.catalog.services import option_create
+    from fairbill.subscriptions.services import subscription_create
+
+    monthly = {"cycle": "monthly", "price": "5.00", "setup_fee": "0"}
+    plan = option_create(
+        actor=system,
+        name="Backup plan",
+        kind="choice",
+        choices=["Daily", "Hourly"],
+        package_ids=[bronze.pk],
+        prices=[{**monthly, "choice": "Daily"}, {**monthly, "choice": "Hourly"}],
+    )
+    subscription_create(
+        actor=system,
+        customer=customer,
+        package=bronze,
+        cycle="monthly",
+        start_date=day(2027, 3, 1),
+        options=[{"option_id": plan.pk, "choice": "Hourly"}],
+    )
+    response = api.patch(
+        f"/options/{plan.pk}",
+        {"choices": ["Daily", "Weekly"], "prices": [{**monthly, "choice": "Daily"}]},
+    )
+    assert response.status_code == 409, response.content
+    assert "Hourly" in response.json()["detail"]
+    assert set(OptionChoice.objects.values_list("name", flat=True)) == {"Daily", "Hourly"}
