@@ -390,7 +390,7 @@ def _bill_customers(
         subs_by_customer[sub.customer_id].append(sub)
     balances = credit_balances(list(subs_by_customer)) if ctx.business.auto_apply_credit else {}
     drafts: list[InvoiceDraft] = []
-    credit_used: list[CreditEntry] = []
+    credit_used: list[tuple[Invoice, CreditEntry]] = []
     advances: list[Advance] = []
     for customer_id, customer_subs in subs_by_customer.items():
         customer = customers[customer_id]
@@ -413,7 +413,8 @@ def _bill_customers(
         used = min(balances.get(customer_id, ZERO), draft.invoice.balance)
         if used > 0:
             at = draft.invoice.created_at
-            credit_used.append(credit_use(invoice=draft.invoice, amount=used, on=ctx.as_of, at=at))
+            entry = credit_use(invoice=draft.invoice, amount=used, on=ctx.as_of, at=at)
+            credit_used.append((draft.invoice, entry))
             invoice_settle(draft.invoice, ctx.as_of)
         drafts.append(draft)
     drafts_save(drafts, ctx.business)

@@ -215,13 +215,13 @@ def _applied_to(invoice: Invoice) -> str:
     return f"Applied to invoice {invoice.number}"
 
 
-def credit_entries_save(entries: Sequence[CreditEntry]) -> None:
-    """Insert in bulk the entries credit_use made for invoices saved since."""
-    for entry in entries:
-        assert entry.invoice is not None
-        entry.invoice_id = entry.invoice.pk  # numbered and saved since
-        entry.reason = _applied_to(entry.invoice)
-    bulk_insert(entries)
+def credit_entries_save(used: Sequence[tuple[Invoice, CreditEntry]]) -> None:
+    """Insert in bulk the entries credit_use made for invoices saved since (given with their
+    invoice: reading entry.invoice would query it again, once per entry)."""
+    for invoice, entry in used:
+        entry.invoice_id = invoice.pk  # numbered and saved since
+        entry.reason = _applied_to(invoice)
+    bulk_insert([entry for _, entry in used])
 
 
 def invoice_settle(invoice: Invoice, on: date) -> bool:
