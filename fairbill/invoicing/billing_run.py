@@ -142,7 +142,7 @@ def billing_run(
         business=business,
         horizon=as_of + timedelta(days=business.invoice_days_before_renewal),
         seller=seller(business),
-        taxes=TaxTable(),
+        taxes=TaxTable(business),
         actor=actor,
         dry_run=dry_run,
     )
@@ -321,7 +321,7 @@ def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
             specs=specs,
             issue_date=ctx.as_of,
             due_date=max(ctx.as_of, first_start) + timedelta(days=ctx.business.payment_terms_days),
-            tax=ctx.taxes.for_customer(customer),
+            tax=ctx.taxes.for_customer(customer, ctx.as_of),
             seller_details=ctx.seller,
             now=clock.now(),
         )

@@ -134,6 +134,9 @@ def invoice_prepare(
         bill_to=bill_to(customer),
         seller=seller_details,
         notes=notes,
+        tax_treatment=tax.treatment,
+        tax_note=tax.note,
+        tax_exemption_code=tax.exemption_code,
         created_at=now,
         paid_on=issue_date if totals.total <= 0 else None,
     )

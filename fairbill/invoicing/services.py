@@ -97,7 +97,7 @@ def invoice_issue(
         specs=specs,
         issue_date=issue_date,
         due_date=due,
-        tax=tax_for_customer(customer),
+        tax=tax_for_customer(customer, issue_date),
         seller_details=seller(business),
         now=clock.now(),
         notes=notes,
