@@ -22,6 +22,12 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background tasks run at once (after commit), so emails land in mail.outbox.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # VAT registers are never reached from tests: VIES answers "connection refused" (so
+    # numbers end unverified) unless a test points it at its own pytest-httpserver.
+    settings.VIES_URL = "http://127.0.0.1:9/vies"
+    settings.HMRC_URL = "http://127.0.0.1:9/hmrc"
+    settings.HMRC_CLIENT_ID = settings.HMRC_CLIENT_SECRET = ""
+    settings.VAT_CHECK_RETRY_SECONDS = 0
 
 
 @pytest.fixture
