@@ -139,3 +139,28 @@ def customer(business, system):
         city="London",
         postcode="SW1A 1AA",
     )
+
+
+@pytest.fixture
+def vies(httpserver, settings):
+    """pytest-httpserver standing for VIES (answers from tests/fakes/vat_registers.py)."""
+    from tests.fakes.vat_registers import VIES_BASE
+
+    settings.VIES_URL = httpserver.url_for(VIES_BASE)
+    return httpserver
+
+
+@pytest.fixture
+def eu_business(db, system):
+    """An Irish business (EUR) with its VAT number."""
+    return settings_update(
+        actor=system,
+        company_name="Cloud Éire Ltd",
+        country="IE",
+        vat_number="IE6388047V",
+        currency="EUR",
+        time_zone="Europe/Dublin",
+        address_line1="1 Grand Canal Square",
+        city="Dublin",
+        postcode="D02 P820",
+    )

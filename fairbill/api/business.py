@@ -31,9 +31,14 @@ class SettingsOut(Schema):
     company_number: str
     terms_url: str
     payment_instructions: str
+    bank_account_name: str
+    iban: str
+    bic: str
     order_email: str
     order_return_url: str
     attach_pdf: bool
+    einvoice_pdf: bool
+    vat_check_max_age_days: int
     currency: str
     time_zone: str
     invoice_prefix: str
@@ -69,9 +74,16 @@ class SettingsPatch(Patch):
     company_number: Text | None = None
     terms_url: Text | None = None
     payment_instructions: Text | None = None
+    bank_account_name: Text | None = None
+    iban: Text | None = None
+    bic: Text | None = None
     order_email: Text | None = None
     order_return_url: Text | None = None
     attach_pdf: bool | None = None
+    einvoice_pdf: bool | None = Field(None, description="invoice PDFs are Factur-X")
+    vat_check_max_age_days: Count | None = Field(
+        None, description="a reverse charge needs a valid VAT check this recent"
+    )
     currency: Text | None = Field(None, description="ISO 4217 code, e.g. GBP")
     time_zone: Text | None = Field(None, description="e.g. Europe/London")
     invoice_prefix: Text | None = None

@@ -18,7 +18,12 @@ from fairbill.customers.merge import MergeItem, customer_merge, customer_merge_p
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as CustomerStatus
 from fairbill.customers.selectors import customer_search
-from fairbill.customers.services import customer_create, customer_set_status, customer_update
+from fairbill.customers.services import (
+    customer_create,
+    customer_set_status,
+    customer_update,
+    customer_vat_check,
+)
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_add, credit_balance
 
@@ -26,6 +31,16 @@ router: Router = Router(tags=["customers"])
 
 STATUSES = ", ".join(CustomerStatus.values)
 PAYMENT_METHODS = ", ".join(PaymentMethod.values)
+
+
+class VatCheckOut(Schema):
+    status: str = Field(description="valid, invalid, unverified (could not be checked), unchecked")
+    number: str = Field(description="the VAT number that was checked")
+    checked_at: datetime | None
+    name: str = Field(description="the name the register gave")
+    address: str
+    consultation: str = Field(description="the register's consultation number (evidence)")
+    error: str = Field(description="why the check could not be made, when unverified")
 
 
 class CustomerOut(Schema):
@@ -43,6 +58,9 @@ class CustomerOut(Schema):
     currency: str
     vat_applies: bool
     vat_number: str
+    vat_check: VatCheckOut
+    vat_exemption_code: str = Field(description="VATEX code of an exemption given by staff")
+    vat_exemption_reason: str
     payment_method: str
     status: str
     status_reason: str
@@ -57,6 +75,18 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_merged_into(obj: Customer) -> int | None:
         return obj.merged_into_id
+
+    @staticmethod
+    def resolve_vat_check(obj: Customer) -> dict[str, Any]:
+        return {
+            "status": obj.vat_check_status,
+            "number": obj.vat_check_number,
+            "checked_at": obj.vat_checked_at,
+            "name": obj.vat_check_name,
+            "address": obj.vat_check_address,
+            "consultation": obj.vat_check_consultation,
+            "error": obj.vat_check_error,
+        }
 
 
 class CustomerIn(Schema):
@@ -75,6 +105,8 @@ class CustomerIn(Schema):
     currency: Text = Field("", description="ISO 4217 code; empty for the business currency")
     vat_applies: bool = True
     vat_number: Text = ""
+    vat_exemption_code: Text = Field("", description="VATEX code, e.g. VATEX-EU-132-1I")
+    vat_exemption_reason: Text = ""
     payment_method: Text = Field(PaymentMethod.BANK_TRANSFER, description=PAYMENT_METHODS)
     status: Text = Field(CustomerStatus.ACTIVE, description=STATUSES)
 
@@ -96,6 +128,8 @@ class CustomerPatch(Patch):
     currency: Text | None = None
     vat_applies: bool | None = None
     vat_number: Text | None = None
+    vat_exemption_code: Text | None = None
+    vat_exemption_reason: Text | None = None
     payment_method: Text | None = Field(None, description=PAYMENT_METHODS)
     status: Text | None = Field(None, description=STATUSES)
     status_reason: Text | None = Field(None, max_length=300)
@@ -146,6 +180,15 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
                 actor=actor, customer=customer, status=status, reason=reason
             )
     return Customer.objects.get(pk=customer.pk)
+
+
+@router.post("/customers/{id}/vat-check", response=CustomerOut)
+def customer_vat_check_post(request: HttpRequest, id: int) -> Any:
+    """Check the customer's VAT number now with VIES (EU) or HMRC (GB); the answer is in
+    `vat_check`."""
+    actor = require(request, "customers")
+    customer = object_or_404(Customer, id, "customer")
+    return customer_vat_check(actor=actor, customer=customer)
 
 
 class CreditEntryOut(Schema):

@@ -107,6 +107,10 @@ class InvoiceOut(Schema):
     amount_paid: str
     balance: str
     overdue: bool = Field(description="unpaid and past its due date")
+    tax_treatment: str = Field(
+        description="standard, reverse_charge, exempt, outside_scope or oss (decided at issue)"
+    )
+    tax_note: str = Field(description="the wording printed for the treatment")
     paid_on: dt.date | None
     void_reason: str
     notes: str

@@ -37,7 +37,7 @@ from fairbill.invoicing.documents import (
 )
 from fairbill.invoicing.models import BillingRun, Invoice, InvoiceLine
 from fairbill.invoicing.services import credit_entries_for
-from fairbill.invoicing.tax import TaxTable
+from fairbill.invoicing.tax import TaxTable, vat_checks_refresh
 from fairbill.notifications.services import email_queue_many
 from fairbill.payments.services import credit_balances
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
@@ -232,6 +232,10 @@ def _run_batches(
     done = 0
     for start in range(0, len(customer_ids), batch_size):
         batch = customer_ids[start : start + batch_size]
+        if not ctx.dry_run:  # HTTP calls, before the batch's transaction
+            vat_checks_refresh(
+                actor=ctx.actor, customer_ids=batch, as_of=ctx.as_of, business=ctx.business
+            )
         try:
             with transaction.atomic():
                 report.add(_bill_customers(ctx, batch))

@@ -39,6 +39,9 @@ def invoice_html(invoice: Invoice) -> str:
             "amount_paid": money(invoice.amount_paid),
             "balance": money(invoice.balance),
             "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
+            "iban": invoice.seller.get("iban", ""),
+            "bic": invoice.seller.get("bic", ""),
+            "account_name": invoice.seller.get("bank_account_name", ""),
         },
     )
 

@@ -4,6 +4,7 @@ check, and the rates configured by country and region."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fairbill.catalog.models import TaxRate
 from fairbill.core import clock
+from fairbill.core.actors import Actor
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer
 from fairbill.invoicing import tax_treatment as tt
@@ -90,3 +92,31 @@ class TaxTable:
 
 def tax_for_customer(customer: Customer, as_of: date | None = None) -> AppliedTax:
     return TaxTable().for_customer(customer, as_of)
+
+
+def vat_check_due(customer: Customer, *, business: BusinessSettings, as_of: date) -> bool:
+    """A reverse charge is possible for this customer but its VAT number has no current
+    valid check: it should be checked (again) before a document is issued."""
+    facts = customer_tax_facts(customer, business=business, rate=None, as_of=as_of)
+    return (
+        bool(facts.vat_number)
+        and tt.reverse_charge_possible(facts.business_country, facts.customer_country)
+        and not tt.check_is_current(facts.check, facts.vat_number, as_of, facts.check_max_age_days)
+    )
+
+
+def vat_checks_refresh(
+    *, actor: Actor, customer_ids: Iterable[int], as_of: date, business: BusinessSettings
+) -> int:
+    """Check, before issuing, the VAT numbers of customers a reverse charge may apply to
+    whose last valid check is missing or too old. Runs HTTP calls: call it outside a
+    transaction. Returns how many were checked."""
+    from fairbill.customers.services import customer_vat_check
+
+    checked = 0
+    candidates = Customer.objects.filter(pk__in=list(customer_ids)).exclude(vat_number="")
+    for customer in candidates.order_by("pk"):
+        if vat_check_due(customer, business=business, as_of=as_of):
+            customer_vat_check(actor=actor, customer=customer)
+            checked += 1
+    return checked

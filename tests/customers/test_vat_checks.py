@@ -11,44 +11,15 @@ from werkzeug import Response
 from fairbill.core.models import Event
 from fairbill.customers.models import VatCheckStatus
 from fairbill.customers.services import customer_create, customer_update, customer_vat_check
-
-VIES_PATH = "/taxation_customs/vies/rest-api/check-vat-number"
-HMRC_TOKEN = "/oauth/token"
-HMRC_LOOKUP = "/organisations/vat/check-vat-number/lookup/{}"
-
-
-def vies_valid(number: str, name: str = "ACME GMBH") -> dict:
-    # POST /check-vat-number, 200: the CheckVatResponse of the VIES REST API.
-    return {
-        "countryCode": number[:2],
-        "vatNumber": number[2:],
-        "requestDate": "2027-03-15T10:12:31.402Z",
-        "valid": True,
-        "requestIdentifier": "WAPIAAAAZHxLjQ1m",
-        "name": name,
-        "address": "MUSTERSTRASSE 1\n10115 BERLIN",
-        "traderName": "---",
-        "traderStreet": "---",
-        "traderPostalCode": "---",
-        "traderCity": "---",
-        "traderCompanyType": "---",
-        "traderNameMatch": "NOT_PROCESSED",
-        "traderStreetMatch": "NOT_PROCESSED",
-        "traderPostalCodeMatch": "NOT_PROCESSED",
-        "traderCityMatch": "NOT_PROCESSED",
-        "traderCompanyTypeMatch": "NOT_PROCESSED",
-    }
-
-
-def vies_error(code: str) -> dict:
-    # The CommonResponse VIES answers when it could not check: actionSucceed false.
-    return {"actionSucceed": False, "errorWrappers": [{"error": code}]}
-
-
-@pytest.fixture
-def vies(httpserver, settings):
-    settings.VIES_URL = httpserver.url_for("/taxation_customs/vies/rest-api")
-    return httpserver
+from tests.fakes.vat_registers import (
+    HMRC_LOOKUP,
+    HMRC_TOKEN,
+    VIES_PATH,
+    hmrc_valid,
+    vies_error,
+    vies_invalid,
+    vies_valid,
+)
 
 
 @pytest.fixture
@@ -67,20 +38,6 @@ def hmrc(httpserver, settings):
         {"access_token": "tok-1", "scope": "read:vat", "token_type": "bearer", "expires_in": 14400}
     )
     return httpserver
-
-
-@pytest.fixture
-def eu_business(db, system):
-    from fairbill.core.services import settings_update
-
-    return settings_update(
-        actor=system,
-        company_name="Cloud Éire Ltd",
-        country="IE",
-        vat_number="IE6388047V",
-        currency="EUR",
-        time_zone="Europe/Dublin",
-    )
 
 
 def german_customer(system, **fields):
@@ -116,8 +73,9 @@ def test_valid_vies_answer_is_kept_as_evidence(eu_business, system, vies):
 
 
 def test_vies_not_registered_is_invalid(eu_business, system, vies):
-    answer = {**vies_valid("DE136695976", name="---"), "valid": False, "address": "---"}
-    vies.expect_oneshot_request(VIES_PATH, method="POST").respond_with_json(answer)
+    vies.expect_oneshot_request(VIES_PATH, method="POST").respond_with_json(
+        vies_invalid("DE136695976")
+    )
     customer = german_customer(system, vat_number="DE136695976")
     assert customer.vat_check_status == VatCheckStatus.INVALID
     assert customer.vat_check_name == ""
@@ -207,22 +165,7 @@ def test_hmrc_valid_number_with_consultation_number(business, system, hmrc):
         HMRC_LOOKUP.format("220430231/980780684"),
         method="GET",
         headers={"Authorization": "Bearer tok-1", "Accept": "application/vnd.hmrc.2.0+json"},
-    ).respond_with_json(
-        {
-            "target": {
-                "name": "Credite Sberger Donal Inc.",
-                "vatNumber": "220430231",
-                "address": {
-                    "line1": "131B Barton Hamlet",
-                    "postcode": "SW97 5CK",
-                    "countryCode": "GB",
-                },
-            },
-            "requester": "980780684",
-            "consultationNumber": "ABC-DEF-GHI",
-            "processingDate": "2027-03-15T10:12:31+00:00",
-        }
-    )
+    ).respond_with_json(hmrc_valid("220430231", "980780684", "Credite Sberger Donal Inc."))
     customer = customer_create(
         actor=system,
         name="Credite",
