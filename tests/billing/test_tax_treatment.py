@@ -140,10 +140,13 @@ def test_reverse_charge_only_with_a_current_valid_check_across_borders(f):
 def test_tax_is_charged_only_at_the_configured_rate_when_vat_applies(f):
     result = tt.tax_treatment(f)
     if result.rate:
-        assert f.vat_applies and f.rate is not None and result.rate == f.rate.rate
+        assert f.vat_applies
+        assert f.rate is not None
+        assert result.rate == f.rate.rate
         assert result.kind in (tt.STANDARD, tt.OSS)
     if result.kind in (tt.REVERSE_CHARGE, tt.EXEMPT, tt.OUTSIDE_SCOPE):
-        assert result.rate == 0 and result.note
+        assert result.rate == 0
+        assert result.note
 
 
 @given(any_facts())
