@@ -47,6 +47,15 @@ def invoice_html(invoice: Invoice) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice's PDF: Factur-X (PDF/A-3 with its CII XML) when the setting says so and
+    the invoice is issued; a plain PDF for drafts or when the setting is off."""
     from weasyprint import HTML
+
+    from fairbill.core.models import BusinessSettings
+
+    if invoice.number and BusinessSettings.load().einvoice_pdf:
+        from fairbill.invoicing.einvoice.pdf import facturx_pdf
+
+        return facturx_pdf(invoice)
 
     return HTML(string=invoice_html(invoice), base_url=str(settings.MEDIA_ROOT)).write_pdf()
