@@ -19,6 +19,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import CreditEntry, Payment
@@ -42,6 +43,7 @@ def customer_page(
         **invoices_and_payments(customer),
         **emails(customer),
         **history(customer),
+        **next_invoice_tax(customer),
         "can_login_as": bool(
             request.user.has_privilege("login_as")  # type: ignore[union-attr]
             and customer.user_id
@@ -191,3 +193,9 @@ def event_details(event: Event) -> list[str]:
         else:
             lines.append(f"{label}: {value}")
     return lines
+
+
+def next_invoice_tax(customer: Customer) -> dict[str, Any]:
+    """How the next invoice would be taxed today, and why (e.g. why no reverse charge)."""
+    tax = tax_for_customer(customer)
+    return {"next_tax": tax, "next_tax_label": Invoice.TaxTreatment(tax.treatment).label}

@@ -3,11 +3,13 @@ seller and buyer as on the day of issue, and its tax treatment's VAT category.""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO
 from fairbill.invoicing import tax_treatment as tt
@@ -163,3 +165,17 @@ def _bank_account(seller: dict[str, Any], currency: str) -> doc.BankAccount | No
         name=str(seller.get("bank_account_name") or ""),
         means_code=doc.SEPA_CREDIT_TRANSFER if currency == "EUR" else doc.CREDIT_TRANSFER,
     )
+
+
+def invoice_einvoice_file(invoice: Invoice, syntax: str) -> tuple[str, bytes]:
+    """(file name, XML) of an issued invoice's e-invoice in 'cii' or 'ubl'. A draft is
+    refused: it has no number and is no invoice yet."""
+    from fairbill.invoicing.einvoice import SYNTAXES
+
+    if syntax not in SYNTAXES:
+        raise InvalidInput("syntax: use cii or ubl.", "syntax")
+    if invoice.status == Invoice.Status.DRAFT or not invoice.number:
+        raise Refused("A draft has no e-invoice: issue it first.", code="draft")
+    xml = SYNTAXES[syntax](invoice_document(invoice))
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", invoice.number)
+    return f"{name}.{syntax}.xml", xml
