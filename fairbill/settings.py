@@ -54,9 +54,12 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Django admin at /django-admin/: off unless asked for; administrators only, behind the back
+# office's login and second factor (docs/install.md).
+DJANGO_ADMIN = env_bool("DJANGO_ADMIN", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fairbill.backoffice.admin_config.FairbillAdminConfig",  # Django admin, behind our login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,11 +83,13 @@ INSTALLED_APPS = [
     "fairbill.payments",
     "fairbill.notifications",
     "fairbill.automation",
+    "fairbill.orders",
     "fairbill.reports",
     "fairbill.backoffice",
     "fairbill.portal",
     "fairbill.integrations.basecamp",
     "fairbill.imports",
+    "fairbill.demo",
     "fairbill.api",
 ]
 

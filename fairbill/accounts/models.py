@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 # Staff privileges, one per back-office area. A staff user with all of them is an administrator.
+# "staff" (staff users and API keys) is kept apart from "settings": who holds it can hand out
+# only the privileges they hold themselves (docs/backoffice.md, accounts.services).
 PRIVILEGES: dict[str, str] = {
     "customers": "Customers",
     "invoices": "Invoices and payments",
@@ -13,6 +15,7 @@ PRIVILEGES: dict[str, str] = {
     "settings": "Settings",
     "reports": "Reports",
     "login_as": "Log in as a customer",
+    "staff": "Staff users and API keys",
 }
 
 
@@ -26,6 +29,7 @@ class User(AbstractUser):
     priv_settings = models.BooleanField("settings", default=False)
     priv_reports = models.BooleanField("reports", default=False)
     priv_login_as = models.BooleanField("log in as customer", default=False)
+    priv_staff = models.BooleanField("staff users and API keys", default=False)
 
     class Meta:
         constraints = [
@@ -38,6 +42,7 @@ class User(AbstractUser):
                     priv_settings=False,
                     priv_reports=False,
                     priv_login_as=False,
+                    priv_staff=False,
                     is_superuser=False,
                 ),
                 name="only_staff_have_privileges",

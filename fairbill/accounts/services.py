@@ -32,6 +32,47 @@ def _privileges_check(privileges: Iterable[str]) -> set[str]:
     return wanted
 
 
+def _acting_user(actor: Actor) -> User | None:
+    """The staff user behind an actor, or None for the operator (commands, the system), who
+    may do anything: they run the installation."""
+    if actor.kind == "system":
+        return None
+    user = actor.user
+    if not isinstance(user, User) or not user.is_staff or not user.is_active:
+        raise Refused("Only active staff users manage staff and API keys.")
+    return user
+
+
+def _privilege_change_check(
+    *, actor: Actor, target: User | None, before: set[str], wanted: set[str]
+) -> None:
+    """The privilege model (docs/backoffice.md): nobody changes their own privileges, nobody
+    grants or removes a privilege they don't hold, and only an administrator changes an
+    administrator's privileges. The operator (system actor) is not limited."""
+    acting = _acting_user(actor)
+    if acting is None:
+        return
+    if not acting.has_privilege("staff"):
+        raise Refused("You need the 'staff' privilege to manage staff users.")
+    if target is not None and target.pk == acting.pk:
+        raise Refused(
+            "privileges: you can't change your own privileges; ask another administrator.",
+            "privileges",
+        )
+    if target is not None and target.is_administrator and not acting.is_administrator:
+        raise Refused(
+            "privileges: only an administrator changes an administrator's privileges.",
+            "privileges",
+        )
+    not_held = sorted((before ^ wanted) - set(acting.privileges))
+    if not_held:
+        names = ", ".join(PRIVILEGES[p] for p in not_held)
+        raise Refused(
+            f"privileges: you can only give or take privileges you hold yourself ({names}).",
+            "privileges",
+        )
+
+
 @transaction.atomic
 def staff_create(
     *,
@@ -44,13 +85,14 @@ def staff_create(
     last_name: str = "",
 ) -> User:
     """Create a staff user. With every privilege it is an administrator (and may use Django
-    admin as an operator)."""
+    admin as an operator). Staff can give a new user only privileges they hold."""
     username = (username or "").strip()
     if not username:
         raise InvalidInput("username: choose a username.", "username")
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(f"username: '{username}' is taken.", "username")
     wanted = _privileges_check(privileges)
+    _privilege_change_check(actor=actor, target=None, before=set(), wanted=wanted)
     user = User(
         username=username, email=email, first_name=first_name, last_name=last_name, is_staff=True
     )
@@ -74,11 +116,13 @@ def staff_create(
 
 @transaction.atomic
 def staff_set_privileges(*, actor: Actor, user: User, privileges: Iterable[str]) -> User:
+    """Set a staff user's privileges, within the privilege model (_privilege_change_check)."""
     wanted = _privileges_check(privileges)
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_staff:
         raise Refused("Only staff users have privileges.")
     before = user.privileges
+    _privilege_change_check(actor=actor, target=user, before=set(before), wanted=wanted)
     for area in PRIVILEGES:
         setattr(user, f"priv_{area}", area in wanted)
     user.is_superuser = wanted == set(PRIVILEGES)
@@ -95,9 +139,19 @@ def staff_set_privileges(*, actor: Actor, user: User, privileges: Iterable[str])
 @transaction.atomic
 def api_key_create(*, actor: Actor, user: User, name: str = "") -> tuple[ApiKey, str]:
     """Create an API key acting as a staff user. Returns the key and its secret, which is
-    shown once: only its hash is stored."""
+    shown once: only its hash is stored. Staff make keys for themselves; only an
+    administrator (or the operator) makes a key that acts as someone else."""
     if not user.is_staff or not user.is_active:
         raise Refused("API keys belong to active staff users.")
+    acting = _acting_user(actor)
+    if acting is not None:
+        if not acting.has_privilege("staff"):
+            raise Refused("You need the 'staff' privilege to make API keys.")
+        if acting.pk != user.pk and not acting.is_administrator:
+            raise Refused(
+                "user: only an administrator makes a key that acts as another staff user.",
+                "user",
+            )
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         user=user,
@@ -117,7 +171,11 @@ def api_key_create(*, actor: Actor, user: User, name: str = "") -> tuple[ApiKey,
 
 @transaction.atomic
 def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
+    """Revoke a key: its owner, staff with the 'staff' privilege, or the operator."""
     key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    acting = _acting_user(actor)
+    if acting is not None and acting.pk != key.user_id and not acting.has_privilege("staff"):
+        raise Refused("You need the 'staff' privilege to revoke another user's API key.")
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         key.save(update_fields=["revoked_at"])

@@ -128,3 +128,16 @@ class Event(models.Model):
 
 
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class Counter(models.Model):
+    """A gapless number sequence (invoices, estimates), locked in the issuing transaction."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    next_number = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        db_table = "invoicing_counter"  # created by invoicing, moved here with its rows
+
+    def __str__(self) -> str:
+        return f"{self.name}: next {self.next_number}"

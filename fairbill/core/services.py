@@ -11,6 +11,7 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings, Event
+from fairbill.core.validation import validate_settings
 
 
 def event_row(
@@ -92,8 +93,6 @@ SETTINGS_FIELDS = [
 @transaction.atomic
 def settings_update(*, actor: Actor, **values: Any) -> BusinessSettings:
     """Change business settings; validates every field and records what changed."""
-    from fairbill.core.validation import validate_settings
-
     current = BusinessSettings.objects.select_for_update().get_or_create(pk=1)[0]
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:

@@ -7,19 +7,17 @@ from zoneinfo import available_timezones
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import currency_check
+from fairbill.core.numbering import INVOICE, start_number_check
+from fairbill.core.vat import vat_number_normalize
 
 
 def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
     currency_check(values.currency)
     if values.time_zone not in available_timezones():
         raise InvalidInput(f"time zone: unknown time zone '{values.time_zone}'.", "time_zone")
-    from fairbill.invoicing.numbering import INVOICE, start_number_check
-
     if "invoice_start_number" in changed:
         start_number_check(name=INVOICE, start=values.invoice_start_number)
     if "vat_number" in changed or "country" in changed:
-        from fairbill.customers.vat import vat_number_normalize
-
         country = str(values.country.code) if values.country else ""
         values.vat_number = vat_number_normalize(values.vat_number or "", country)
     if "iban" in changed or "bic" in changed:

@@ -23,8 +23,8 @@ from fairbill.core.services import (
     full_clean_or_raise,
     snapshot,
 )
+from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.models import Customer, CustomerNote, Status, VatCheckStatus
-from fairbill.customers.vat import vat_number_normalize
 from fairbill.customers.vat_registry import vat_number_lookup
 
 # What a customer may give about themselves (order forms, My Account, staff).

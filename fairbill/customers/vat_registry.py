@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from fairbill.customers.vat import PREFIX_COUNTRY
+from fairbill.core.vat import PREFIX_COUNTRY
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from django_countries import countries
 from fairbill.core.bulk import bulk_insert
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, quantize
+from fairbill.core.numbering import INVOICE, number_format, numbers_take
 from fairbill.customers.models import Customer
 from fairbill.invoicing.calculations import LineInput, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
-from fairbill.invoicing.numbering import INVOICE, number_format, numbers_take
 from fairbill.invoicing.tax import AppliedTax
 
 

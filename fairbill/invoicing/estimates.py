@@ -12,11 +12,11 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
+from fairbill.core.numbering import ESTIMATE, number_format, numbers_take
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
 from fairbill.invoicing.calculations import LineInput, invoice_totals
 from fairbill.invoicing.models import Estimate, EstimateLine, Invoice
-from fairbill.invoicing.numbering import ESTIMATE, number_format, numbers_take
 from fairbill.invoicing.services import invoice_create, line_specs_parse
 from fairbill.invoicing.tax import tax_for_customer
 

@@ -8,16 +8,6 @@ from django.db.models.functions import Round
 from fairbill.customers.models import Customer
 
 
-class Counter(models.Model):
-    """A gapless number sequence (invoices, estimates), locked in the issuing transaction."""
-
-    name = models.CharField(max_length=20, primary_key=True)
-    next_number = models.PositiveBigIntegerField(default=1)
-
-    def __str__(self) -> str:
-        return f"{self.name}: next {self.next_number}"
-
-
 class Invoice(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft"

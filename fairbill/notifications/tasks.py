@@ -25,7 +25,7 @@ def _send(logs: QuerySet[EmailLog]) -> dict[str, int]:
         outcome = email_send(log).status
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == EmailLog.Status.FAILED and log.template == "signup":
-            from fairbill.subscriptions.orders import order_signup_email_failed
+            from fairbill.orders.services import order_signup_email_failed
 
             order_signup_email_failed(log=log)
     return counts

@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 from fairbill.accounts.models import ApiKey, User
 from fairbill.catalog.models import Option, OrderForm, Package, PackagePrice, TaxRate
-from fairbill.core.demo import ADMIN_PASSWORD, CUSTOMER_PASSWORD
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.customers.models import Customer, CustomerNote, Status
+from fairbill.demo.services import ADMIN_PASSWORD, CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -136,8 +136,8 @@ def test_demo_keeps_an_existing_admin(system):
 
 def test_demo_loads_nothing_if_any_step_fails(monkeypatch):
     # given a customer step that fails half way
-    from fairbill.core import demo as demo_module
     from fairbill.core.errors import InvalidInput
+    from fairbill.demo import services as demo_module
 
     def failing(actor, customers):
         raise InvalidInput("boom")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from fairbill.core.demo import CUSTOMER_PASSWORD, CUSTOMER_USERNAME, demo_load
 from fairbill.customers.models import Customer
+from fairbill.demo.services import CUSTOMER_PASSWORD, CUSTOMER_USERNAME, demo_load
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.models import Payment
 from tests.e2e.conftest import screenshot

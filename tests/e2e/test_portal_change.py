@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from fairbill.core.demo import CUSTOMER_PASSWORD, CUSTOMER_USERNAME
+from fairbill.demo.services import CUSTOMER_PASSWORD, CUSTOMER_USERNAME
 from fairbill.invoicing.models import Invoice
 from fairbill.subscriptions.models import PackageChange
 from tests.e2e.conftest import screenshot

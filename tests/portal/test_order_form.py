@@ -494,7 +494,7 @@ def test_choice_and_checkbox_options_are_ordered_with_their_prices(
 
 
 def test_the_demo_order_form_works(client, db, django_capture_on_commit_callbacks):
-    from fairbill.core.demo import demo_load
+    from fairbill.demo.services import demo_load
 
     demo_load()
     page = client.get("/order/hosting/").content.decode()

@@ -19,7 +19,7 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import invoice_void
 from fairbill.payments.services import credit_add, credit_balance
 from fairbill.subscriptions.changes import subscription_change
-from fairbill.subscriptions.orders import _signup_invoice
+from fairbill.orders.services import _signup_invoice
 from fairbill.subscriptions.services import subscription_update
 
 

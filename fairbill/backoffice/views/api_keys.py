@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +19,9 @@ from fairbill.core.errors import FairbillError
 
 
 @never_cache
-@staff_required("settings")
+@staff_required("staff")
 def api_key_list(request: HttpRequest) -> HttpResponse:
-    form = ApiKeyForm(request.POST or None, initial={"user": request.user.pk})
+    form = _form(request, request.POST or None)
     new_key = raw_key = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -32,7 +34,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
             show_error(form, exc)
         else:
             # Rendered, not redirected: the secret is never stored, so this is its only showing.
-            form = ApiKeyForm(initial={"user": request.user.pk})
+            form = _form(request, None)
     keys = ApiKey.objects.select_related("user").order_by("revoked_at", "-created_at")
     return render(
         request,
@@ -48,8 +50,18 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form(request: HttpRequest, data: Any) -> ApiKeyForm:
+    """Administrators choose whom a key acts as; other staff make keys for themselves only
+    (api_key_create refuses the rest)."""
+    form = ApiKeyForm(data, initial={"user": request.user.pk})
+    if not request.user.is_administrator:  # type: ignore[union-attr]
+        field = form.fields["user"]
+        field.queryset = field.queryset.filter(pk=request.user.pk)  # type: ignore[attr-defined]
+    return form
+
+
 @require_POST
-@staff_required("settings")
+@staff_required("staff")
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=pk)
     api_key_revoke(actor=request.actor, key=key)  # type: ignore[attr-defined]

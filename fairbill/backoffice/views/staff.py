@@ -14,7 +14,7 @@ from fairbill.backoffice.views.common import show_error
 from fairbill.core.errors import FairbillError
 
 
-@staff_required("settings")
+@staff_required("staff")
 def staff_list(request: HttpRequest) -> HttpResponse:
     users = User.objects.filter(is_staff=True).order_by("username")
     rows = [(user, [PRIVILEGES[p] for p in user.privileges]) for user in users]
@@ -25,7 +25,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required("settings")
+@staff_required("staff")
 def staff_new(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -43,7 +43,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required("settings")
+@staff_required("staff")
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk, is_staff=True)
     form = PrivilegesForm(request.POST or None, initial={"privileges": user.privileges})

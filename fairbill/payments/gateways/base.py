@@ -24,6 +24,7 @@ from django.conf import settings
 
 from fairbill.core.errors import Refused
 from fairbill.core.models import BusinessSettings
+from fairbill.core.selectors import demo_is_loaded
 from fairbill.invoicing.models import Invoice
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,6 @@ def payment_gateway() -> Gateway:
 
 
 def _demo_mode() -> bool:
-    from fairbill.core.demo import demo_is_loaded
-
     return bool(settings.DEBUG) or demo_is_loaded()
 
 

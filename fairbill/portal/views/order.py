@@ -17,7 +17,7 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import TaxTable
 from fairbill.payments.gateways import payment_gateway
 from fairbill.portal.forms import OrderPlaceForm, error_to_form, lenient_choice
-from fairbill.subscriptions.orders import (
+from fairbill.orders.services import (
     Offer,
     OrderResult,
     Quote,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from fairbill.core.errors import InvalidInput
-from fairbill.invoicing.models import Counter
+from fairbill.core.models import Counter
 
 INVOICE = "invoice"
 ESTIMATE = "estimate"

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fairbill.core.demo import demo_load
 from fairbill.core.errors import FairbillError
+from fairbill.demo.services import demo_load
 
 
 class Command(BaseCommand):

@@ -29,8 +29,8 @@ from fairbill.catalog.services import (
 )
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.demo_billing import billing_history_load
-from fairbill.core.models import BusinessSettings, Event
+from fairbill.core.models import BusinessSettings
+from fairbill.core.selectors import DEMO_MARKER, demo_is_loaded
 from fairbill.core.services import event_record, settings_update
 from fairbill.customers.models import Customer, Status
 from fairbill.customers.services import (
@@ -39,10 +39,10 @@ from fairbill.customers.services import (
     customer_note_add,
     customer_set_status,
 )
+from fairbill.demo.billing_history import billing_history_load
 from fairbill.invoicing.models import Invoice
 from fairbill.subscriptions.models import Subscription
 
-MARKER = "demo.loaded"
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "fairbill-admin"  # noqa: S105 (demo only, printed)
 SUPPORT_USERNAME = "support"
@@ -131,10 +131,6 @@ class DemoResult:
     logins: list[DemoLogin] = field(default_factory=list)
 
 
-def demo_is_loaded() -> bool:
-    return Event.objects.filter(action=MARKER).exists()
-
-
 def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResult:
     """Load the demo once. With `if_empty`, only into a database without customers."""
     actor = actor or Actor.system("demo")
@@ -165,7 +161,11 @@ def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResu
             "invoices": Invoice.objects.count(),
         }
         event_record(
-            actor=actor, action=MARKER, subject=business, message="Demo data loaded", data=counts
+            actor=actor,
+            action=DEMO_MARKER,
+            subject=business,
+            message="Demo data loaded",
+            data=counts,
         )
     return DemoResult(True, "Demo data loaded.", counts=counts, logins=demo_logins())
 
