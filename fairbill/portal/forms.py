@@ -22,8 +22,8 @@ from fairbill.catalog.models import Option, Package
 from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer, PaymentMethod
-from fairbill.portal.selectors import ChangeOptionOffer
 from fairbill.orders.services import Offer, regions_with_rates
+from fairbill.portal.selectors import ChangeOptionOffer
 
 MAX_TEXT = 200
 _FIELD_PREFIX = re.compile(r"^[a-z][a-z _]*: ")

@@ -17,9 +17,9 @@ from fairbill.customers.services import customer_create
 from fairbill.invoicing import billing_run as run_module
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import invoice_void
+from fairbill.orders.services import _signup_invoice
 from fairbill.payments.services import credit_add, credit_balance
 from fairbill.subscriptions.changes import subscription_change
-from fairbill.orders.services import _signup_invoice
 from fairbill.subscriptions.services import subscription_update
 
 

@@ -15,8 +15,6 @@ from fairbill.core.errors import FairbillError
 from fairbill.core.models import BusinessSettings
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import TaxTable
-from fairbill.payments.gateways import payment_gateway
-from fairbill.portal.forms import OrderPlaceForm, error_to_form, lenient_choice
 from fairbill.orders.services import (
     Offer,
     OrderResult,
@@ -29,6 +27,8 @@ from fairbill.orders.services import (
     order_quote,
     order_repeated,
 )
+from fairbill.payments.gateways import payment_gateway
+from fairbill.portal.forms import OrderPlaceForm, error_to_form, lenient_choice
 
 PLACED = "fairbill_order_placed"  # session: the invoice of the order just placed
 BACKEND = "django.contrib.auth.backends.ModelBackend"
