@@ -183,6 +183,7 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
 
 
 @router.post("/customers/{id}/vat-check", response=CustomerOut)
+@idempotent
 def customer_vat_check_post(request: HttpRequest, id: int) -> Any:
     """Check the customer's VAT number now with VIES (EU) or HMRC (GB); the answer is in
     `vat_check`."""
