@@ -49,6 +49,8 @@ BILLING = {
     "suspend_days_after_due": "14",
     "cancel_days_after_due": "30",
     "attach_pdf": "on",
+    "einvoice_pdf": "on",
+    "vat_check_max_age_days": "30",
     "order_email": "",
     "order_return_url": "",
 }
