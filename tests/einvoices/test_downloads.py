@@ -110,3 +110,20 @@ def test_customer_page_check_now(staff_client, business, system, vies):
     page = response.content.decode()
     assert "WAPIAAAAZHxLjQ1m" in page
     assert "Reverse charge" in page
+
+
+def test_bank_details_and_einvoice_settings_through_the_api(api, business):
+    bad = api.patch("/settings", {"iban": "GB00 WEST 1234 5698 7654 32"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("IBAN:")
+    body = api.patch(
+        "/settings",
+        {
+            "iban": "GB29 NWBK 6016 1331 9268 19",
+            "bic": "NWBKGB2L",
+            "einvoice_pdf": False,
+            "vat_check_max_age_days": 14,
+        },
+    ).json()
+    assert (body["iban"], body["bic"]) == ("GB29NWBK60161331926819", "NWBKGB2L")
+    assert (body["einvoice_pdf"], body["vat_check_max_age_days"]) == (False, 14)
