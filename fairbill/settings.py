@@ -38,11 +38,23 @@ def _secret_key() -> str:
     path = VAR_DIR / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created readable by its owner only from the start (no moment at the umask's 0644).
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
     return key
+
+
+def _private_file(path: Path) -> None:
+    """Create an empty file readable by its owner only, unless it exists: SQLite then keeps
+    those permissions for the database (it holds the session keys) and its WAL files."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 SECRET_KEY = _secret_key()
@@ -72,6 +84,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "fairbill.core",
@@ -104,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "fairbill.urls"
@@ -137,7 +151,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    sqlite_name = str(DATABASES["default"]["NAME"] or "")
+    if sqlite_name and sqlite_name != ":memory:" and not sqlite_name.startswith("file:"):
+        _private_file(Path(sqlite_name))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -168,6 +184,32 @@ AXES_LOCKOUT_CALLABLE = "fairbill.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "fairbill.accounts.addresses.client_ip"
 
+# Per-address throttling (accounts.throttle): failed logins (staff and My Account), wrong
+# TOTP codes and password reset requests from one address, per window, counted in the
+# database. 0 attempts = off.
+THROTTLE_ATTEMPTS = int(env("THROTTLE_ATTEMPTS", "20"))
+THROTTLE_MINUTES = int(env("THROTTLE_MINUTES", "15"))
+
+# Content-Security-Policy (django-csp): only the app's own scripts, styles and images (all
+# static files are served by the app, no CDN); no inline script or style, no plugins, no
+# framing. Form targets are not restricted: paying redirects a form to Stripe Checkout.
+# FAIRBILL_CSP_REPORT_ONLY=1 reports violations in the browser console instead of blocking.
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env_bool("CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
 OTP_TOTP_ISSUER = env("OTP_ISSUER", "Fairbill")
 
 LANGUAGE_CODE = "en-gb"
@@ -190,13 +232,14 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
-# Email: SMTP when FAIRBILL_EMAIL_HOST is set, otherwise printed to the console.
+# Email: SMTP when FAIRBILL_EMAIL_HOST is set, otherwise printed to the console (a summary:
+# attachments by name, type and size, not their bytes).
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    else "fairbill.notifications.console.EmailBackend",
 )
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_USER")
@@ -215,6 +258,14 @@ TASKS = {
 
 # Hour of the day (business time zone) at which `fairbill worker` starts the daily billing run.
 BILLING_HOUR = int(env("BILLING_HOUR", "6"))
+# Seconds the billing run waits, at its end, for a customer whose record someone else held
+# locked when its batch came (a payment being recorded, another run); PostgreSQL only.
+BILLING_LOCK_WAIT = float(env("BILLING_LOCK_WAIT", "30"))
+# A run still "running" with no heartbeat for this long is shown as interrupted.
+BILLING_RUN_STALE_SECONDS = int(env("BILLING_RUN_STALE_SECONDS", "600"))
+# Queued emails older than this are sent by the worker's outbox sweep (the after-commit task
+# normally sends them at once; the sweep catches those a crash left behind).
+EMAIL_OUTBOX_AFTER_SECONDS = int(env("EMAIL_OUTBOX_AFTER_SECONDS", "120"))
 
 # Basecamp's Launchpad (OAuth) and API; point both at a fake server for demos and tests.
 BASECAMP_LAUNCHPAD_URL = env("BASECAMP_LAUNCHPAD_URL", "https://launchpad.37signals.com")

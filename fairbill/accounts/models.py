@@ -104,3 +104,25 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.result}"
+
+
+class ThrottleCount(models.Model):
+    """Failed attempts (logins, codes, password reset requests) from one address in one
+    window, counted in the database so every process and machine sees the same count
+    (accounts.throttle)."""
+
+    scope = models.CharField(max_length=20)  # login, totp, password_reset
+    ip_address = models.GenericIPAddressField()
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "ip_address", "window_start"], name="one_count_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.ip_address} {self.window_start:%H:%M}: {self.count}"

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fairbill.accounts.models import LoginAttempt, User
 from fairbill.accounts.services import login_attempt_record
+from fairbill.accounts.throttle import count_failure, throttled
 from fairbill.core.actors import Actor
 from fairbill.core.services import event_record
 
@@ -54,11 +55,17 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def staff_login(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (too_many := throttled(request, "login")):
+        return too_many
     form = LoginForm(request.POST or None)
+    if request.method == "POST" and not form.is_valid():
+        count_failure(request, "login")
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
+        if user is None or not user.is_staff:
+            count_failure(request, "login")
         if getattr(request, "axes_locked_out", False):
             return locked_out(request, None, {})
         if user is None:
@@ -83,6 +90,8 @@ def staff_login_verify(request: HttpRequest) -> HttpResponse:
     user = User.objects.filter(pk=user_id or 0, is_staff=True, is_active=True).first()
     if user is None:
         return redirect("backoffice:login")
+    if request.method == "POST" and (too_many := throttled(request, "totp")):
+        return too_many
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = next(
@@ -94,6 +103,7 @@ def staff_login_verify(request: HttpRequest) -> HttpResponse:
             None,
         )
         if device is None:
+            count_failure(request, "totp")
             login_attempt_record(
                 username=user.get_username(), result=LoginAttempt.Result.FAILURE, request=request
             )

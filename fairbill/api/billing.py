@@ -13,12 +13,17 @@ from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
 from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import BillingRun
+from fairbill.invoicing.run_records import runs_mark_interrupted
 
 router: Router = Router(tags=["billing runs"])
 
 COUNTS = (
     "customers, invoices_created, total_amount and credit_applied (per currency), reminders, "
-    "suspensions, cancellations, errors"
+    "suspensions, cancellations, errors, not_done"
+)
+NOT_DONE = (
+    "customers left unbilled because their record stayed locked by another process for "
+    "longer than the run waits; run billing again for them"
 )
 
 
@@ -35,6 +40,7 @@ class BillingRunResult(Schema):
     dry_run: bool
     counts: dict[str, Any] = Field(description=COUNTS)
     errors: list[str] = Field(description="one message per customer that failed")
+    not_done: list[int] = Field(description=NOT_DONE)
     preview: list[dict[str, Any]] = Field(
         description="dry run: the invoices it would create, with their lines"
     )
@@ -44,12 +50,16 @@ class BillingRunOut(Schema):
     id: int
     as_of: dt.date
     dry_run: bool
-    status: str
+    status: str = Field(
+        description="running, finished, failed, or interrupted (its process is gone; the "
+        "counts are what it had committed)"
+    )
     actor: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
     counts: dict[str, Any] = Field(description=COUNTS)
     errors: list[str]
+    not_done: list[int] = Field(description=NOT_DONE)
     preview: list[dict[str, Any]]
 
     @staticmethod
@@ -72,6 +82,7 @@ def billing_run_post(request: HttpRequest, payload: BillingRunIn) -> Any:
             "dry_run": report.dry_run,
             "counts": report.counts(),
             "errors": report.errors,
+            "not_done": report.not_done,
             "preview": report.preview,
         },
     )
@@ -80,6 +91,8 @@ def billing_run_post(request: HttpRequest, payload: BillingRunIn) -> Any:
 @router.get("/billing-runs", response=list[BillingRunOut])
 @paginate(Page)
 def billing_run_list(request: HttpRequest) -> Any:
-    """Past runs, newest first (dry runs included)."""
+    """Past runs, newest first (dry runs included). A run whose process is gone is shown as
+    `interrupted`."""
     require(request, "invoices")
+    runs_mark_interrupted()
     return BillingRun.objects.order_by("-started_at", "-id")

@@ -44,7 +44,7 @@ def staff_required(privilege: str | None = None) -> Callable[[View], View]:
             if problem is not None:
                 return problem
             user = request.user
-            if privilege and not user.has_privilege(privilege):  # type: ignore[attr-defined,union-attr]
+            if privilege and not user.has_privilege(privilege):  # type: ignore[union-attr]
                 raise PermissionDenied(f"You need the '{privilege}' privilege for this page.")
             request.actor = Actor.staff(user)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)

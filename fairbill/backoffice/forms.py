@@ -9,35 +9,32 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from babel.numbers import get_currency_name, list_currencies
+from babel.numbers import get_currency_name
 from django import forms
 
 from fairbill.accounts.models import PRIVILEGES, LoginAttempt, User
 from fairbill.catalog.models import Cycle, Option, Package, TaxRate
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import parse_amount
+from fairbill.core.money import active_currencies, parse_amount
 from fairbill.customers.models import Customer, Status
 from fairbill.customers.services import EDITABLE_FIELDS
-
-_HISTORIC = re.compile(r"\(\d{4}")
 
 
 @cache
 def currency_choices() -> list[tuple[str, str]]:
-    """Current ISO 4217 currencies as (code, "code — name"), historic ones left out."""
-    choices = []
-    for code in sorted(list_currencies()):
-        name = get_currency_name(code, locale="en_GB")
-        if not _HISTORIC.search(name) and not code.startswith("X"):
-            choices.append((code, f"{code} — {name}"))
-    return choices
+    """The currencies in use today as (code, "code — name"); obsolete ones left out."""
+    return [(code, _currency_label(code)) for code in active_currencies()]
+
+
+def _currency_label(code: str) -> str:
+    return f"{code} — {get_currency_name(code, locale='en_GB')}"
 
 
 def _with_current(choices: list[tuple[str, str]], current: str) -> list[tuple[str, str]]:
     """Keep a stored value selectable even when the standard list no longer offers it."""
     if current and current not in {code for code, _ in choices}:
-        return [(current, current), *choices]
+        return [(current, f"{_currency_label(current)} (no longer in use)"), *choices]
     return choices
 
 
@@ -104,6 +101,7 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *Status.choices], label="Status"
     )
+    incomplete = forms.BooleanField(required=False, label="Missing invoice details")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

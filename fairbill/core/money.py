@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache, lru_cache
 
+from babel.core import get_global
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from fairbill.core.errors import InvalidInput
@@ -71,6 +72,22 @@ def currency_check(code: str, *, label: str = "currency", field: str = "currency
             field,
         )
     return code
+
+
+@lru_cache(maxsize=1)
+def active_currencies() -> tuple[str, ...]:
+    """The currencies to offer for new records: ISO 4217 codes legal tender somewhere today
+    (Babel's CLDR territory data: no end date), that Fairbill can bill in, sorted.
+
+    Obsolete ones (SUR, DEM, ...) are left out; records already in one keep it and still
+    display."""
+    in_use = {
+        code
+        for currencies in get_global("territory_currencies").values()
+        for code, _start, end, tender in currencies
+        if end is None and tender
+    }
+    return tuple(sorted(in_use & _currencies()))
 
 
 @lru_cache(maxsize=1)

@@ -4,9 +4,28 @@ from django.db.models import Q, QuerySet
 
 from fairbill.customers.models import Customer
 
+# What an invoice prints for the customer besides name and email: {field: what staff call it}.
+INVOICE_DETAILS = {"address_line1": "address", "city": "town/city", "country": "country"}
 
-def customer_search(*, query: str = "", status: str = "") -> QuerySet[Customer]:
-    """Customers matching a free-text search (name, company, email, phone, id) and status."""
+
+def invoice_details_missing(customer: Customer) -> list[str]:
+    """What the customer's invoices would lack (customers imported from Basecamp have no
+    postal address, for instance): ["address", "town/city"], or [] when complete."""
+    return [label for name, label in INVOICE_DETAILS.items() if not str(getattr(customer, name))]
+
+
+def _incomplete() -> Q:
+    missing = Q()
+    for name in INVOICE_DETAILS:
+        missing |= Q(**{name: ""})
+    return missing
+
+
+def customer_search(
+    *, query: str = "", status: str = "", incomplete: bool = False
+) -> QuerySet[Customer]:
+    """Customers matching a free-text search (name, company, email, phone, id) and status;
+    with `incomplete`, only those lacking what an invoice needs."""
     customers = Customer.objects.all()
     query = query.strip()
     if query:
@@ -21,4 +40,6 @@ def customer_search(*, query: str = "", status: str = "") -> QuerySet[Customer]:
         customers = customers.filter(match)
     if status:
         customers = customers.filter(status=status)
+    if incomplete:
+        customers = customers.filter(_incomplete())
     return customers.order_by("name", "id")

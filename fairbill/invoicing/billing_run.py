@@ -10,6 +10,7 @@ its due subscriptions marked `error`, and the run goes on.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,17 +18,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import transaction
 
 from fairbill.automation.services import overdue_candidates, overdue_process
 from fairbill.catalog.models import Cycle, Package
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert_rows
+from fairbill.core.faults import fault_point
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_record, event_row
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Status
+from fairbill.invoicing.claims import customers_claim, is_lock_timeout
 from fairbill.invoicing.documents import (
     InvoiceDraft,
     LineSpec,
@@ -36,6 +40,12 @@ from fairbill.invoicing.documents import (
     seller,
 )
 from fairbill.invoicing.models import BillingRun, Invoice, InvoiceLine
+from fairbill.invoicing.run_records import (
+    run_finish,
+    run_heartbeat,
+    run_start,
+    runs_mark_interrupted,
+)
 from fairbill.invoicing.services import credit_entries_for
 from fairbill.invoicing.tax import TaxTable, vat_checks_refresh
 from fairbill.notifications.services import email_queue_many
@@ -44,6 +54,7 @@ from fairbill.subscriptions.models import Subscription, SubscriptionOption
 from fairbill.subscriptions.periods import periods_due
 
 BILLABLE = [Status.ACTIVE, Status.SUSPENDED]
+MIN_LOCK_WAIT = 0.05  # seconds: once the run's wait is spent, a last short try per customer
 Progress = Callable[[int, int], None]
 
 
@@ -59,8 +70,11 @@ class RunReport:
     suspensions: int = 0
     cancellations: int = 0
     errors: list[str] = field(default_factory=list)
+    # customers left unbilled: someone else held them locked longer than the run waited
+    not_done: list[int] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     run_id: int | None = None  # the BillingRun row that records it, when recorded
+    skipped: list[int] = field(default_factory=list)  # a batch's customers locked elsewhere
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -72,6 +86,7 @@ class RunReport:
             "suspensions": self.suspensions,
             "cancellations": self.cancellations,
             "errors": len(self.errors),
+            "not_done": len(self.not_done),
         }
 
     def add_counts(self, counts: dict[str, Any]) -> None:
@@ -85,6 +100,20 @@ class RunReport:
         other.cancellations = counts["cancellations"]
         self.add(other)
         self.errors.extend(counts.get("error_messages", []))
+        self.not_done.extend(counts.get("not_done_ids", []))
+
+    def plus(self, other: RunReport) -> RunReport:
+        """This report with another batch's counts added (a copy)."""
+        combined = RunReport(
+            as_of=self.as_of,
+            dry_run=self.dry_run,
+            customers=self.customers,
+            errors=list(self.errors),
+            not_done=list(self.not_done),
+        )
+        combined.add(self)
+        combined.add(other)
+        return combined
 
     def add(self, other: RunReport) -> None:
         self.invoices_created += other.invoices_created
@@ -113,6 +142,8 @@ class _Context:
     taxes: TaxTable
     actor: Actor
     dry_run: bool
+    lock_wait: float = 0.0
+    run_id: int | None = None  # heartbeat and counts written with each batch
     _packages: dict[int, Package] = field(default_factory=dict)
 
     def packages(self, package_id: int) -> Package:
@@ -130,12 +161,17 @@ def billing_run(
     progress: Progress | None = None,
     record: bool = True,
     share: tuple[int, int] = (0, 1),
+    lock_wait: float | None = None,
+    run_id: int | None = None,
 ) -> RunReport:
     """Run billing as of a date. Re-running it, or running it concurrently, bills nothing
     twice. A dry run computes exactly what would happen and writes nothing.
 
     `share` = (i, n): this is process i of n working on the same run; it starts at the i-th
-    n-th of the batches (and wraps around), so concurrent processes rarely meet."""
+    n-th of the batches (and wraps around), so concurrent processes rarely meet.
+
+    Customers locked by someone else when their batch comes are billed at the end, waiting
+    up to `lock_wait` seconds for each; those still locked are reported in `not_done`."""
     business = BusinessSettings.load()
     ctx = _Context(
         as_of=as_of,
@@ -145,12 +181,14 @@ def billing_run(
         taxes=TaxTable(business),
         actor=actor,
         dry_run=dry_run,
+        lock_wait=settings.BILLING_LOCK_WAIT if lock_wait is None else lock_wait,
+        run_id=run_id,
     )
     run = None
     if record and not dry_run:
-        run = BillingRun.objects.create(
-            as_of=as_of, dry_run=dry_run, started_at=clock.now(), actor_label=actor.label[:200]
-        )
+        runs_mark_interrupted()
+        run = run_start(as_of=as_of, actor_label=actor.label)
+        ctx.run_id = run.pk
     report = RunReport(as_of=as_of, dry_run=dry_run)
     customer_ids = candidate_customers(as_of=as_of, horizon=ctx.horizon, business=business)
     report.customers = len(customer_ids)
@@ -167,32 +205,36 @@ def billing_run(
             _run_batches(ctx, customer_ids, batch_size, report, progress)
     except BaseException:
         if run is not None:
-            BillingRun.objects.filter(pk=run.pk).update(
+            run_finish(
+                run.pk,
                 status=BillingRun.Status.FAILED,
-                finished_at=clock.now(),
                 counts=report.counts(),
                 errors=report.errors,
+                not_done=report.not_done,
             )
         raise
-    if record:
-        finished = {
-            "finished_at": clock.now(),
-            "counts": report.counts(),
-            "errors": report.errors,
-            "status": BillingRun.Status.FINISHED,
-        }
-        if run is not None:
-            BillingRun.objects.filter(pk=run.pk).update(**finished)
-            report.run_id = run.pk
-        else:
-            report.run_id = BillingRun.objects.create(
-                as_of=as_of,
-                dry_run=True,
-                started_at=clock.now(),
-                actor_label=actor.label[:200],
-                preview=report.preview[:500],
-                **finished,
-            ).pk
+    if run is not None:
+        run_finish(
+            run.pk,
+            status=BillingRun.Status.FINISHED,
+            counts=report.counts(),
+            errors=report.errors,
+            not_done=report.not_done,
+        )
+        report.run_id = run.pk
+    elif record:
+        report.run_id = BillingRun.objects.create(
+            as_of=as_of,
+            dry_run=True,
+            started_at=clock.now(),
+            finished_at=clock.now(),
+            actor_label=actor.label[:200],
+            preview=report.preview[:500],
+            counts=report.counts(),
+            errors=report.errors,
+            not_done=report.not_done,
+            status=BillingRun.Status.FINISHED,
+        ).pk
     return report
 
 
@@ -230,32 +272,74 @@ def _run_batches(
     progress: Progress | None,
 ) -> None:
     done = 0
+    skipped: list[int] = []
     for start in range(0, len(customer_ids), batch_size):
         batch = customer_ids[start : start + batch_size]
         if not ctx.dry_run:  # HTTP calls, before the batch's transaction
             vat_checks_refresh(
                 actor=ctx.actor, customer_ids=batch, as_of=ctx.as_of, business=ctx.business
             )
-        try:
-            with transaction.atomic():
-                report.add(_bill_customers(ctx, batch))
-        except Exception:
-            for customer_id in batch:  # find the customer that fails; bill the others
-                _bill_one(ctx, customer_id, report)
+        skipped.extend(_bill_batch(ctx, batch, report))
         done += len(batch)
         if progress is not None:
             progress(done, len(customer_ids))
+    if skipped:  # held by someone else when their batch came: once more, then wait for each
+        still_locked: list[int] = []
+        for start in range(0, len(skipped), batch_size):
+            still_locked.extend(_bill_batch(ctx, skipped[start : start + batch_size], report))
+        deadline = time.monotonic() + ctx.lock_wait  # the waits together: bounded too
+        for customer_id in still_locked:
+            fault_point("billing_lock_wait")
+            wait = max(deadline - time.monotonic(), MIN_LOCK_WAIT)
+            report.not_done.extend(_bill_batch(ctx, [customer_id], report, wait=wait))
 
 
-def _bill_one(ctx: _Context, customer_id: int, report: RunReport) -> None:
+def _bill_batch(
+    ctx: _Context, customer_ids: list[int], report: RunReport, *, wait: float | None = None
+) -> list[int]:
+    """Bill some customers in one transaction; returns those locked by someone else. The
+    report counts the batch only once it has committed."""
     try:
-        with transaction.atomic():
-            report.add(_bill_customers(ctx, [customer_id]))
+        batch = _bill_committed(ctx, customer_ids, report, wait=wait)
+    except Exception as exc:
+        if is_lock_timeout(exc):
+            return list(customer_ids)
+        skipped: list[int] = []
+        for customer_id in customer_ids:  # find the customer that fails; bill the others
+            skipped.extend(_bill_one(ctx, customer_id, report, wait=wait))
+        return skipped
+    report.add(batch)
+    return batch.skipped
+
+
+def _bill_committed(
+    ctx: _Context, customer_ids: list[int], report: RunReport, *, wait: float | None
+) -> RunReport:
+    with transaction.atomic():
+        # first of the after-commit hooks: a crash here is a crash before the emails' task
+        transaction.on_commit(lambda: fault_point("batch_committed"))
+        batch = _bill_customers(ctx, customer_ids, wait=wait)
+        if ctx.run_id is not None and not ctx.dry_run:
+            run_heartbeat(ctx.run_id, counts=report.plus(batch).counts())
+        fault_point("batch_before_commit")
+    return batch
+
+
+def _bill_one(
+    ctx: _Context, customer_id: int, report: RunReport, *, wait: float | None
+) -> list[int]:
+    try:
+        batch = _bill_committed(ctx, [customer_id], report, wait=wait)
     except Exception as exc:  # one customer's failure must not stop the run
+        if is_lock_timeout(exc):
+            return [customer_id]
         reason = f"{type(exc).__name__}: {exc}"[:300]
         report.errors.append(f"customer {customer_id}: {reason}")
         if not ctx.dry_run:
             _mark_error(ctx, customer_id, reason)
+        return []
+    report.add(batch)
+    return batch.skipped
 
 
 def _mark_error(ctx: _Context, customer_id: int, reason: str) -> None:
@@ -279,17 +363,14 @@ def _mark_error(ctx: _Context, customer_id: int, reason: str) -> None:
             )
 
 
-def _lock(customer_ids: list[int]) -> list[Customer]:
-    customers = Customer.objects.filter(pk__in=customer_ids).order_by("pk")
-    if connection.features.has_select_for_update_skip_locked:
-        customers = customers.select_for_update(skip_locked=True)
-    return list(customers)
-
-
-def _bill_customers(ctx: _Context, customer_ids: list[int]) -> RunReport:
-    """Renew and chase a batch of customers inside the caller's transaction."""
+def _bill_customers(
+    ctx: _Context, customer_ids: list[int], *, wait: float | None = None
+) -> RunReport:
+    """Renew and chase a batch of customers inside the caller's transaction. What is due is
+    read under the lock: a customer another run has just billed has nothing left."""
     report = RunReport(as_of=ctx.as_of, dry_run=ctx.dry_run)
-    customers = {c.pk: c for c in _lock(customer_ids)}
+    customers = {c.pk: c for c in customers_claim(customer_ids, wait=wait)}
+    report.skipped = [pk for pk in customer_ids if pk not in customers]
     if not customers:
         return report
     # Chase first: a subscription cancelled today is not renewed today.

@@ -230,12 +230,24 @@ class BillingRun(models.Model):
         RUNNING = "running"
         FINISHED = "finished"
         FAILED = "failed"
+        # its process is gone (killed, machine restarted): counts are what it had committed
+        INTERRUPTED = "interrupted"
 
     as_of = models.DateField()
     dry_run = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with each committed batch: a running run whose heartbeat is old, or whose
+    # process on this host is gone, is shown as interrupted (invoicing/run_records.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    not_done = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Customers left unbilled: their record stayed locked by someone else.",
+    )
     actor_label = models.CharField(max_length=200)
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)

@@ -15,10 +15,10 @@ from datetime import date
 
 from django.db import connection
 
-from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.invoicing.billing_run import Progress, RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
+from fairbill.invoicing.run_records import run_finish, run_start, runs_mark_interrupted
 
 
 def billing_run_parallel(
@@ -26,11 +26,9 @@ def billing_run_parallel(
 ) -> RunReport:
     if processes <= 1 or connection.vendor != "postgresql":
         return billing_run(as_of=as_of, actor=actor, batch_size=batch_size, progress=progress)
-    run = BillingRun.objects.create(
-        as_of=as_of,
-        started_at=clock.now(),
-        actor_label=f"{actor.label} ({processes} processes)"[:200],
-    )
+    runs_mark_interrupted()
+    # the record's heartbeat and counts follow this process's share until the end
+    run = run_start(as_of=as_of, actor_label=f"{actor.label} ({processes} processes)")
     children = [
         subprocess.Popen(
             [
@@ -62,6 +60,7 @@ def billing_run_parallel(
             progress=progress,
             record=False,
             share=(0, processes),
+            run_id=run.pk,
         )
     except BaseException:
         failed = True
@@ -69,19 +68,18 @@ def billing_run_parallel(
     finally:
         outputs = [child.communicate() for child in children]
         if failed:
-            BillingRun.objects.filter(pk=run.pk).update(
-                status=BillingRun.Status.FAILED, finished_at=clock.now()
-            )
+            run_finish(run.pk, status=BillingRun.Status.FAILED, counts={}, errors=[])
     for child, (out, err) in zip(children, outputs, strict=True):
         if child.returncode != 0 and not out.strip():
             report.errors.append(f"a billing process failed: {err.strip()[-300:]}")
             continue
         report.add_counts(json.loads(out.strip().splitlines()[-1]))
-    BillingRun.objects.filter(pk=run.pk).update(
+    run_finish(
+        run.pk,
         status=BillingRun.Status.FINISHED,
-        finished_at=clock.now(),
         counts=report.counts(),
         errors=report.errors,
+        not_done=report.not_done,
     )
     report.run_id = run.pk
     return report

@@ -37,6 +37,7 @@ class EmailLog(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued"
+        SENDING = "sending"  # claimed by a sender (notifications/outbox.py)
         SENT = "sent"
         FAILED = "failed"
         SKIPPED = "skipped"
@@ -52,12 +53,21 @@ class EmailLog(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # Emails queued together (a billing-run batch) share a batch id and one sending task.
     batch = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-created_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"]),
+            # the outbox: emails not sent yet (a few rows among many)
+            models.Index(
+                fields=["created_at"],
+                name="emaillog_unsent",
+                condition=models.Q(status__in=["queued", "sending"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template} to {self.to} ({self.status})"

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template import Context, Template
 
@@ -171,6 +174,34 @@ def email_signup_resend(*, actor: Actor, customer: Any) -> EmailLog:
     return log
 
 
+ADDRESS_FIELDS = {"from_email": "From", "reply_to": "Reply-To", "cc": "CC", "bcc": "BCC"}
+
+
+def email_addresses_check(value: object, label: str, field: str, *, many: bool = True) -> str:
+    """The addresses as stored ("a@x.example, Accounts <b@y.example>"), or InvalidInput naming
+    each one that is not an email address. Blank is allowed (the default applies)."""
+    parts = [p.strip() for p in str(value or "").split(",") if p.strip()]
+    if len(parts) > 1 and not many:
+        raise InvalidInput(f"{label}: give one address.", field)
+    bad = [part for part in parts if not _is_address(part)]
+    if bad:
+        listed = ", ".join(f"“{part}”" for part in bad)
+        noun = "is not an email address" if len(bad) == 1 else "are not email addresses"
+        raise InvalidInput(f"{label}: {listed} {noun}.", field)
+    return ", ".join(parts)
+
+
+def _is_address(text: str) -> bool:
+    name, address = parseaddr(text)
+    if not address or (not name and text not in (address, f"<{address}>")):
+        return False
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
 @transaction.atomic
 def email_template_update(*, actor: Actor, key: str, **values: Any) -> EmailTemplate:
     template = template_get(key)
@@ -189,6 +220,10 @@ def email_template_update(*, actor: Actor, key: str, **values: Any) -> EmailTemp
                 raise InvalidInput(
                     f"{field.replace('_', ' ')}: template error: {exc}", field
                 ) from None
+    for field, label in ADDRESS_FIELDS.items():
+        if field in values:
+            many = field != "from_email"
+            values[field] = email_addresses_check(values[field], label, field, many=many)
     if "priority" in values and values["priority"] not in EmailTemplate.Priority.values:
         raise InvalidInput("priority: high, normal or low.", "priority")
     for key_, value in values.items():

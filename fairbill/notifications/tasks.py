@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django_tasks import task
 
 from fairbill.notifications.models import EmailLog
+from fairbill.notifications.outbox import email_claim, outbox_due
 from fairbill.notifications.services import email_send
 
 
@@ -19,9 +20,16 @@ def send_email_batch(batch: str) -> dict[str, int]:
     return _send(EmailLog.objects.filter(batch=batch))
 
 
+def outbox_send() -> dict[str, int]:
+    """Send the queued emails a crash left behind (a periodic step of `fairbill worker`)."""
+    return _send(outbox_due())
+
+
 def _send(logs: QuerySet[EmailLog]) -> dict[str, int]:
     counts = {"sent": 0, "failed": 0, "skipped": 0}
     for log in logs.filter(status=EmailLog.Status.QUEUED).order_by("pk"):
+        if not email_claim(log):  # another sender has it
+            continue
         outcome = email_send(log).status
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == EmailLog.Status.FAILED and log.template == "signup":

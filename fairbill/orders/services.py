@@ -11,6 +11,8 @@ subscription and the customer are marked `error` with the reason (order_signup_e
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -313,40 +315,52 @@ def order_email_taken(email: str) -> bool:
 REPEAT_WINDOW = timedelta(minutes=15)
 
 
+def order_token_new() -> str:
+    """A one-time token for one copy of an order form, sent back with the order: it tells
+    the visitor's own second submission (a double click) from anyone else's."""
+    return secrets.token_urlsafe(24)
+
+
+def _token_hash(order_token: str) -> str:
+    return hashlib.sha256(order_token.encode()).hexdigest()
+
+
 def order_repeated(
     *,
     order_form: OrderForm,
+    order_token: str,
     email: str,
-    username: str,
-    password: str,
     package_id: Any,
     cycle: Any,
     now: Any,
 ) -> OrderResult | None:
-    """The order placed moments ago with the same email, login, package and cycle (a
-    double click on "Place order", or the order page submitted again with Back): the visitor
-    is shown that order rather than told the email already has an account."""
+    """The order placed moments ago from this same copy of the form (same one-time token,
+    email, package and cycle): a double click on "Place order", or the page sent again with
+    Back. Never a password check: the order form authenticates nobody (docs/portal.md)."""
+    if not order_token:
+        return None
     since = now - REPEAT_WINDOW
+    event = Event.objects.filter(
+        action=ORDER_PLACED,
+        at__gte=since,
+        data__order_form=order_form.slug,
+        data__token=_token_hash(order_token),
+    ).first()
+    if event is None or event.customer_id is None:
+        return None
     customer = (
         Customer.objects.filter(
+            pk=event.customer_id,
             email__iexact=(email or "").strip(),
             status=Status.PENDING,
-            created_at__gte=since,
             user__isnull=False,
+            user__is_active=True,
             merged_into__isnull=True,
         )
         .select_related("user")
         .first()
     )
-    if customer is None or customer.user is None or not customer.user.is_active:
-        return None
-    event = Event.objects.filter(
-        action=ORDER_PLACED,
-        customer_id=customer.pk,
-        at__gte=since,
-        data__order_form=order_form.slug,
-    ).first()
-    if event is None:
+    if customer is None:
         return None
     subscription = (
         Subscription.objects.filter(pk=event.data.get("subscription"), customer=customer)
@@ -359,10 +373,6 @@ def order_repeated(
     if subscription is None or invoice is None:
         return None
     if subscription.package_id != package_id or subscription.cycle != cycle:
-        return None
-    if (username or email).strip().lower() != customer.user.get_username().lower():
-        return None
-    if not customer.user.check_password(password):
         return None
     return OrderResult(customer, subscription, invoice, customer.user)
 
@@ -381,6 +391,7 @@ def order_place(
     start_date: date,
     ip_address: str = "",
     terms_accepted: bool = False,
+    order_token: str = "",
 ) -> OrderResult:
     """Place an order from a public order form: customer (pending) with its login, pending
     subscription with its first period invoiced, signup invoice; all or nothing.
@@ -457,6 +468,7 @@ def order_place(
             "order_form": order_form.slug,
             "subscription": subscription.pk,
             "invoice": invoice.number,
+            "token": _token_hash(order_token) if order_token else "",
         },
     )
     context = {

@@ -140,8 +140,13 @@ class OrderPlaceForm(AddressFields):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     terms = forms.BooleanField(required=False)
+    # One per copy of the page: recognises the visitor's own double click (order_repeated).
+    order_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # Honeypot: hidden from people by CSS; bots fill every field.
     website = forms.CharField(required=False, max_length=500)
+    # Set by _cycle_setup: why the cycle was reset, and the chosen package's name and cycles.
+    cycle_note = ""
+    package_cycles: tuple[str, list[str]] | None = None
 
     def __init__(
         self,
@@ -158,9 +163,7 @@ class OrderPlaceForm(AddressFields):
         package_field = self.fields["package"]
         assert isinstance(package_field, forms.ChoiceField)
         package_field.choices = [(p.package.pk, p.package.name) for p in offer.packages]
-        cycle_field = self.fields["cycle"]
-        assert isinstance(cycle_field, forms.ChoiceField)
-        cycle_field.choices = [(c, _cycle_label(c)) for c in offer.cycles]
+        self._cycle_setup(offer)
         methods = [(PaymentMethod.BANK_TRANSFER.value, "Bank transfer")]
         if card_label:
             methods.insert(0, (PaymentMethod.CARD.value, card_label))
@@ -177,6 +180,29 @@ class OrderPlaceForm(AddressFields):
         for item in offer.options:
             self.fields[option_field(item.option)] = _option_form_field(item.option)
 
+    def _cycle_setup(self, offer: Offer) -> None:
+        """Offer the cycles of the chosen package only. A cycle it doesn't offer (chosen for
+        another package) is an error on submit, and is reset, saying so, on a mere update."""
+        field = self.fields["cycle"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(c, _cycle_label(c)) for c in offer.cycles]
+        source = self.data if self.is_bound else self.initial
+        offered = offer.package(_int(source.get("package")) or 0)
+        if offered is None:
+            return
+        name = offered.package.name
+        cycles = [c for c in offer.cycles if offered.price_for(c) is not None]
+        field.widget.choices = [(c, _cycle_label(c)) for c in cycles]
+        self.package_cycles = (name, cycles)
+        chosen = self.initial.get("cycle")
+        if not self.is_bound and cycles and chosen and chosen not in cycles:
+            instead = "monthly" if "monthly" in cycles else cycles[0]
+            self.initial["cycle"] = instead
+            self.cycle_note = (
+                f"{name} can't be paid {_cycle_label(chosen).lower()}: "
+                f"changed to {_cycle_label(instead).lower()}."
+            )
+
     def cycle_fields(self) -> list[forms.BoundField]:
         return self.bound(["cycle"])
 
@@ -188,6 +214,7 @@ class OrderPlaceForm(AddressFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._cycle_check(data.get("cycle"))
         one, two = data.get("password1"), data.get("password2")
         if one and two and one != two:
             self.add_error("password2", "The two passwords are different.")
@@ -203,6 +230,16 @@ class OrderPlaceForm(AddressFields):
                 self.add_error("password1", exc)
         return data
 
+    def _cycle_check(self, cycle: str | None) -> None:
+        if self.package_cycles is None or not cycle:
+            return
+        name, cycles = self.package_cycles
+        if cycle not in cycles:
+            listed = " or ".join(_cycle_label(c).lower() for c in cycles)
+            self.add_error(
+                "cycle", f"{name} can't be paid {_cycle_label(cycle).lower()}: choose {listed}."
+            )
+
     def option_rows(self) -> list[dict[str, Any]]:
         """The chosen options as rows for order_place (unchosen ones left out)."""
         return option_rows_from(self.offer, self.cleaned_data)
@@ -215,7 +252,7 @@ def option_field(option: Option) -> str:
 def _cycle_label(cycle: str) -> str:
     from fairbill.catalog.models import Cycle
 
-    return str(Cycle(cycle).label)
+    return str(Cycle(cycle).label) if cycle in Cycle.values else str(cycle)
 
 
 def _option_form_field(option: Option) -> forms.Field:

@@ -530,6 +530,23 @@ def test_email_template_error_is_a_form_error(staff_client, business):
     assert not EmailTemplate.objects.filter(key="reminder", subject__contains="{% if").exists()
 
 
+def test_email_template_bad_cc_is_an_error_on_the_cc_field(staff_client, business):
+    # when staff save the reminder with a CC that holds no email address
+    response = staff_client.post(
+        "/settings/emails/reminder/",
+        {
+            "subject": "Reminder",
+            "body_html": "<p>x</p>",
+            "cc": "not an email, also@bad",
+            "priority": "normal",
+            "active": "on",
+        },
+    )
+    # then the CC field says which addresses are wrong, and nothing is saved
+    assert form_errors(response)["cc"] == ["“not an email”, “also@bad” are not email addresses."]
+    assert EmailTemplate.objects.get(key="reminder").cc == ""
+
+
 def test_email_log_lists_and_resends(
     staff_client, customer, system, mailoutbox, django_capture_on_commit_callbacks
 ):

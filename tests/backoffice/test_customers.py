@@ -289,3 +289,22 @@ def test_status_and_notes_need_post(staff_client, customer):
 def test_status_of_an_unknown_customer_is_404(staff_client, business):
     response = staff_client.post("/customers/999999/status/", {"status": "active"})
     assert response.status_code == 404
+
+
+def test_customers_lacking_invoice_details_are_badged_and_can_be_listed(
+    staff_client, customer, system
+):
+    # given a complete customer and one with no address (as Basecamp imports them)
+    bare = customer_create(actor=system, name="Bare Ltd", email="bare@example.com", country="GB")
+    # then the list badges the incomplete one only
+    html = staff_client.get("/customers/").content.decode()
+    row = html.split("Bare Ltd", 1)[1].split("</tr>", 1)[0]
+    assert "No address, town/city" in row
+    assert "No address" not in html.split("Jane Smith", 1)[1].split("</tr>", 1)[0]
+    # and "Missing invoice details" lists only it
+    response = staff_client.get("/customers/", {"incomplete": "on"})
+    assert [c.pk for c in response.context["page"].object_list] == [bare.pk]
+    # and its page says what invoices need, with a link to add it
+    page = staff_client.get(f"/customers/{bare.pk}/").content.decode()
+    assert "Invoices need this customer's address, town/city" in page
+    assert f'href="/customers/{bare.pk}/edit/"' in page

@@ -192,6 +192,34 @@ def test_paid_invoices_outside_the_dates_are_left_out(staff_client, books):
     assert rows_of(staff_client.get("/reports/paid-invoices/", params))[1:] == []
 
 
+def test_reversed_dates_are_an_error_on_the_page_not_swapped(staff_client, books):
+    # when staff ask for a report from 31 May back to 1 May
+    page = staff_client.get(
+        "/reports/paid-invoices/", {"since": "2027-05-31", "until": "2027-05-01"}
+    )
+    # then the page says the dates are the wrong way round and shows no figures
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "1 May 2027 is before the “From” date, 31 May 2027" in html
+    assert books.number not in html
+    assert "Export CSV" not in html
+    # and the CSV is refused too
+    csv = staff_client.get(
+        "/reports/paid-invoices/", {"since": "2027-05-31", "until": "2027-05-01", "export": "csv"}
+    )
+    assert csv.status_code == 400
+    assert "is before" in csv.content.decode()
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2027-13-45", "3027-01-01"])
+def test_a_date_that_is_not_a_date_is_an_error_on_the_page(staff_client, books, value):
+    page = staff_client.get("/reports/tax/", {"since": value, "until": "2027-06-30"})
+    assert page.status_code == 400
+    errors = page.context["filters"].errors
+    assert list(errors) == ["since"]
+    assert "These dates can" in page.content.decode()
+
+
 def test_payments_by_method_csv(staff_client, books, customer, system):
     invoice = issue(system, customer, "5.00", date(2027, 6, 1))
     payment_record(actor=system, invoice=invoice, amount="6.00", method="cash", on=TODAY)

@@ -178,14 +178,41 @@ def test_merge_review_lists_what_will_move(staff_client, customer, duplicate):
     items = {item.label: item.count for item in response.context["items"]}
     assert items["customer notes"] == 1
     assert items["credit entries"] == 1
-    assert "Merge Jane Smith (old) into Jane Smith" in response.content.decode()
+    expected = (
+        f"Merge #{duplicate.pk} Jane Smith (old) (jane.old@example.com)"
+        f" into #{customer.pk} Jane Smith (jane@example.com)"
+    )
+    assert expected in response.content.decode()
     assert not Customer.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_merging_two_customers_of_the_same_name_tells_them_apart(staff_client, customer, system):
+    # given two customers both called Jane Smith
+    twin = customer_create(
+        actor=system, name="Jane Smith", email="j.smith@example.org", country="GB"
+    )
+    # when staff review merging one into the other
+    response = staff_client.get(merge_url(customer), {"q": "Jane", "source": twin.pk})
+    # then the button names each by number and email
+    html = response.content.decode()
+    assert (
+        f"Merge #{twin.pk} Jane Smith (j.smith@example.org)"
+        f" into #{customer.pk} Jane Smith (jane@example.com)"
+    ) in html
+    assert "Merge Jane Smith into Jane Smith" not in html
+    # and the confirmation does too
+    response = staff_client.post(merge_url(customer), {"source": twin.pk}, follow=True)
+    assert any(
+        m.startswith(f"#{twin.pk} Jane Smith (j.smith@example.org) merged into #{customer.pk}")
+        for m in messages_of(response)
+    )
 
 
 def test_merge_confirm_moves_everything_and_links_the_source(staff_client, customer, duplicate):
     response = staff_client.post(merge_url(customer), {"source": duplicate.pk}, follow=True)
     assert any(
-        m.startswith("Jane Smith (old) merged into Jane Smith:") for m in messages_of(response)
+        m.startswith(f"#{duplicate.pk} Jane Smith (old) (jane.old@example.com) merged into")
+        for m in messages_of(response)
     )
     duplicate.refresh_from_db()
     assert duplicate.merged_into_id == customer.pk

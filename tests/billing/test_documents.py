@@ -16,7 +16,7 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create, invoice_void
 from fairbill.notifications.models import EmailLog
-from fairbill.notifications.services import email_resend, email_template_update
+from fairbill.notifications.services import email_resend, email_template_update, template_get
 from fairbill.payments.services import credit_balance, payment_record
 
 ON = date(2027, 5, 3)
@@ -230,3 +230,29 @@ def test_failed_sending_is_logged_not_raised(
     failed = EmailLog.objects.order_by("-pk").first()
     assert failed.status == "failed"
     assert "SMTP is down" in failed.error
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("cc", "not an email, also@bad", "CC: “not an email”, “also@bad” are not email addresses"),
+        ("bcc", "ok@example.com, nope", "BCC: “nope” is not an email address"),
+        ("reply_to", "reply@", "Reply-To: “reply@” is not an email address"),
+        ("from_email", "a@example.com, b@example.com", "From: give one address"),
+    ],
+)
+def test_template_addresses_are_checked_one_by_one(business, admin, field, value, message):
+    with pytest.raises(InvalidInput, match=message):
+        email_template_update(actor=admin, key="reminder", **{field: value})
+    assert getattr(template_get("reminder"), field) == ""
+
+
+def test_template_addresses_are_stored_tidy(business, admin):
+    template = email_template_update(
+        actor=admin,
+        key="reminder",
+        cc=" accounts@example.com ,Boss <boss@example.com>,",
+        from_email="Acme Billing <billing@acme.example>",
+    )
+    assert template.cc == "accounts@example.com, Boss <boss@example.com>"
+    assert template.from_email == "Acme Billing <billing@acme.example>"

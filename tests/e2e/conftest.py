@@ -58,8 +58,23 @@ def page(browser, live_server, transactional_db):
     )
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    violations = csp_violations(tab)
     yield tab
     context.close()
+    # Every browser test also checks that the Content-Security-Policy blocked nothing.
+    assert violations == [], "Content-Security-Policy violations"
+
+
+def csp_violations(tab) -> list[str]:
+    """The browser's console reports of Content-Security-Policy violations, as they come."""
+    found: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            found.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return found
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fairbill.invoicing.models import Invoice
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import nav, screenshot
 from tests.fakes.basecamp import CLIENT_ID, CLIENT_SECRET, FakeBasecamp, demo_data, serve
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +47,24 @@ def test_connect_import_customers_and_invoice_time(logged_in_page, live_server, 
     page.get_by_role("button", name="Import 3 customers").click()
     page.get_by_text("3 created, 0 updated, 0 linked, 0 unchanged").wait_for()
     page.get_by_role("button", name="Nothing to import").wait_for()
+    # Basecamp has no postal address: staff are told, and the customers are badged
+    page.get_by_text("3 imported customers lack what an invoice needs").wait_for()
+    assert page.locator(".badge-incomplete").count() == 3
+    screenshot(page, "basecamp-3b-imported")
+    nav(page, "Customers").click()
+    page.get_by_label("Missing invoice details").check()
+    page.wait_for_url("**incomplete=on**")
+    rows = page.locator("#results tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 3
+    leto = page.get_by_role("row").filter(has_text="Leto Brand")
+    assert "No address" in leto.inner_text()
+    screenshot(page, "basecamp-3c-customers-incomplete")
+    page.get_by_role("link", name="Leto Brand").click()
+    warning = page.get_by_test_id("missing-details")
+    assert "Invoices need this customer's address" in warning.inner_text()
+    assert "Manchester" in page.locator("dl.details").first.inner_text()
+    page.goto("/integrations/basecamp/customers/")
 
     # projects: read them, the suggestions are selected, save
     page.get_by_role("link", name="Next: projects").click()

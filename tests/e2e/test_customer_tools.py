@@ -170,15 +170,28 @@ def test_merge_a_duplicate(logged_in_page, shop):
 
     page.get_by_label("Find the duplicate").fill("old@northwind")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Review merging Northwind (old account)").click()
+    page.get_by_role("link", name=f"Review merging #{duplicate.pk} Northwind (old account)").click()
     review = page.locator("#review")
     review.wait_for()
     assert "1 customer notes" in review.inner_text()
     screenshot(page, "merge-review")
-    page.get_by_role("button", name="Merge Northwind (old account) into Northwind Traders").click()
+    page.get_by_role(
+        "button",
+        name=f"Merge #{duplicate.pk} Northwind (old account) (old@northwind.example)"
+        f" into #{customer.pk} Northwind Traders",
+    ).click()
 
-    page.get_by_text("Northwind (old account) merged into Northwind Traders").wait_for()
+    page.get_by_text(
+        f"#{duplicate.pk} Northwind (old account) (old@northwind.example) merged into"
+        f" #{customer.pk} Northwind Traders"
+    ).wait_for()
     assert "Moved offices" in page.locator("#notes").inner_text()
+    # and the history says what happened in words, not codes or Python data
+    history = page.locator("#history").inner_text()
+    assert "Another customer merged into this one" in history
+    assert "moved: 1 customer notes" in history
+    assert "{'" not in history
+    assert "customer.merged" not in history
     screenshot(page, "merge-done")
     assert Customer.objects.get(pk=duplicate.pk).merged_into_id == customer.pk
     page.goto(f"/customers/{duplicate.pk}/")

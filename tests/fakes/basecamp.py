@@ -48,6 +48,8 @@ def person(
     client: bool,
     company: tuple[int, str] | None,
     base: str = "https://3.basecampapi.com",
+    location: str | None = None,
+    time_zone: str = "Europe/London",
 ) -> dict[str, Any]:
     """A person exactly as `GET /people.json` shows one."""
     data: dict[str, Any] = {
@@ -58,14 +60,14 @@ def person(
         "personable_type": "Client" if client else "User",
         "title": "Client" if client else "Designer",
         "bio": None,
-        "location": None,
+        "location": location,
         "created_at": STAMP,
         "updated_at": STAMP,
         "admin": False,
         "owner": False,
         "client": client,
         "employee": not client,
-        "time_zone": "Europe/London",
+        "time_zone": time_zone,
         "avatar_url": f"{base}/{ACCOUNT_ID}/people/BAhpBMlkkT4={pid}/avatar",
         "can_ping": True,
         "can_manage_projects": not client,
@@ -145,8 +147,27 @@ class FakeBasecamp:
 
     # Data -------------------------------------------------------------------------------
 
-    def add_person(self, name: str, email: str, *, client: bool = True, company=None) -> dict:
-        data = person(next(self._ids), name, email, client=client, company=company)
+    def add_person(
+        self,
+        name: str,
+        email: str,
+        *,
+        client: bool = True,
+        company=None,
+        location: str | None = None,
+        time_zone: str = "Europe/London",
+    ) -> dict:
+        """A person; Basecamp knows no postal address, only a free-text location and a time
+        zone (bc3-api sections/people.md), and of a company only its id and name."""
+        data = person(
+            next(self._ids),
+            name,
+            email,
+            client=client,
+            company=company,
+            location=location,
+            time_zone=time_zone,
+        )
         self.people.append(data)
         return data
 
@@ -410,7 +431,12 @@ def demo_data(fake: FakeBasecamp) -> FakeBasecamp:
     annie = fake.add_person(
         "Annie Bryan", "annie@honchodesign.com", client=False, company=(1033447817, "Honcho Design")
     )
-    fake.add_person("Leto Atreides", "leto@letobrand.example", company=(1033447818, "Leto Brand"))
+    fake.add_person(
+        "Leto Atreides",
+        "leto@letobrand.example",
+        company=(1033447818, "Leto Brand"),
+        location="Manchester",
+    )
     fake.add_person("Jessica Nair", "jessica@letobrand.example", company=(1033447818, "Leto Brand"))
     fake.add_person(
         "Paul Okafor", "paul@greenhouse.example", company=(1033447819, "Greenhouse Cafe")

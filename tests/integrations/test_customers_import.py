@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fairbill.customers.models import Customer
-from fairbill.customers.services import customer_create
+from fairbill.customers.selectors import invoice_details_missing
+from fairbill.customers.services import customer_create, customer_update
 from fairbill.integrations.basecamp.importer import (
     basecamp_customers_import,
     candidates_from_people,
@@ -87,3 +88,43 @@ def test_projects_are_linked_to_the_customer_of_their_client_company(connected, 
         "Greenhouse website": "Greenhouse Cafe",
         "Internal: office move": None,
     }
+
+
+def test_import_takes_what_basecamp_has_location_and_the_time_zones_country(connected, admin, fake):
+    # given a client in Chicago (Basecamp: location "Chicago, IL", time zone America/Chicago)
+    fake.add_person(
+        "Dana Whit",
+        "dana@whit.example",
+        company=(1033447820, "Whit Studio"),
+        location="Chicago, IL",
+        time_zone="America/Chicago",
+    )
+    # when the clients are imported
+    basecamp_customers_import(actor=admin, candidates=_candidates())
+    # then the customer has the location as its town and the time zone's country
+    whit = Customer.objects.get(name="Whit Studio")
+    assert (whit.city, whit.country.code) == ("Chicago, IL", "US")
+    leto = Customer.objects.get(name="Leto Brand")
+    assert (leto.city, leto.country.code) == ("Manchester", "GB")
+    # and what an invoice still needs is known: Basecamp has no postal address
+    assert invoice_details_missing(whit) == ["address"]
+    assert invoice_details_missing(Customer.objects.get(name="Mina Sato")) == [
+        "address",
+        "town/city",
+    ]
+
+
+def test_a_town_staff_typed_is_never_overwritten_but_an_empty_one_is_filled(
+    connected, admin, fake, system
+):
+    basecamp_customers_import(actor=admin, candidates=_candidates())
+    leto = Customer.objects.get(name="Leto Brand")
+    leto = customer_update(actor=system, customer=leto, city="Salford", address_line1="1 Quay")
+    mina = next(p for p in fake.people if p["name"] == "Mina Sato")
+    mina["location"] = "Osaka"
+    rows = {r.candidate.name: r for r in customers_plan(_candidates())}
+    assert rows["Leto Brand"].action == "unchanged"
+    assert rows["Mina Sato"].changes == {"city": ["", "Osaka"]}
+    basecamp_customers_import(actor=admin, candidates=_candidates())
+    assert Customer.objects.get(name="Leto Brand").city == "Salford"
+    assert Customer.objects.get(name="Mina Sato").city == "Osaka"

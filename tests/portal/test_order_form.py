@@ -352,7 +352,7 @@ def test_an_email_that_already_has_an_account_is_told_to_log_in(
     # then the form says to log in, with a link, and nothing more is created
     page = response.content.decode()
     assert response.status_code == 200
-    assert "already an account with this email address" in page
+    assert "If you already have an account" in page
     assert 'href="/account/login/"' in page
     assert Customer.objects.count() == 1
 
@@ -361,10 +361,11 @@ def test_an_order_sent_twice_shows_the_first_order(
     client, shop, django_capture_on_commit_callbacks
 ):
     # when "Place order" is sent twice (a double click: the second request carries the same
-    # form, from a visitor not yet logged in)
-    place(client, shop, django_capture_on_commit_callbacks)
+    # copy of the form, with its one-time token, from a visitor not yet logged in)
+    token = client.get(shop.url).context["form"]["order_token"].value()
+    place(client, shop, django_capture_on_commit_callbacks, order_token=token)
     client.logout()
-    response = place(client, shop, django_capture_on_commit_callbacks)
+    response = place(client, shop, django_capture_on_commit_callbacks, order_token=token)
     # then the second answer is the first order's thank-you page, and nothing is created twice
     assert response.status_code == 302
     assert response["Location"] == "/order/hosting/thanks/"
@@ -376,22 +377,33 @@ def test_an_order_sent_twice_shows_the_first_order(
     assert Invoice.objects.get().number in page
 
 
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        {"password1": "another-sturdy-password", "password2": "another-sturdy-password"},
-        {"cycle": "annually", "option_{storage}": ""},
-    ],
-)
-def test_the_same_email_with_another_password_or_choice_is_not_a_repeat(
-    client, shop, overrides, django_capture_on_commit_callbacks
+def test_the_same_details_from_another_copy_of_the_form_are_not_a_repeat(
+    client, shop, django_capture_on_commit_callbacks
 ):
-    place(client, shop, django_capture_on_commit_callbacks)
+    # given an order placed from one copy of the form
+    token = client.get(shop.url).context["form"]["order_token"].value()
+    place(client, shop, django_capture_on_commit_callbacks, order_token=token)
     client.logout()
-    overrides = {k.replace("{storage}", str(shop.storage.pk)): v for k, v in overrides.items()}
-    response = place(client, shop, django_capture_on_commit_callbacks, **overrides)
+    # when the same details, password included, come from another copy (another token)
+    other = client.get(shop.url).context["form"]["order_token"].value()
+    assert other != token
+    response = place(client, shop, django_capture_on_commit_callbacks, order_token=other)
+    # then the visitor is told to log in, and is not logged in
     assert response.status_code == 200
-    assert "already an account with this email address" in response.content.decode()
+    assert "If you already have an account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_same_copy_of_the_form_with_another_choice_is_not_a_repeat(
+    client, shop, django_capture_on_commit_callbacks
+):
+    token = client.get(shop.url).context["form"]["order_token"].value()
+    place(client, shop, django_capture_on_commit_callbacks, order_token=token)
+    client.logout()
+    another = {"cycle": "annually", f"option_{shop.storage.pk}": "", "order_token": token}
+    response = place(client, shop, django_capture_on_commit_callbacks, **another)
+    assert response.status_code == 200
+    assert "If you already have an account" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert Customer.objects.count() == 1
 
@@ -399,12 +411,13 @@ def test_the_same_email_with_another_password_or_choice_is_not_a_repeat(
 def test_a_repeat_after_a_quarter_of_an_hour_is_told_to_log_in(
     client, shop, django_capture_on_commit_callbacks
 ):
-    place(client, shop, django_capture_on_commit_callbacks)
+    token = client.get(shop.url).context["form"]["order_token"].value()
+    place(client, shop, django_capture_on_commit_callbacks, order_token=token)
     client.logout()
     with time_machine.travel("2027-03-15 10:16Z", tick=False):
-        response = place(client, shop, django_capture_on_commit_callbacks)
+        response = place(client, shop, django_capture_on_commit_callbacks, order_token=token)
     assert response.status_code == 200
-    assert "already an account with this email address" in response.content.decode()
+    assert "If you already have an account" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -465,9 +478,33 @@ def test_a_package_price_missing_for_the_cycle_is_refused(
         **{f"option_{shop.storage.pk}": "0"},
     )
     assert response.status_code == 200
-    assert "Choose how often to pay for Silver." in " ".join(
-        response.context["form"].errors["cycle"]
-    )
+    assert response.context["form"].errors["cycle"] == [
+        "Silver can't be paid annually: choose monthly."
+    ]
+    assert not Customer.objects.exists()
+
+
+def test_the_cycle_offers_only_what_the_chosen_package_offers(client, shop):
+    # when the running total is asked for Silver (monthly only) paid annually, as after
+    # switching from Bronze (monthly and annually) with "Annually" chosen
+    data = shop.data(package=str(shop.silver.pk), cycle="annually")
+    response = client.post(f"{shop.url}total/", data, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    # then the cycle is reset to one Silver offers, saying so, and the total follows it
+    assert "Silver can&#x27;t be paid annually: changed to monthly." in page
+    assert '<fieldset id="cycle-field" hx-swap-oob="true">' in page
+    cycle_field = page.split('id="cycle-field"', 1)[1].split("</fieldset>", 1)[0]
+    assert '<option value="monthly" selected>' in cycle_field
+    assert "annually" not in cycle_field.split("</select>")[0].split("<select", 1)[1]
+    assert 'data-testid="order-total">' in page
+
+
+def test_without_javascript_update_total_resets_a_cycle_the_package_lacks(client, shop):
+    data = shop.data(package=str(shop.silver.pk), cycle="annually", action="update")
+    page = client.post(shop.url, data).content.decode()
+    assert "Silver can&#x27;t be paid annually: changed to monthly." in page
+    assert "Choose how often to pay" not in page
+    assert not Customer.objects.exists()
 
 
 def test_choice_and_checkbox_options_are_ordered_with_their_prices(

@@ -17,6 +17,7 @@ from fairbill.core import clock
 from fairbill.core.money import format_money
 from fairbill.invoicing.billing_run import RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
+from fairbill.invoicing.run_records import runs_mark_interrupted
 
 RUNS_SHOWN = 20
 COUNT_LABELS = [
@@ -26,21 +27,23 @@ COUNT_LABELS = [
     ("suspensions", "suspension"),
     ("cancellations", "cancellation"),
     ("errors", "error"),
+    ("not_done", "customer not billed (locked elsewhere)"),
 ]
 
 
 def counts_summary(counts: dict[str, Any]) -> list[str]:
     """A run's counts as short phrases: "3 invoices", "£120.00 billed"."""
-    parts = [
-        f"{counts[key]} {label}{'' if counts[key] == 1 else 's'}"
-        for key, label in COUNT_LABELS
-        if counts.get(key)
-    ]
+    parts = [_count(counts[key], label) for key, label in COUNT_LABELS if counts.get(key)]
     for key, verb in (("total_amount", "billed"), ("credit_applied", "credit applied")):
         for currency, amount in (counts.get(key) or {}).items():
             if Decimal(amount):
                 parts.append(f"{format_money(Decimal(amount), currency)} {verb}")
     return parts or ["nothing to do"]
+
+
+def _count(number: int, label: str) -> str:
+    noun, _, rest = label.partition(" ")
+    return f"{number} {noun}{'' if number == 1 else 's'}{' ' + rest if rest else ''}"
 
 
 @staff_required("invoices")
@@ -53,7 +56,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         report = billing_run(as_of=as_of, actor=request.actor, dry_run=dry_run)  # type: ignore[attr-defined]
         if not dry_run:
             summary = ", ".join(counts_summary(report.counts()))
-            if report.errors:
+            if report.errors or report.not_done:
                 messages.error(
                     request, f"Billing run as of {as_of:%-d %b %Y} had errors: {summary}."
                 )
@@ -64,6 +67,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
 
 
 def _render(request: HttpRequest, form: BillingRunForm, report: RunReport | None) -> HttpResponse:
+    runs_mark_interrupted()
     runs = [
         (run, counts_summary(run.counts or {})) for run in BillingRun.objects.all()[:RUNS_SHOWN]
     ]

@@ -60,5 +60,10 @@ def _confirm(request: HttpRequest, target: Customer) -> HttpResponse:
             f"{request.path}?source={source.pk}"  # back to the review with the reason
         )
     summary = ", ".join(f"{item.count} {item.label}" for item in moved) or "nothing to move"
-    messages.success(request, f"{source.name} merged into {target.name}: {summary}.")
+    messages.success(request, f"{_named(source)} merged into {_named(target)}: {summary}.")
     return redirect("backoffice:customer_detail", pk=target.pk)
+
+
+def _named(customer: Customer) -> str:
+    """Number, name and email: two customers may share a name."""
+    return f"#{customer.pk} {customer.name} ({customer.email})"

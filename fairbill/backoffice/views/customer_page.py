@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
+from fairbill.backoffice.event_text import event_details
 from fairbill.backoffice.forms import CustomerNoteForm, CustomerStatusForm
 from fairbill.core import clock
 from fairbill.core.models import Event
@@ -175,24 +176,6 @@ def history(customer: Customer) -> dict[str, Any]:
         ],
         "history_limit": HISTORY_LIMIT,
     }
-
-
-def event_details(event: Event) -> list[str]:
-    """An event's data as short lines: "email: old → new" for changes, "key: value" else."""
-    lines = []
-    for key, value in (event.data or {}).items():
-        label = key.replace("_", " ")
-        if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], dict):
-            before, after = (v if v not in (None, "") else "—" for v in value)
-            lines.append(f"{label}: {before} → {after}")
-        elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
-            items = (
-                "; ".join(f"{k} {v}" for k, v in d.items() if v not in (None, "")) for d in value
-            )
-            lines.append(f"{label}: {' | '.join(items) or '—'}")
-        else:
-            lines.append(f"{label}: {value}")
-    return lines
 
 
 def next_invoice_tax(customer: Customer) -> dict[str, Any]:

@@ -33,10 +33,13 @@ from fairbill.customers.services import (
 def customer_list(request: HttpRequest) -> HttpResponse:
     filters = CustomerFilterForm(request.GET or None)
     query = status = ""
+    incomplete = False
     if filters.is_valid():
         query = filters.cleaned_data["q"]
         status = filters.cleaned_data["status"]
-    page = paginate(request, customer_search(query=query, status=status))
+        incomplete = filters.cleaned_data["incomplete"]
+    found = customer_search(query=query, status=status, incomplete=incomplete)
+    page = paginate(request, found)
     context = {"nav": "customers", "filters": filters, "page": page, "query": query}
     # htmx live search swaps only the results.
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":

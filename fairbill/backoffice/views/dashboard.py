@@ -45,6 +45,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         packages = selectors.status_counts(Subscription)
         context["customer_counts"] = [(s, labels[s], n) for s, n in customers.items()]
         context["package_counts"] = [(s, labels[s], n) for s, n in packages.items()]
+        # One row per status (not one column), so the table fits a phone's width.
+        context["status_rows"] = [
+            (s, labels[s], n, packages.get(s, 0)) for s, n in customers.items()
+        ]
         context["newest_customers"] = selectors.newest_customers()
     if show_money:
         context["invoices"] = selectors.invoice_summary(as_of=today, currency=currency)

@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from fairbill.accounts.models import LoginAttempt
 from fairbill.backoffice.access import staff_required
-from fairbill.backoffice.billing_forms import DATE
+from fairbill.backoffice.billing_forms import DayField
 from fairbill.backoffice.forms import LoginFilterForm
 from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
@@ -28,15 +28,24 @@ Row = Sequence[Any]
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label="From", widget=DATE, required=False)
-    until = forms.DateField(label="To", widget=DATE, required=False)
+    since = DayField(label="From", required=False)
+    until = DayField(label="To", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until",
+                f"{until:%-d %b %Y} is before the “From” date, {since:%-d %b %Y}: "
+                "give an end date on or after it.",
+            )
+        return data
 
     def period(self, today: date) -> tuple[date, date]:
-        """The chosen dates; by default this year so far."""
-        data = self.cleaned_data if self.is_valid() else {}
-        since = data.get("since") or today.replace(month=1, day=1)
-        until = data.get("until") or today
-        return (until, since) if since > until else (since, until)
+        """The chosen dates (the form must be valid); by default this year so far."""
+        data = self.cleaned_data if self.is_bound else {}
+        return data.get("since") or today.replace(month=1, day=1), data.get("until") or today
 
 
 @staff_required("reports")
@@ -56,6 +65,8 @@ def _report(
 ) -> HttpResponse:
     """A report page with its date range, or its CSV with ?export=csv."""
     filters = PeriodForm(request.GET or None)
+    if filters.is_bound and not filters.is_valid():
+        return _bad_period(request, filters, title=title, note=note)
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
     # Sums come back from some databases without their places: "120" is shown as "120.00".
@@ -90,6 +101,18 @@ def _report(
             "totals": [totals.get(n) for n in range(len(header))] if totals else [],
         },
     )
+
+
+def _bad_period(
+    request: HttpRequest, filters: PeriodForm, *, title: str, note: str
+) -> HttpResponse:
+    """Dates that make no sense are said so, never swapped or ignored; a CSV export of them
+    is refused."""
+    if request.GET.get("export") == "csv":
+        errors = "; ".join(str(e) for errs in filters.errors.values() for e in errs)
+        return HttpResponse(f"Wrong dates: {errors}", status=400, content_type="text/plain")
+    context = {"nav": "reports", "title": title, "note": note, "filters": filters}
+    return render(request, "backoffice/reports/table.html", context, status=400)
 
 
 def _plain(value: Any) -> str:

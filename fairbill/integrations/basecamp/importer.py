@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.core import get_global
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
@@ -41,6 +42,10 @@ class Candidate:
     email: str
     company: str
     emails: tuple[str, ...] = ()
+    # Basecamp has no postal address: only a person's free-text location ("Chicago, IL")
+    # and time zone, from which the country is read.
+    location: str = ""
+    country: str = ""
 
 
 @dataclass
@@ -74,6 +79,7 @@ def candidates_from_people(people: Sequence[dict[str, Any]], per: str) -> list[C
                 email=_email(person),
                 company=str(company.get("name") or "").strip(),
                 emails=(_email(person),) if _email(person) else (),
+                **_whereabouts([person]),
             )
         )
     for company_id, members in companies.items():
@@ -87,9 +93,19 @@ def candidates_from_people(people: Sequence[dict[str, Any]], per: str) -> list[C
                 email=emails[0] if emails else "",
                 company=name,
                 emails=emails,
+                **_whereabouts(members),
             )
         )
     return sorted(result, key=lambda c: (c.name.lower(), c.basecamp_id))
+
+
+def _whereabouts(people: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Location and country of the first of these people Basecamp has them for."""
+    location = next((str(p["location"]).strip() for p in people if p.get("location")), "")
+    zones = get_global("zone_territories")
+    countries = (zones.get(str(p.get("time_zone") or "")) for p in people)
+    country = next((c for c in countries if c and c.isalpha() and c != "ZZ"), "")
+    return {"location": location[:100], "country": country}
 
 
 def _email(person: dict[str, Any]) -> str:
@@ -134,6 +150,8 @@ def customers_plan(candidates: Sequence[Candidate]) -> list[PlanRow]:
 
 def _changes(customer: Customer, candidate: Candidate) -> dict[str, list[str]]:
     wanted = {"name": candidate.name, "company": candidate.company}
+    if not customer.city and candidate.location:
+        wanted["city"] = candidate.location  # filled in once, never over what staff typed
     # A company's email stays whichever of its people's addresses the customer already has.
     if customer.email not in candidate.emails and candidate.email:
         wanted["email"] = candidate.email
@@ -173,8 +191,9 @@ def basecamp_customers_import(
                 actor=actor,
                 name=candidate.name or candidate.email,
                 email=candidate.email,
-                country=str(business.country.code),
+                country=candidate.country or str(business.country.code),
                 company=candidate.company,
+                city=candidate.location,
             )
         elif row.action == "update" and row.customer is not None:
             row.customer = customer_update(

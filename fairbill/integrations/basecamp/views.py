@@ -16,6 +16,7 @@ from fairbill.backoffice.views.common import show_error
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.customers.models import Customer
+from fairbill.customers.selectors import invoice_details_missing
 from fairbill.integrations.basecamp import conf
 from fairbill.integrations.basecamp.billing import (
     customer_rate,
@@ -26,6 +27,7 @@ from fairbill.integrations.basecamp.billing import (
 from fairbill.integrations.basecamp.forms import CredentialsForm, TimeForm
 from fairbill.integrations.basecamp.importer import (
     PER,
+    ImportReport,
     basecamp_customers_import,
     basecamp_entries,
     candidates_from_people,
@@ -168,6 +170,7 @@ def customers(request: HttpRequest) -> HttpResponse:
                 f"{report.count('update')} updated, {report.count('link')} linked, "
                 f"{report.count('unchanged')} unchanged.",
             )
+            _warn_incomplete(request, report)
             return redirect(f"{request.path}?per={per}")
         rows = customers_plan(candidates)
     except FairbillError as exc:
@@ -179,6 +182,18 @@ def customers(request: HttpRequest) -> HttpResponse:
         "customers.html",
         {"rows": rows, "per": per, "counts": counts, "to_do": sum(counts.values())},
     )
+
+
+def _warn_incomplete(request: HttpRequest, report: ImportReport) -> None:
+    imported = [r.customer for r in report.rows if r.customer is not None]
+    lacking = [c for c in imported if invoice_details_missing(c)]
+    if lacking:
+        messages.warning(
+            request,
+            f"{len(lacking)} imported customer{'s' if len(lacking) != 1 else ''} "
+            "lack what an invoice needs (Basecamp has no postal address): "
+            "see Customers › Missing invoice details.",
+        )
 
 
 @staff_required("settings")

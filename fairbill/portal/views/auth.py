@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 
+from fairbill.accounts.throttle import count_failure, throttled
 from fairbill.portal.access import customer_actor, customer_required
 from fairbill.portal.forms import CustomerLoginForm, CustomerPasswordResetForm
 from fairbill.portal.services import account_password_changed
@@ -21,6 +22,13 @@ from fairbill.portal.services import account_password_changed
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     authentication_form = CustomerLoginForm
+
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        return throttled(request, "login") or super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        count_failure(self.request, "login")
+        return super().form_invalid(form)
 
     def get_default_redirect_url(self) -> str:
         return reverse("portal:overview")
@@ -52,9 +60,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Every request counts towards the address's attempts: each one may send an email."""
+
     template_name = "portal/password_reset.html"
     form_class = CustomerPasswordResetForm
     success_url = reverse_lazy("portal:password_reset_done")
+
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        if too_many := throttled(request, "password_reset"):
+            return too_many
+        count_failure(request, "password_reset")
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

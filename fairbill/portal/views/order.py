@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from fairbill.accounts.addresses import client_ip
+from fairbill.accounts.throttle import count_failure, throttled
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import BusinessSettings
@@ -26,6 +27,7 @@ from fairbill.orders.services import (
     order_place,
     order_quote,
     order_repeated,
+    order_token_new,
 )
 from fairbill.payments.gateways import payment_gateway
 from fairbill.portal.forms import OrderPlaceForm, error_to_form, lenient_choice
@@ -34,6 +36,7 @@ PLACED = "fairbill_order_placed"  # session: the invoice of the order just place
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 SECRET_FIELDS = {"password1", "password2", "csrfmiddlewaretoken", "website", "action"}
 FIELD_ALIASES = {"password": "password1", "options": "__all__"}
+KNOWN_EMAIL = "If you already have an account, log in to My Account to order."
 
 
 def _offer(slug: str) -> tuple[Any, BusinessSettings, Offer]:
@@ -57,6 +60,7 @@ def _defaults(offer: Offer, business: BusinessSettings) -> dict[str, Any]:
     initial: dict[str, Any] = {
         "country": str(business.country.code) if business.country else "GB",
         "cycle": "monthly" if "monthly" in cycles else (cycles[0] if cycles else ""),
+        "order_token": order_token_new(),
     }
     if offer.packages:
         initial["package"] = offer.packages[0].package.pk
@@ -121,7 +125,10 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
         if kept.get("region_country", kept.get("country")) != kept.get("country"):
             kept["region"] = ""
         form = _form(offer, business, initial=kept)
+        kept["cycle"] = form.initial.get("cycle", "")  # reset when the package lacks it
         return _render(request, order_form, business, offer, form, kept)
+    if too_many := throttled(request, "order_email"):
+        return too_many
     form = _form(offer, business, data=request.POST)
     if request.POST.get("website"):
         # A filled honeypot: a bot. Answer as if all went well and create nothing.
@@ -141,6 +148,7 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
                 start_date=clock.today(),
                 ip_address=client_ip(request) or "",
                 terms_accepted=bool(data.get("terms")),
+                order_token=data.get("order_token") or "",
             )
         except TooManyOrders as exc:
             return render(
@@ -155,19 +163,18 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 repeated = order_repeated(
                     order_form=order_form,
+                    order_token=data.get("order_token") or "",
                     email=data["email"],
-                    username=data.get("username") or "",
-                    password=data["password1"],
                     package_id=data["package"],
                     cycle=data["cycle"],
                     now=clock.now(),
                 )
                 if repeated is not None:  # sent twice: show the order already placed
                     return _placed(request, business, order_form, repeated)
-                form.add_error(
-                    "email",
-                    "There is already an account with this email address: please log in instead.",
-                )
+                # The same answer whatever the password: the order form checks none. Each
+                # one counts towards the address's attempts, so emails can't be tried in bulk.
+                count_failure(request, "order_email")
+                form.add_error("email", KNOWN_EMAIL)
                 return _render(
                     request, order_form, business, offer, form, request.POST, email_exists=True
                 )
@@ -198,6 +205,7 @@ def order_total(request: HttpRequest, slug: str) -> HttpResponse:
     if kept.get("region_country", kept.get("country")) != kept.get("country"):
         kept["region"] = ""  # another country: its regions differ
     form = _form(offer, business, initial=kept)
+    kept["cycle"] = form.initial.get("cycle", "")  # reset when the package lacks it
     quote, quote_problem = _quote(offer, business, kept)
     return render(
         request,

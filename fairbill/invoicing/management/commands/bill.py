@@ -98,11 +98,22 @@ class Command(BaseCommand):
             )
         bar.close()
         if options["json"]:
-            self.stdout.write(json.dumps({**report.counts(), "error_messages": report.errors}))
+            counts = {**report.counts(), "error_messages": report.errors}
+            self.stdout.write(json.dumps({**counts, "not_done_ids": report.not_done}))
             return
         self._summary(report)
+        problems = []
         if report.errors:
-            raise CommandError(f"{len(report.errors)} customer(s) failed; see above.")
+            problems.append(f"{len(report.errors)} customer(s) failed; see above.")
+        if report.not_done:
+            problems.append(
+                f"{len(report.not_done)} customer(s) not billed: their record stayed locked by "
+                f"another process for longer than the run waits (FAIRBILL_BILLING_LOCK_WAIT): "
+                f"{', '.join(map(str, report.not_done[:50]))}"
+                f"{' …' if len(report.not_done) > 50 else ''}. Run `fairbill bill` again."
+            )
+        if problems:
+            raise CommandError(" ".join(problems))
 
     def _summary(self, report: RunReport) -> None:
         out = self.stdout
@@ -129,5 +140,6 @@ class Command(BaseCommand):
         out.write(f"  suspensions:      {report.suspensions}")
         out.write(f"  cancellations:    {report.cancellations}")
         out.write(f"  errors:           {len(report.errors)}")
+        out.write(f"  not billed (locked elsewhere): {len(report.not_done)}")
         for error in report.errors:
             self.stderr.write(f"  {error}")

@@ -1,5 +1,6 @@
-"""`fairbill worker`: runs background tasks (emails, PDFs, runs started from the back office)
-and starts the billing run once a day at FAIRBILL_BILLING_HOUR."""
+"""`fairbill worker`: runs background tasks (emails, PDFs, runs started from the back office),
+starts the billing run once a day at FAIRBILL_BILLING_HOUR, and every minute sends the queued
+emails a crash left behind (notifications/outbox.py)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from django_tasks_db.management.commands.db_worker import Worker
 from fairbill.core import clock
 from fairbill.invoicing.schedule import billing_due
 from fairbill.invoicing.tasks import run_billing
+from fairbill.notifications.tasks import outbox_send
 
 logger = logging.getLogger("fairbill.worker")
+OUTBOX_EVERY = 60.0  # seconds between two sweeps of the email outbox
 
 
 class Command(BaseCommand):
@@ -50,8 +53,14 @@ class Command(BaseCommand):
             f"Worker {worker_id} started"
             f"{'' if options['no_schedule'] else ' (daily billing run scheduled)'}."
         )
+        last_sweep = float("-inf")
         while self.running:
             close_old_connections()
+            if time.monotonic() - last_sweep >= OUTBOX_EVERY or options["once"]:
+                last_sweep = time.monotonic()
+                sent = outbox_send()
+                if any(sent.values()):
+                    logger.info("Outbox: %s", sent)
             if not options["no_schedule"]:
                 due = billing_due(clock.now())
                 if due is not None:

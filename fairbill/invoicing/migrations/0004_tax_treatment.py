@@ -16,7 +16,7 @@ def existing_invoices_treatment(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0002_counter_to_core'),
+        ('invoicing', '0003_billingrun_heartbeat'),
     ]
 
     operations = [

@@ -1,0 +1,43 @@
+"""Claiming customers for the billing run.
+
+The main pass claims a batch with SKIP LOCKED: customers someone else holds (a payment being
+recorded, another run's batch) are skipped, so concurrent runs share the work without waiting
+on each other. The run comes back to them at its end and then waits for each, for at most
+BILLING_LOCK_WAIT seconds (PostgreSQL's lock_timeout, for that one statement only).
+SQLite has one writer at a time: nothing is ever skipped there.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from fairbill.customers.models import Customer
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
+
+
+def customers_claim(customer_ids: list[int], *, wait: float | None = None) -> list[Customer]:
+    """Lock the customers' rows in id order. Without `wait`, skip the ones locked by someone
+    else; with it, wait up to `wait` seconds and raise when that is not enough."""
+    customers = Customer.objects.filter(pk__in=customer_ids).order_by("pk")
+    if not connection.features.has_select_for_update_skip_locked:
+        return list(customers)
+    if wait is None:
+        return list(customers.select_for_update(skip_locked=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", [f"{max(1, int(wait * 1000))}ms"]
+        )
+        claimed = list(customers.select_for_update())
+        # later statements of the batch (the invoice counter) wait as usual
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    return claimed
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            return True
+        cause = cause.__cause__
+    return False
