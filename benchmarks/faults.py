@@ -77,33 +77,66 @@ def reset(n: int, seed: int) -> str:
 
     from fairbill.accounts.models import PRIVILEGES
     from fairbill.accounts.services import api_key_create, staff_create
-    from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
     from fairbill.core.actors import Actor
-    from fairbill.core.models import BusinessSettings
-    from fairbill.customers.models import Customer
-    from fairbill.payments.models import CreditEntry
-    from fairbill.subscriptions.models import Subscription, SubscriptionOption
 
     tables = ", ".join(f'"{t}"' for t in connection.introspection.django_table_names(True))
     with connection.cursor() as cursor:
+        # the campaign's own database: connections left by killed processes go first
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    rng = random.Random(seed)
-    now = datetime(2027, 2, 1, tzinfo=UTC)
+    fill(n, random.Random(seed))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    system = Actor.system("fault campaign")
+    user = staff_create(
+        actor=system,
+        username="campaign",
+        email="campaign@example.com",
+        password="campaign-password-not-used",  # noqa: S106 (test data)
+        privileges=list(PRIVILEGES),
+    )
+    return api_key_create(actor=system, user=user, name="campaign")[1]
+
+
+PRICES = {"monthly": Decimal("10.00"), "quarterly": Decimal("27.00"), "annually": Decimal("100.00")}
+
+
+def catalog() -> tuple:
+    """The business (no PDF attached: the campaign counts emails, not PDFs), VAT, and one
+    package with an option."""
+    from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
+    from fairbill.core.models import BusinessSettings
+
     business = BusinessSettings.load()
     business.company_name, business.currency, business.attach_pdf = "Faults Ltd", "GBP", False
     business.save()
     TaxRate.objects.create(country="GB", name="VAT", rate=Decimal("20"))
-    prices = {"monthly": Decimal("10.00"), "quarterly": Decimal("27.00")}
-    prices["annually"] = Decimal("100.00")
     package = Package.objects.create(name="Silver")
     PackagePrice.objects.bulk_create(
-        PackagePrice(package=package, cycle=c, currency="GBP", price=p) for c, p in prices.items()
+        PackagePrice(package=package, cycle=c, currency="GBP", price=p) for c, p in PRICES.items()
     )
     option = Option.objects.create(name="Extra storage", kind="quantity")
     option.packages.add(package)
     OptionPrice.objects.bulk_create(
-        OptionPrice(option=option, cycle=c, currency="GBP", price=p / 5) for c, p in prices.items()
+        OptionPrice(option=option, cycle=c, currency="GBP", price=p / 5) for c, p in PRICES.items()
     )
+    return package, option
+
+
+def fill(n: int, rng: random.Random) -> None:
+    """N customers (30% with credit) with one subscription each (70% monthly, 20% annual,
+    10% quarterly; some monthly ones two months behind, so several periods are due),
+    inserted in bulk."""
+    from fairbill.customers.models import Customer
+    from fairbill.payments.models import CreditEntry
+    from fairbill.subscriptions.models import Subscription, SubscriptionOption
+
+    now = datetime(2027, 2, 1, tzinfo=UTC)
+    package, option = catalog()
+    prices = PRICES
     customers = Customer.objects.bulk_create(
         Customer(
             name=f"Customer {i}",
@@ -163,17 +196,6 @@ def reset(n: int, seed: int) -> str:
         for c in customers
         if rng.random() < 0.3
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    system = Actor.system("fault campaign")
-    user = staff_create(
-        actor=system,
-        username="campaign",
-        email="campaign@example.com",
-        password="campaign-password-not-used",  # noqa: S106 (test data)
-        privileges=list(PRIVILEGES),
-    )
-    return api_key_create(actor=system, user=user, name="campaign")[1]
 
 
 def bill(env: dict[str, str], batch_size: int) -> subprocess.Popen[str]:
@@ -396,11 +418,34 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="fairbill-faults-")
+    workdir = Path(tempfile.mkdtemp(prefix="fairbill-faults-"))
+    env = environment(workdir)
+    rng = random.Random(args.seed)
+    clean, span = clean_run(args, env, workdir, rng)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fairbill", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rows: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    plan = ["kill"] * args.kills + ["concurrent"] * args.concurrent + ["mixed"] * args.mixed
+    try:
+        for number, kind in enumerate(plan, 1):
+            trial_run(number, kind, args, env, workdir, rng, clean, span, rows[kind])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+    print_table(rows)
+
+
+def environment(workdir: Path) -> dict[str, str]:
+    """The settings of every process of the campaign (this one included), then Django."""
     env = {
         **os.environ,
         "FAIRBILL_DATABASE_URL": campaign_database(),
-        "FAIRBILL_VAR_DIR": workdir,
+        "FAIRBILL_VAR_DIR": str(workdir),
         "FAIRBILL_LOG_LEVEL": "WARNING",
         "FAIRBILL_EMAIL_BACKEND": "tests.fakes.mailbox.Backend",
         "FAIRBILL_EMAIL_OUTBOX_AFTER_SECONDS": "0",
@@ -413,80 +458,77 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connections
 
     call_command("migrate", verbosity=0)
-    rng = random.Random(args.seed)
+    return env
+
+
+def clean_run(args, env, workdir: Path, rng: random.Random) -> tuple[dict, float]:
+    """One run, undisturbed: the reference, and how long a run's work takes."""
+    from django.db import connections
+
     reset(args.customers, args.seed)
     connections.close_all()
     started = time.perf_counter()
-    clean_trial = Trial(env, args.batch_size, rng, 1)
-    clean_trial.last_run()
+    trial = Trial(env, args.batch_size, rng, 1)
+    trial.last_run()
     span = time.perf_counter() - started  # the work of a run, without a process start-up
-    worker_pass(Path(f"{workdir}/clean.txt"))
+    worker_pass(workdir / "clean.txt")
     clean = snapshot()
-    clean_broken = check(clean, clean_trial, Path(f"{workdir}/clean.txt"), False)
+    broken = check(clean, trial, workdir / "clean.txt", False)
     print(
         f"Clean run: {args.customers} customers, {len(clean['periods'])} periods, "
         f"{sum(v[0] for v in clean['totals'].values())} GBP, {span:.1f} s; "
-        f"broken: {[k for k, v in clean_broken.items() if v] or 'none'}",
+        f"broken: {[k for k, v in broken.items() if v] or 'none'}",
         flush=True,
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "fairbill", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return clean, span
+
+
+def trial_run(number, kind, args, env, workdir, rng, clean, span, row) -> None:  # noqa: PLR0913
+    from django.db import connections
+
+    from fairbill.invoicing.models import BillingRun
+
+    phase = time.perf_counter()
+    key = reset(args.customers, args.seed)
+    times = [time.perf_counter() - phase]
+    connections.close_all()
+    mailbox = workdir / f"mail-{number}.txt"
+    trial = Trial({**env, "FAIRBILL_TEST_MAILBOX": str(mailbox)}, args.batch_size, rng, span)
+    calls = 0
+    if kind == "kill":
+        trial_kill(trial)
+    elif kind == "concurrent":
+        trial_concurrent(trial)
+    else:
+        calls = trial_mixed(trial, key)
+    times.append(time.perf_counter() - phase - sum(times))
+    worker_pass(mailbox)
+    times.append(time.perf_counter() - phase - sum(times))
+    broken = check(clean, trial, mailbox, credit_added=kind == "mixed")
+    times.append(time.perf_counter() - phase - sum(times))
+    interrupted = BillingRun.objects.filter(status="interrupted").count()
+    connections.close_all()
+    row["trials"] += 1
+    row["kills"] += trial.kills
+    row["interrupted"] += interrupted
+    row["runs"] += trial.runs
+    row["api calls"] += calls
+    row["seconds"] += time.perf_counter() - phase
+    for name in INVARIANTS:
+        row[name] += int(broken[name])
+    failed = [name for name in INVARIANTS if broken[name]]
+    print(
+        f"  trial {number} ({kind}): {trial.kills} killed, {interrupted} interrupted, "
+        f"{trial.runs} runs, {calls} API calls, broken: {failed or 'none'} "
+        f"(reset/runs/worker/check: {'/'.join(f'{t:.0f}' for t in times)} s)",
+        flush=True,
     )
-    rows: dict[str, dict] = defaultdict(lambda: defaultdict(int))
-    plan = ["kill"] * args.kills + ["concurrent"] * args.concurrent + ["mixed"] * args.mixed
-    try:
-        for number, kind in enumerate(plan, 1):
-            phase = time.perf_counter()
-            key = reset(args.customers, args.seed)
-            times = [time.perf_counter() - phase]
-            connections.close_all()
-            mailbox = Path(f"{workdir}/mail-{number}.txt")
-            trial_env = {**env, "FAIRBILL_TEST_MAILBOX": str(mailbox)}
-            trial = Trial(trial_env, args.batch_size, rng, span)
-            trial_started = time.perf_counter()
-            calls = 0
-            if kind == "kill":
-                trial_kill(trial)
-            elif kind == "concurrent":
-                trial_concurrent(trial)
-            else:
-                calls = trial_mixed(trial, key)
-            times.append(time.perf_counter() - phase - sum(times))
-            worker_pass(mailbox)
-            times.append(time.perf_counter() - phase - sum(times))
-            broken = check(clean, trial, mailbox, credit_added=kind == "mixed")
-            times.append(time.perf_counter() - phase - sum(times))
-            connections.close_all()
-            row = rows[kind]
-            row["trials"] += 1
-            row["kills"] += trial.kills
-            row["runs"] += trial.runs
-            row["api calls"] += calls
-            row["seconds"] += time.perf_counter() - trial_started
-            for name in INVARIANTS:
-                row[name] += int(broken[name])
-            failed = [name for name in INVARIANTS if broken[name]]
-            print(
-                f"  trial {number} ({kind}): {trial.kills} killed, {trial.runs} runs, "
-                f"{calls} API calls, broken: {failed or 'none'} "
-                f"(reset/runs/worker/check: {'/'.join(f'{t:.0f}' for t in times)} s)",
-                flush=True,
-            )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait()
-    print_table(rows)
 
 
 def print_table(rows: dict[str, dict]) -> None:
-    columns = ["trials", "kills", "runs", "api calls", *INVARIANTS]
+    columns = ["trials", "kills", "interrupted", "runs", "api calls", *INVARIANTS]
     print("\n| trial | " + " | ".join(columns) + " | time |")
     print("|---" * (len(columns) + 2) + "|")
     for kind, row in rows.items():

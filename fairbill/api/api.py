@@ -12,10 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from fairbill.accounts.services import api_key_authenticate
 from fairbill.api.fields import MAX_ID
+from fairbill.api.openapi import document_errors
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, NotFound
 
@@ -31,12 +33,25 @@ class ApiKeyAuth(HttpBearer):
         return key
 
 
-api = NinjaAPI(
+class FairbillApi(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        prefix = path_prefix if path_prefix is not None else self.get_root_path(path_params or {})
+        document_errors(schema, prefix.rstrip("/"))
+        return schema
+
+
+api = FairbillApi(
     title="Fairbill API",
     version="1",
     description="Customers, packages, subscriptions, invoices and payments. "
     "Authenticate with `Authorization: Bearer <api key>` (create one with "
-    "`fairbill apikey create --staff USERNAME`). Money is a decimal string, dates YYYY-MM-DD.",
+    "`fairbill apikey create --staff USERNAME`). Input is strict: money, rates and quantities "
+    'are decimal strings of ASCII digits ("12.50"), dates "YYYY-MM-DD" strings, booleans JSON '
+    "true/false, whole numbers JSON integers; anything else is a 422. Errors are "
+    '`{"detail": "...", "code": "..."}` (see the Error schema).',
     auth=ApiKeyAuth(),
     urls_namespace="api",
 )

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import require
-from fairbill.api.fields import Day
+from fairbill.api.fields import Body, Day
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -27,11 +27,11 @@ NOT_DONE = (
 )
 
 
-class BillingRunIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class BillingRunIn(Body):
     as_of: Day | None = Field(None, description="the billing date; default: today")
-    dry_run: bool = Field(False, description="compute what would be billed; write nothing")
+    dry_run: bool = Field(
+        False, description="true: compute what would be billed and write nothing (JSON true/false)"
+    )
 
 
 class BillingRunResult(Schema):

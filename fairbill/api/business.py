@@ -1,17 +1,33 @@
 """Business settings and tax rates."""
 
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
+from pydantic.json_schema import JsonDict
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Patch, Rate, Text, rate_out
+from fairbill.api.fields import (
+    MAX_INT,
+    Body,
+    Country,
+    Filled,
+    OneOf,
+    Patch,
+    Rate,
+    Text,
+    country_codes,
+    rate_out,
+    whole_number,
+)
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import TaxRate
 from fairbill.catalog.services import tax_rate_create, tax_rate_delete, tax_rate_update
 from fairbill.core.models import BusinessSettings
+from fairbill.core.money import billable_currencies
 from fairbill.core.services import settings_update
 
 router: Router = Router(tags=["settings"])
@@ -58,46 +74,59 @@ class SettingsOut(Schema):
         return str(obj.country.code or "")
 
 
+SettingsCountry = Annotated[str, OneOf(country_codes(), blank=True)]
+SettingsCurrency = Annotated[str, OneOf(billable_currencies())]
+TimeZone = Annotated[str, OneOf(sorted(available_timezones()))]
+ReminderDay = Annotated[int, Field(ge=-365, le=365), BeforeValidator(whole_number)]
+StartNumber = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
+Padding = Annotated[int, Field(ge=0, le=12), BeforeValidator(whole_number)]
+DaysInAYear = Annotated[int, Field(ge=0, le=365), BeforeValidator(whole_number)]
+VatCheckDays = Annotated[int, Field(ge=1, le=3650), BeforeValidator(whole_number)]
+DaysInTenYears = Annotated[int, Field(ge=0, le=3650), BeforeValidator(whole_number)]
+URL: JsonDict = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
+EMAIL: JsonDict = {"format": "email"}
+
+
 class SettingsPatch(Patch):
     """Only the fields sent change; null is not a value (send "" to clear a text)."""
 
-    company_name: Text | None = None
-    email: Text | None = None
-    phone: Text | None = None
-    address_line1: Text | None = None
-    address_line2: Text | None = None
-    city: Text | None = None
-    region: Text | None = None
-    postcode: Text | None = None
-    country: Text | None = Field(None, description="ISO 3166 code, e.g. GB; empty for none")
-    vat_number: Text | None = None
-    company_number: Text | None = None
-    terms_url: Text | None = None
+    company_name: Filled | None = Field(None, max_length=200)
+    email: Text | None = Field(None, max_length=254, json_schema_extra=EMAIL)
+    phone: Text | None = Field(None, max_length=50)
+    address_line1: Text | None = Field(None, max_length=200)
+    address_line2: Text | None = Field(None, max_length=200)
+    city: Text | None = Field(None, max_length=100)
+    region: Text | None = Field(None, max_length=100)
+    postcode: Text | None = Field(None, max_length=20)
+    country: SettingsCountry | None = Field(None, description="ISO 3166 code; empty for none")
+    vat_number: Text | None = Field(None, max_length=30)
+    company_number: Text | None = Field(None, max_length=50)
+    terms_url: Text | None = Field(None, max_length=200, json_schema_extra=URL)
     payment_instructions: Text | None = None
-    bank_account_name: Text | None = None
-    iban: Text | None = None
-    bic: Text | None = None
-    order_email: Text | None = None
-    order_return_url: Text | None = None
+    bank_account_name: Text | None = Field(None, max_length=200)
+    iban: Text | None = Field(None, max_length=40)
+    bic: Text | None = Field(None, max_length=11)
+    order_email: Text | None = Field(None, max_length=254, json_schema_extra=EMAIL)
+    order_return_url: Text | None = Field(None, max_length=200, json_schema_extra=URL)
     attach_pdf: bool | None = None
     einvoice_pdf: bool | None = Field(None, description="invoice PDFs are Factur-X")
-    vat_check_max_age_days: Count | None = Field(
+    vat_check_max_age_days: VatCheckDays | None = Field(
         None, description="a reverse charge needs a valid VAT check this recent"
     )
-    currency: Text | None = Field(None, description="ISO 4217 code, e.g. GBP")
-    time_zone: Text | None = Field(None, description="e.g. Europe/London")
-    invoice_prefix: Text | None = None
-    invoice_start_number: Count | None = None
-    invoice_number_padding: Count | None = None
-    payment_terms_days: Count | None = None
-    invoice_days_before_renewal: Count | None = None
+    currency: SettingsCurrency | None = Field(None, description="ISO 4217 code, e.g. GBP")
+    time_zone: TimeZone | None = Field(None, description="e.g. Europe/London")
+    invoice_prefix: Text | None = Field(None, max_length=20)
+    invoice_start_number: StartNumber | None = None
+    invoice_number_padding: Padding | None = None
+    payment_terms_days: DaysInAYear | None = None
+    invoice_days_before_renewal: DaysInAYear | None = None
     auto_apply_credit: bool | None = None
     credit_on_downgrade: bool | None = None
-    reminder_days: list[int] | None = Field(
-        None, description="days from the due date, e.g. [-3, 0, 7]"
+    reminder_days: list[ReminderDay] | None = Field(
+        None, max_length=100, description="days from the due date, e.g. [-3, 0, 7]"
     )
-    suspend_days_after_due: Count | None = Field(None, description="0 = never")
-    cancel_days_after_due: Count | None = Field(None, description="0 = never")
+    suspend_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
+    cancel_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
     require_staff_2fa: bool | None = None
 
 
@@ -111,10 +140,6 @@ def settings_get(request: HttpRequest) -> Any:
 def settings_patch(request: HttpRequest, payload: SettingsPatch) -> Any:
     actor = require(request, "settings")
     values = payload.model_dump(exclude_unset=True)
-    if "country" in values:
-        values["country"] = values["country"].strip().upper()
-    if "currency" in values:
-        values["currency"] = values["currency"].strip().upper()
     return settings_update(actor=actor, **values)
 
 
@@ -137,19 +162,19 @@ class TaxRateOut(Schema):
         return rate_out(obj.rate)
 
 
-class TaxRateIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    country: Text = Field(description="ISO 3166 code, e.g. GB")
-    region: Text = Field("", description="county / state; empty for the whole country")
-    name: Text = Field(description="e.g. VAT")
+class TaxRateIn(Body):
+    country: Country = Field(description="ISO 3166 code, e.g. GB")
+    region: Text = Field(
+        "", max_length=100, description="county / state; empty for the whole country"
+    )
+    name: Filled = Field(max_length=50, description="e.g. VAT")
     rate: Rate = Field(description='percent as a decimal string, e.g. "20"')
 
 
 class TaxRatePatch(Patch):
-    country: Text | None = None
-    region: Text | None = None
-    name: Text | None = None
+    country: Country | None = None
+    region: Text | None = Field(None, max_length=100)
+    name: Filled | None = Field(None, max_length=50)
     rate: Rate | None = None
 
 
@@ -176,8 +201,6 @@ def tax_rate_patch(request: HttpRequest, id: int, payload: TaxRatePatch) -> Any:
     actor = require(request, "settings")
     tax_rate = object_or_404(TaxRate, id, "tax rate")
     values = payload.model_dump(exclude_unset=True)
-    if "country" in values:
-        values["country"] = values["country"].strip().upper()
     return tax_rate_update(actor=actor, tax_rate=tax_rate, **values)
 
 

@@ -1,21 +1,38 @@
 """Packages and options, with their prices per cycle and currency."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Id, Money, Patch, Text, money_resolver
+from fairbill.api.fields import (
+    MAX_INT,
+    Body,
+    Count,
+    Filled,
+    Id,
+    Money,
+    OneOf,
+    Patch,
+    Text,
+    money_resolver,
+    whole_number,
+)
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Option, OptionPrice, Package, PackagePrice
 from fairbill.catalog.services import option_create, option_update, package_create, package_update
+from fairbill.core.money import billable_currencies
 
 packages: Router = Router(tags=["packages"])
 options: Router = Router(tags=["options"])
 
-CYCLES = ", ".join(Cycle.values)
+CycleChoice = Annotated[str, OneOf(Cycle.values)]
+PriceCurrency = Annotated[str, OneOf(billable_currencies(), blank=True)]
+MaxQuantity = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
+OptionKind = Annotated[str, OneOf(Option.Kind.values)]
 
 
 class PriceOut(Schema):
@@ -29,13 +46,13 @@ class PriceOut(Schema):
     resolve_setup_fee = money_resolver("setup_fee")
 
 
-class PriceIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    cycle: Text = Field(description=CYCLES)
+class PriceIn(Body):
+    cycle: CycleChoice
     price: Money
     setup_fee: Money = "0"
-    currency: Text = Field("", description="ISO 4217 code; empty for the business currency")
+    currency: PriceCurrency = Field(
+        "", description="ISO 4217 code; empty for the business currency"
+    )
 
 
 class PackageOut(Schema):
@@ -56,10 +73,8 @@ class PackageOut(Schema):
         return sorted(option.pk for option in obj.options.all())
 
 
-class PackageIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    name: Text
+class PackageIn(Body):
+    name: Filled = Field(max_length=100)
     description: Text = ""
     active: bool = True
     sort_order: Count = 0
@@ -70,7 +85,7 @@ class PackageIn(Schema):
 class PackagePatch(Patch):
     """Only the fields sent change; `prices` and `option_ids` replace the whole list."""
 
-    name: Text | None = None
+    name: Filled | None = Field(None, max_length=100)
     description: Text | None = None
     active: bool | None = None
     sort_order: Count | None = None
@@ -118,7 +133,7 @@ class OptionPriceOut(PriceOut):
 
 
 class OptionPriceIn(PriceIn):
-    choice: Text = Field("", description="for choice options: the choice's name")
+    choice: Text = Field("", max_length=100, description="for choice options: the choice's name")
 
 
 class OptionOut(Schema):
@@ -146,30 +161,28 @@ class OptionOut(Schema):
         return list(obj.prices.all())
 
 
-class OptionIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    name: Text
-    kind: Text = Field(Option.Kind.CHECKBOX, description=", ".join(Option.Kind.values))
+class OptionIn(Body):
+    name: Filled = Field(max_length=100)
+    kind: OptionKind = Option.Kind.CHECKBOX.value
     description: Text = ""
-    unit: Text = Field("", description="e.g. GB, for quantity options")
-    max_quantity: Count = 1000
+    unit: Text = Field("", max_length=30, description="e.g. GB, for quantity options")
+    max_quantity: MaxQuantity = 1000
     active: bool = True
     package_ids: list[Id] = Field([], max_length=1000)
-    choices: list[Text] = Field([], max_length=100, description="names, for choice options")
+    choices: list[Filled] = Field([], max_length=100, description="names, for choice options")
     prices: list[OptionPriceIn] = Field(max_length=1000)
 
 
 class OptionPatch(Patch):
     """Only the fields sent change; lists replace the whole list. The kind can't change."""
 
-    name: Text | None = None
+    name: Filled | None = Field(None, max_length=100)
     description: Text | None = None
-    unit: Text | None = None
-    max_quantity: Count | None = None
+    unit: Text | None = Field(None, max_length=30)
+    max_quantity: MaxQuantity | None = None
     active: bool | None = None
     package_ids: list[Id] | None = Field(None, max_length=1000)
-    choices: list[Text] | None = Field(None, max_length=100)
+    choices: list[Filled] | None = Field(None, max_length=100)
     prices: list[OptionPriceIn] | None = Field(None, max_length=1000)
 
 

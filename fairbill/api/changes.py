@@ -11,10 +11,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import fields_named, object_or_404, require
-from fairbill.api.fields import Day, Id, Text, money_out, money_resolver, rate_out
+from fairbill.api.fields import Body, Day, Id, money_out, money_resolver, rate_out
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
-from fairbill.api.subscriptions import CYCLES, OptionIn, _option_rows
+from fairbill.api.subscriptions import CycleChoice, SubscriptionOptionIn, _option_rows
 from fairbill.catalog.models import Package
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
@@ -29,12 +29,10 @@ from fairbill.subscriptions.models import PackageChange, Subscription
 router: Router = Router(tags=["subscriptions"])
 
 
-class ChangeIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class ChangeIn(Body):
     package_id: Id = Field(description="the package after the change (may be the same one)")
-    cycle: Text | None = Field(None, description=f"{CYCLES}; default: the current cycle")
-    options: list[OptionIn] = Field(
+    cycle: CycleChoice | None = Field(None, description="default: the current cycle")
+    options: list[SubscriptionOptionIn] = Field(
         [], max_length=100, description="the options after the change; left out: none"
     )
     as_of: Day | None = Field(None, description="the day the change is made; default: today")

@@ -2,18 +2,32 @@
 
 import datetime as dt
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from fairbill.api.api import fields_named, object_or_404, require
-from fairbill.api.fields import MAX_INT, Id, Money, Patch, Text, money_out, money_resolver
+from fairbill.api.fields import (
+    MAX_INT,
+    Body,
+    Country,
+    Currency,
+    Filled,
+    Id,
+    Money,
+    OneOf,
+    Patch,
+    Text,
+    money_out,
+    money_resolver,
+)
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock
 from fairbill.core.errors import InvalidInput, NotFound, Refused
+from fairbill.core.money import billable_currencies
 from fairbill.customers.merge import MergeItem, customer_merge, customer_merge_preview
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as CustomerStatus
@@ -28,9 +42,6 @@ from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_add, credit_balance
 
 router: Router = Router(tags=["customers"])
-
-STATUSES = ", ".join(CustomerStatus.values)
-PAYMENT_METHODS = ", ".join(PaymentMethod.values)
 
 
 class VatCheckOut(Schema):
@@ -89,59 +100,67 @@ class CustomerOut(Schema):
         }
 
 
-class CustomerIn(Schema):
-    model_config = {"extra": "forbid"}
+CustomerStatusChoice = Annotated[str, OneOf(CustomerStatus.values)]
+PaymentMethodChoice = Annotated[str, OneOf(PaymentMethod.values)]
+CustomerCurrency = Annotated[str, OneOf(billable_currencies(), blank=True)]
+CURRENCY = "ISO 4217 code; empty for the business currency"
 
-    name: Text
-    email: Text
-    country: Text = Field(description="ISO 3166 code, e.g. GB")
-    company: Text = ""
-    phone: Text = ""
-    address_line1: Text = ""
-    address_line2: Text = ""
-    city: Text = ""
-    region: Text = ""
-    postcode: Text = ""
-    currency: Text = Field("", description="ISO 4217 code; empty for the business currency")
+
+class CustomerIn(Body):
+    name: Filled = Field(max_length=200)
+    email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
+    country: Country = Field(description="ISO 3166 code, e.g. GB")
+    company: Text = Field("", max_length=200)
+    phone: Text = Field("", max_length=50)
+    address_line1: Text = Field("", max_length=200)
+    address_line2: Text = Field("", max_length=200)
+    city: Text = Field("", max_length=100)
+    region: Text = Field("", max_length=100)
+    postcode: Text = Field("", max_length=20)
+    currency: CustomerCurrency = Field("", description=CURRENCY)
     vat_applies: bool = True
-    vat_number: Text = ""
-    vat_exemption_code: Text = Field("", description="VATEX code, e.g. VATEX-EU-132-1I")
-    vat_exemption_reason: Text = ""
-    payment_method: Text = Field(PaymentMethod.BANK_TRANSFER, description=PAYMENT_METHODS)
-    status: Text = Field(CustomerStatus.ACTIVE, description=STATUSES)
+    vat_number: Text = Field("", max_length=30)
+    vat_exemption_code: Text = Field(
+        "", max_length=30, description="VATEX code, e.g. VATEX-EU-132-1I"
+    )
+    vat_exemption_reason: Text = Field("", max_length=300)
+    payment_method: PaymentMethodChoice = PaymentMethod.BANK_TRANSFER.value
+    status: CustomerStatusChoice = CustomerStatus.ACTIVE.value
 
 
 class CustomerPatch(Patch):
     """Only the fields sent change. `status` (with an optional `status_reason`) changes the
     customer's status; a merged customer can't be edited."""
 
-    name: Text | None = None
-    email: Text | None = None
-    country: Text | None = None
-    company: Text | None = None
-    phone: Text | None = None
-    address_line1: Text | None = None
-    address_line2: Text | None = None
-    city: Text | None = None
-    region: Text | None = None
-    postcode: Text | None = None
-    currency: Text | None = None
+    name: Filled | None = Field(None, max_length=200)
+    email: Text | None = Field(None, max_length=254, json_schema_extra={"format": "email"})
+    country: Country | None = Field(None, description="ISO 3166 code, e.g. GB")
+    company: Text | None = Field(None, max_length=200)
+    phone: Text | None = Field(None, max_length=50)
+    address_line1: Text | None = Field(None, max_length=200)
+    address_line2: Text | None = Field(None, max_length=200)
+    city: Text | None = Field(None, max_length=100)
+    region: Text | None = Field(None, max_length=100)
+    postcode: Text | None = Field(None, max_length=20)
+    currency: Currency | None = Field(None, description="ISO 4217 code")
     vat_applies: bool | None = None
-    vat_number: Text | None = None
-    vat_exemption_code: Text | None = None
-    vat_exemption_reason: Text | None = None
-    payment_method: Text | None = Field(None, description=PAYMENT_METHODS)
-    status: Text | None = Field(None, description=STATUSES)
+    vat_number: Text | None = Field(None, max_length=30)
+    vat_exemption_code: Text | None = Field(None, max_length=30)
+    vat_exemption_reason: Text | None = Field(None, max_length=300)
+    payment_method: PaymentMethodChoice | None = None
+    status: CustomerStatusChoice | None = None
     status_reason: Text | None = Field(None, max_length=300)
 
 
 @router.get("/customers", response=list[CustomerOut])
 @paginate(Page)
-def customer_list(request: HttpRequest, q: Text = "", status: Text = "") -> Any:
+def customer_list(
+    request: HttpRequest,
+    q: Text = "",
+    status: Annotated[str, OneOf(CustomerStatus.values, blank=True)] = "",
+) -> Any:
     """Customers by name; `q` searches name, company, email, phone and id."""
     require(request, "customers")
-    if status and status not in CustomerStatus.values:
-        raise InvalidInput(f"status: '{status}' is not one of {STATUSES}.", "status")
     return customer_search(query=q, status=status)
 
 
@@ -150,7 +169,6 @@ def customer_list(request: HttpRequest, q: Text = "", status: Text = "") -> Any:
 def customer_post(request: HttpRequest, payload: CustomerIn) -> Any:
     actor = require(request, "customers")
     values = payload.model_dump()
-    values["country"] = values["country"].strip().upper()
     return Status(201, customer_create(actor=actor, **values))
 
 
@@ -169,8 +187,6 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
     reason = values.pop("status_reason", "")
     if reason and status is None:
         raise InvalidInput("status_reason: give the new status too.", "status_reason")
-    if "country" in values:
-        values["country"] = values["country"].strip().upper()
     # Details and status change together or not at all.
     with transaction.atomic():
         if values:
@@ -221,11 +237,9 @@ class CreditOut(Schema):
     entries: list[CreditEntryOut] = Field(description="newest first, a page of them")
 
 
-class CreditIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class CreditIn(Body):
     amount: Money = Field(description="more than zero")
-    reason: Text = Field(max_length=300)
+    reason: Filled = Field(max_length=300)
 
 
 class CreditAdded(Schema):
@@ -282,9 +296,7 @@ def customer_credit_post(request: HttpRequest, id: int, payload: CreditIn) -> An
     )
 
 
-class MergeIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class MergeIn(Body):
     source_id: Id = Field(description="the duplicate customer, merged into this one")
 
 

@@ -37,7 +37,9 @@ class EventOut(Schema):
 
 
 class EventFilter(Schema):
-    subject: Text = Field("", description='"<type>:<id>", e.g. "invoice:12"')
+    subject: str = Field(
+        "", pattern=r"^([a-z_]+:[0-9]{1,18})?$", description='"<type>:<id>", e.g. "invoice:12"'
+    )
     customer_id: Id | None = None
     action: Text = Field("", description='exact, e.g. "invoice.voided"; or "invoice." for all')
 

@@ -6,18 +6,30 @@ Issued invoices never change: a correction is a void (with a reason) and a new i
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Day, Id, Money, Text, money_resolver, rate_out
+from fairbill.api.fields import (
+    Body,
+    Day,
+    Filled,
+    Id,
+    Money,
+    OneOf,
+    Quantity,
+    SignedMoney,
+    Text,
+    money_resolver,
+    rate_out,
+)
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
-from fairbill.core.errors import InvalidInput, NotFound
+from fairbill.core.errors import NotFound
 from fairbill.core.money import quantize
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
@@ -29,8 +41,7 @@ from fairbill.payments.services import payment_record
 
 router: Router = Router(tags=["invoices"])
 
-STATUSES = ", ".join(Invoice.Status.values)
-PAYMENT_METHODS = ", ".join(PaymentMethod.values)
+PaymentMethodChoice = Annotated[str, OneOf(PaymentMethod.values)]
 
 
 def quantity_out(quantity: Any) -> str:
@@ -148,35 +159,27 @@ class InvoiceOut(Schema):
     resolve_balance = money_resolver("balance")
 
 
-class LineIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    description: Text = Field(max_length=500)
-    quantity: Money = Field("1", description='a decimal string, e.g. "1" or "2.5"')
-    unit_price: Money = Field(description="may be negative, e.g. for a discount line")
+class LineIn(Body):
+    description: Filled = Field(max_length=500)
+    quantity: Quantity = Field("1", description="more than 0, at most 1,000,000")
+    unit_price: SignedMoney = Field(description="may be negative, e.g. for a discount line")
 
 
-class InvoiceIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class InvoiceIn(Body):
     customer_id: Id
-    lines: list[LineIn] = Field(max_length=MAX_LINES)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     issue_date: Day | None = Field(None, description="default: today")
     due_date: Day | None = Field(None, description="default: issue date + payment terms")
     notes: Text = Field("", max_length=5000)
 
 
-class VoidIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    reason: Text = Field(max_length=300)
+class VoidIn(Body):
+    reason: Filled = Field(max_length=300)
 
 
-class PaymentIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class PaymentIn(Body):
     amount: Money = Field(description='the amount received; "0" to only apply credit')
-    method: Text | None = Field(None, description=f"{PAYMENT_METHODS}; default: the customer's")
+    method: PaymentMethodChoice | None = Field(None, description="default: the customer's")
     date: Day | None = Field(None, description="the day it was received; default: today")
     reference: Text = Field("", max_length=200)
     apply_credit: Money = Field("0", description="account credit to use first")
@@ -221,13 +224,11 @@ def invoices(as_of: dt.date) -> QuerySet[Invoice]:
 def invoice_list(
     request: HttpRequest,
     customer_id: Id | None = None,
-    status: Text = "",
+    status: Annotated[str, OneOf(Invoice.Status.values, blank=True)] = "",
     overdue: bool | None = None,
 ) -> Any:
     """Invoices, newest first; filter by customer, status, and overdue (unpaid and past due)."""
     require(request, "invoices")
-    if status and status not in Invoice.Status.values:
-        raise InvalidInput(f"status: '{status}' is not one of {STATUSES}.", "status")
     today = clock.today()
     found = invoices(today)
     if customer_id is not None:

@@ -4,18 +4,30 @@ An edit never invoices: the billing run bills the next period with the edited va
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Count, Day, Id, Money, Patch, Text, money_resolver
+from fairbill.api.fields import (
+    MAX_INT,
+    Body,
+    Day,
+    Id,
+    Money,
+    OneOf,
+    Patch,
+    Text,
+    money_resolver,
+    whole_number,
+)
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Package
-from fairbill.core.errors import InvalidInput, NotFound
+from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as SubscriptionStatus
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
@@ -23,9 +35,10 @@ from fairbill.subscriptions.services import subscription_create, subscription_up
 
 router: Router = Router(tags=["subscriptions"])
 
-CYCLES = ", ".join(Cycle.values)
-STATUSES = ", ".join(SubscriptionStatus.values)
-PAYMENT_METHODS = ", ".join(PaymentMethod.values)
+OptionQuantity = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
+CycleChoice = Annotated[str, OneOf(Cycle.values)]
+StatusChoice = Annotated[str, OneOf(SubscriptionStatus.values)]
+PaymentMethodChoice = Annotated[str, OneOf(PaymentMethod.values)]
 
 
 class SubscriptionOptionOut(Schema):
@@ -92,29 +105,27 @@ class SubscriptionOut(Schema):
         return options
 
 
-class OptionIn(Schema):
-    model_config = {"extra": "forbid"}
+class SubscriptionOptionIn(Body):
+    """An option on a subscription: which one, how many, which choice."""
 
     option_id: Id
-    quantity: Count = Field(1, description="for quantity options; 1 otherwise")
+    quantity: OptionQuantity = Field(1, description="for quantity options; 1 otherwise")
     choice_id: Id | None = Field(None, description="for choice options: the choice's id")
-    choice: Text | None = Field(None, description="for choice options: or the choice's name")
+    choice: Text | None = Field(
+        None, max_length=100, description="for choice options: or the choice's name"
+    )
 
 
-class SubscriptionIn(Schema):
-    model_config = {"extra": "forbid"}
-
+class SubscriptionIn(Body):
     customer_id: Id
     package_id: Id
-    cycle: Text = Field(description=CYCLES)
+    cycle: CycleChoice
     start_date: Day
-    options: list[OptionIn] = Field([], max_length=100)
+    options: list[SubscriptionOptionIn] = Field([], max_length=100)
     price: Money | None = Field(None, description="default: the package's price for the cycle")
     setup_fee: Money | None = Field(None, description="default: the package's setup fee")
-    status: Text = Field(SubscriptionStatus.ACTIVE, description=STATUSES)
-    payment_method: Text | None = Field(
-        None, description=f"{PAYMENT_METHODS}; default: the customer's"
-    )
+    status: StatusChoice = SubscriptionStatus.ACTIVE.value
+    payment_method: PaymentMethodChoice | None = Field(None, description="default: the customer's")
 
 
 class SubscriptionPatch(Patch):
@@ -122,15 +133,15 @@ class SubscriptionPatch(Patch):
     takes effect at the next renewal (shown in `pending_cycle` until then); `options`
     replaces the whole list."""
 
-    status: Text | None = Field(None, description=STATUSES)
+    status: StatusChoice | None = None
     renewal_date: Day | None = Field(None, description="moves the day of the next invoice")
     renewed_on: Day | None = None
     start_date: Day | None = None
-    cycle: Text | None = Field(None, description=CYCLES)
+    cycle: CycleChoice | None = None
     price: Money | None = None
     setup_fee: Money | None = None
-    payment_method: Text | None = Field(None, description=PAYMENT_METHODS)
-    options: list[OptionIn] | None = Field(None, max_length=100)
+    payment_method: PaymentMethodChoice | None = None
+    options: list[SubscriptionOptionIn] | None = Field(None, max_length=100)
 
 
 def _subscriptions() -> QuerySet[Subscription]:
@@ -139,19 +150,19 @@ def _subscriptions() -> QuerySet[Subscription]:
     )
 
 
-def _option_rows(options: list[OptionIn]) -> list[dict[str, Any]]:
+def _option_rows(options: list[SubscriptionOptionIn]) -> list[dict[str, Any]]:
     return [option.model_dump(exclude_none=True) for option in options]
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut])
 @paginate(Page)
 def subscription_list(
-    request: HttpRequest, customer_id: Id | None = None, status: Text = ""
+    request: HttpRequest,
+    customer_id: Id | None = None,
+    status: Annotated[str, OneOf(SubscriptionStatus.values, blank=True)] = "",
 ) -> Any:
     """Subscriptions, oldest first; filter by customer and status."""
     require(request, "customers")
-    if status and status not in SubscriptionStatus.values:
-        raise InvalidInput(f"status: '{status}' is not one of {STATUSES}.", "status")
     subscriptions = _subscriptions()
     if customer_id is not None:
         subscriptions = subscriptions.filter(customer_id=customer_id)

@@ -16,7 +16,7 @@ from fairbill.accounts.models import PRIVILEGES, LoginAttempt, User
 from fairbill.catalog.models import Cycle, Option, Package, TaxRate
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import active_currencies, parse_amount
+from fairbill.core.money import active_currencies, parse_amount, parse_decimal
 from fairbill.customers.models import Customer, Status
 from fairbill.customers.services import EDITABLE_FIELDS
 
@@ -54,6 +54,39 @@ def _amount(form: forms.Form, field: str, value: str, currency: str, label: str)
         message = exc.message.removeprefix(f"{label}: ").removeprefix(label + " ")
         form.add_error(field, message[:1].upper() + message[1:])
         return None
+
+
+class StrictDecimalField(forms.CharField):
+    """A decimal that is not money (a rate, a quantity), parsed as strictly as money by
+    core.money.parse_decimal: no "1e2", "2_0" or digits of other scripts."""
+
+    def __init__(
+        self,
+        *,
+        places: int,
+        minimum: Decimal | None = None,
+        maximum: Decimal | None = None,
+        **kwargs: Any,
+    ):
+        self.places, self.minimum, self.maximum = places, minimum, maximum
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_decimal(
+                text,
+                field="value",
+                places=self.places,
+                minimum=self.minimum,
+                maximum=self.maximum,
+                label="value",
+            )
+        except InvalidInput as exc:
+            message = exc.message.removeprefix("value: ")
+            raise forms.ValidationError(message[:1].upper() + message[1:]) from None
 
 
 class Fieldsets:
@@ -269,11 +302,8 @@ class OrderFormForm(forms.Form):
 
 
 class TaxRateForm(forms.ModelForm):
-    rate = forms.DecimalField(
-        min_value=Decimal("0"),
-        max_value=Decimal("100"),
-        decimal_places=4,
-        help_text="Percent, e.g. 20",
+    rate = StrictDecimalField(
+        places=4, minimum=Decimal("0"), maximum=Decimal("100"), help_text="Percent, e.g. 20"
     )
 
     class Meta:

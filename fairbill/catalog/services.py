@@ -23,8 +23,9 @@ from fairbill.catalog.models import (
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput, NotFound
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import currency_check, parse_amount
+from fairbill.core.money import currency_check, parse_amount, parse_decimal
 from fairbill.core.services import event_record, full_clean_or_raise
+from fairbill.core.validation import country_check
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ def tax_rate_create(
     *, actor: Actor, country: str, name: str, rate: Any, region: str = ""
 ) -> TaxRate:
     tax_rate = TaxRate(
-        country=(country or "").upper(),
+        country=country_check(country),
         region=(region or "").strip(),
         name=str(name or "").strip(),
         rate=_rate(rate),
@@ -369,11 +370,13 @@ def tax_rate_create(
 
 @transaction.atomic
 def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **values: Any) -> TaxRate:
-    tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+    tax_rate = _tax_rate_locked(tax_rate.pk)
     before = {"name": tax_rate.name, "rate": str(tax_rate.rate)}
     if "rate" in values:
         tax_rate.rate = _rate(values.pop("rate"))
-    for key in ("country", "region", "name"):
+    if "country" in values:
+        tax_rate.country = country_check(values.pop("country"))
+    for key in ("region", "name"):
         if key in values:
             setattr(tax_rate, key, str(values.pop(key) or "").strip())
     if values:
@@ -388,8 +391,17 @@ def tax_rate_update(*, actor: Actor, tax_rate: TaxRate, **values: Any) -> TaxRat
     return tax_rate
 
 
+def _tax_rate_locked(pk: int) -> TaxRate:
+    # Deleted meanwhile (another request got there first): not found, not a crash.
+    tax_rate = TaxRate.objects.select_for_update().filter(pk=pk).first()
+    if tax_rate is None:
+        raise NotFound(f"No tax rate with id {pk}.")
+    return tax_rate
+
+
 @transaction.atomic
 def tax_rate_delete(*, actor: Actor, tax_rate: TaxRate) -> None:
+    tax_rate = _tax_rate_locked(tax_rate.pk)
     event_record(
         actor=actor,
         action="tax_rate.deleted",
@@ -406,16 +418,9 @@ def tax_rate_delete(*, actor: Actor, tax_rate: TaxRate) -> None:
 def _rate(value: Any) -> Decimal:
     if isinstance(value, float | bool):
         raise InvalidInput('rate: give the percentage as a decimal string, e.g. "20".', "rate")
-    try:
-        rate = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise InvalidInput(f"rate: '{value}' is not a number.", "rate") from None
-    if not rate.is_finite():
-        raise InvalidInput(f"rate: '{value}' is not a number.", "rate")
+    rate = parse_decimal(value, field="rate", places=4)
     if rate < 0 or rate > 100:
         raise InvalidInput("rate: a percentage between 0 and 100.", "rate")
-    if rate != rate.quantize(Decimal("0.0001")):
-        raise InvalidInput("rate: at most 4 decimal places.", "rate")
     return rate
 
 

@@ -18,7 +18,8 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 from fairbill.core.errors import InvalidInput
 
 ZERO = Decimal("0")
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# ASCII digits only: "\d" would also take "١٢" or "５", which nobody types as an amount.
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 # Largest amount a DecimalField(max_digits=14, decimal_places=2) can hold.
 MAX_AMOUNT = Decimal("999999999999.99")
 # Amounts are stored with 2 decimal places: a currency with a finer minor unit (BHD, KWD,
@@ -47,6 +48,11 @@ def quantize_exact(value: Fraction, currency: str) -> Decimal:
     units = math.floor(scaled + Fraction(1, 2))
     result = Decimal(units) * unit
     return quantize(-result if value < 0 else result, currency)
+
+
+def billable_currencies() -> tuple[str, ...]:
+    """The ISO 4217 codes Fairbill can bill in, sorted."""
+    return tuple(sorted(_currencies()))
 
 
 def is_currency(code: str) -> bool:
@@ -135,6 +141,43 @@ def parse_amount(
             f"{field}: {currency} amounts have at most {places} decimal places.", field
         )
     return quantize(amount, currency)
+
+
+def parse_decimal(
+    value: object,
+    *,
+    field: str,
+    places: int,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+    label: str | None = None,
+) -> Decimal:
+    """Turn user input that is not money (a tax rate, a quantity, hours) into an exact Decimal
+    with at most `places` decimal places, within [minimum, maximum] when given.
+
+    The same syntax as parse_amount: ASCII digits, an optional sign and point; no floats,
+    exponents ("1e2"), underscores ("2_0"), NaN or infinity.
+    """
+    label = label or field.replace("_", " ")
+    if isinstance(value, float | bool):
+        raise InvalidInput(f'{label}: give a decimal string, e.g. "2.5".', field)
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str | int) and PLAIN_NUMBER.fullmatch(str(value).strip()):
+        number = Decimal(str(value).strip())
+    else:
+        raise InvalidInput(f"{label}: '{value}' is not a number.", field)
+    if not number.is_finite():
+        raise InvalidInput(f"{label}: '{value}' is not a number.", field)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise InvalidInput(f"{label}: give a number between {minimum} and {maximum}.", field)
+    try:
+        exact = number == number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:  # more digits than a Decimal context holds
+        exact = False
+    if not exact:
+        raise InvalidInput(f"{label}: at most {places} decimal places.", field)
+    return number
 
 
 def format_money(amount: Decimal, currency: str, locale: str = "en_GB") -> str:

@@ -11,7 +11,7 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings, Event
-from fairbill.core.validation import validate_settings
+from fairbill.core.validation import country_check, text_problem, validate_settings
 
 
 def event_row(
@@ -74,7 +74,14 @@ def snapshot(instance: Any, fields: list[str]) -> dict[str, Any]:
 
 
 def full_clean_or_raise(instance: Any, exclude: list[str] | None = None) -> None:
-    """Run model validation and turn the first error into InvalidInput with its field."""
+    """Run model validation and turn the first error into InvalidInput with its field.
+    Text no database can store (NUL, lone surrogates) is refused first, whatever the entrance
+    (form, API, CSV import, Basecamp)."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise InvalidInput(f"{field.name.replace('_', ' ')}: text {problem}.", field.name)
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as exc:
@@ -97,6 +104,8 @@ def settings_update(*, actor: Actor, **values: Any) -> BusinessSettings:
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown setting: {', '.join(sorted(unknown))}.")
+    if "country" in values:
+        values["country"] = country_check(values["country"], blank=True)
     before = snapshot(current, list(values))
     for key, value in values.items():
         setattr(current, key, value)

@@ -2,13 +2,58 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
+
+from django_countries import countries
 
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import currency_check
 from fairbill.core.numbering import INVOICE, start_number_check
 from fairbill.core.vat import vat_number_normalize
+
+
+def text_problem(text: str) -> str | None:
+    """Why a database can't store this text, or None: NUL characters (PostgreSQL refuses
+    them) and lone surrogates such as "\\ud800" from a JSON escape (not valid Unicode:
+    SQLite and PostgreSQL both fail to encode them)."""
+    if "\x00" in text:
+        return "can't contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode (a lone surrogate such as \\ud800 is not)"
+    return None
+
+
+def ascii_digits(text: str) -> bool:
+    """True for a non-empty run of 0-9 only. str.isdigit() also takes "³" and "①", which
+    int() then refuses with a ValueError, and "١٢", which nobody means as an id."""
+    return text.isascii() and text.isdigit()
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _ in countries)
+
+
+def country_check(value: Any, *, field: str = "country", blank: bool = False) -> str:
+    """An ISO 3166 alpha-2 code django-countries knows, upper-cased, or InvalidInput.
+
+    Checked before the value reaches django-countries, which runs int() on anything
+    str.isdigit() accepts ("³", "①") and fails with a ValueError."""
+    text = value.strip() if isinstance(value, str) else None
+    if blank and text == "":
+        return ""
+    if text is None or not re.fullmatch("[A-Za-z]{2}", text, re.ASCII):
+        raise InvalidInput(f"{field}: give a two-letter ISO 3166 country code, e.g. GB.", field)
+    code = text.upper()
+    if code not in _country_codes():
+        raise InvalidInput(f"{field}: '{code}' is not an ISO 3166 country code.", field)
+    return code
 
 
 def validate_settings(values: BusinessSettings, changed: set[str]) -> None:

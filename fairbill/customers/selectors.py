@@ -35,7 +35,8 @@ def customer_search(
             | Q(email__icontains=query)
             | Q(phone__icontains=query)
         )
-        if query.isdigit():
+        if query.isascii() and query.isdigit() and len(query) <= 18:
+            # Only ASCII digits are an id: "³".isdigit() is True but int("³") fails.
             match |= Q(pk=int(query))
         customers = customers.filter(match)
     if status:

@@ -23,6 +23,7 @@ from fairbill.core.services import (
     full_clean_or_raise,
     snapshot,
 )
+from fairbill.core.validation import country_check
 from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.models import Customer, CustomerNote, Status, VatCheckStatus
 from fairbill.customers.vat_registry import vat_number_lookup
@@ -111,6 +112,8 @@ def _customer_new(
     unknown = set(values) - set(EDITABLE_FIELDS) - {"name", "email", "country", "status"}
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    if "country" in values:
+        values["country"] = country_check(values["country"])
     now = clock.now()
     customer = Customer(
         currency=currency or default_currency or BusinessSettings.load().currency,
@@ -183,6 +186,8 @@ def _customer_update(
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one and can't be edited.")
+    if "country" in values:
+        values["country"] = country_check(values["country"])
     before = snapshot(customer, EDITABLE_FIELDS)
     for key, value in values.items():
         setattr(customer, key, value)

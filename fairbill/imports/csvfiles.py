@@ -12,6 +12,7 @@ from datetime import date, datetime
 import tablib
 
 from fairbill.core.errors import InvalidInput
+from fairbill.core.validation import text_problem
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -81,6 +82,9 @@ def read_csv(data: bytes | str) -> Sheet:
         text = data.lstrip("\ufeff")
     if not text.strip():
         raise InvalidInput("file: the file is empty.", "file")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput(f"file: the text {problem}.", "file")
     try:
         dataset = tablib.Dataset().load(text, format="csv")
     except Exception as exc:  # tablib raises several kinds for malformed files

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from fairbill.backoffice.access import staff_required
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
+from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.imports.csvfiles import (
     CUSTOMER_FIELD_LABELS,
@@ -125,7 +126,7 @@ def _mapping(source: Any, headers: list[str]) -> dict[str, int]:
     mapping = {}
     for field in CUSTOMER_FIELDS:
         raw = source.get(f"col-{field}", "")
-        if raw.isdigit() and int(raw) < len(headers):
+        if ascii_digits(raw) and int(raw) < len(headers):
             mapping[field] = int(raw)
     return mapping
 
@@ -154,7 +155,7 @@ def time_upload(request: HttpRequest) -> HttpResponse:
 def time_preview(request: HttpRequest, token: str) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     customer = Customer.objects.filter(
-        pk=int(source.get("customer", "0") or 0) if source.get("customer", "").isdigit() else 0,
+        pk=int(source.get("customer", "0") or 0) if ascii_digits(source.get("customer", "")) else 0,
         merged_into__isnull=True,
     ).first()
     group_by = source.get("group_by", "project")

@@ -5,7 +5,10 @@ with SKIP LOCKED, so concurrent runs share the work), their due subscriptions ar
 under the lock, and everything for the batch commits at once. The unique constraint on
 (subscription, period start) for package lines is the last guard against billing a period
 twice. A batch that fails is retried customer by customer; a customer that still fails has
-its due subscriptions marked `error`, and the run goes on.
+its due subscriptions marked `error`, and the run goes on. Customers someone else held
+locked are come back to at the end (invoicing/claims.py); a batch is counted once it has
+committed, and the run's record is written in each batch's transaction
+(invoicing/run_records.py). docs/billing.md, "Under faults".
 """
 
 from __future__ import annotations

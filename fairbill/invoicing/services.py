@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +14,7 @@ from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import MAX_AMOUNT, ZERO, format_money, parse_amount
+from fairbill.core.money import MAX_AMOUNT, ZERO, format_money, parse_amount, parse_decimal
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
 from fairbill.invoicing.documents import (
@@ -45,18 +45,16 @@ def line_specs_parse(rows: Iterable[Mapping[str, Any]], currency: str) -> list[L
         raw_quantity = row.get("quantity", "1")
         if isinstance(raw_quantity, float | bool):
             raise InvalidInput(f"{label}: give the quantity as a decimal string.", "lines")
-        try:
-            quantity = Decimal(str(raw_quantity if raw_quantity not in (None, "") else "1"))
-        except InvalidOperation:
-            raise InvalidInput(
-                f"{label}: quantity '{raw_quantity}' is not a number.", "lines"
-            ) from None
-        if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
+        quantity = parse_decimal(
+            raw_quantity if raw_quantity not in (None, "") else "1",
+            field="lines",
+            places=4,
+            label=f"{label}: quantity",
+        )
+        if quantity <= 0 or quantity > MAX_QUANTITY:
             raise InvalidInput(
                 f"{label}: quantity must be more than 0 and at most 1,000,000.", "lines"
             )
-        if quantity != quantity.quantize(Decimal("0.0001")):
-            raise InvalidInput(f"{label}: quantity has at most 4 decimal places.", "lines")
         unit_price = parse_amount(
             row.get("unit_price"), currency, field=f"{label} unit price", allow_negative=True
         )

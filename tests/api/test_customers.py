@@ -9,7 +9,7 @@ from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_create
 from tests.api.checks import assert_invalid
 
-ANN = {"name": "Ann Lee", "email": "Ann@Example.com", "country": "gb"}
+ANN = {"name": "Ann Lee", "email": "Ann@Example.com", "country": "GB"}
 
 
 def test_create_a_customer(api, business):
@@ -41,7 +41,7 @@ def test_a_change_through_the_api_is_recorded_as_the_api_key(api, business):
 
 def test_create_a_pending_customer_in_another_currency(api, business):
     response = api.post(
-        "/customers", {**ANN, "currency": "eur", "status": "pending", "payment_method": "card"}
+        "/customers", {**ANN, "currency": "EUR", "status": "pending", "payment_method": "card"}
     )
     assert response.status_code == 201
     assert (response.json()["currency"], response.json()["status"]) == ("EUR", "pending")

@@ -52,7 +52,7 @@ def test_patch_settings_accepts_business_details(api, business):
             "address_line1": "1 Main Street",
             "city": "Leeds",
             "postcode": "LS1 1AA",
-            "country": "gb",
+            "country": "GB",
             "terms_url": "https://acme.example/terms",
             "payment_instructions": "Sort code 00-00-00",
             "order_email": "orders@acme.example",

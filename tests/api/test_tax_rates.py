@@ -15,7 +15,7 @@ from tests.api.checks import assert_invalid
 def test_create_a_tax_rate(api, business):
     # when creating a rate for a US state
     response = api.post(
-        "/tax-rates", {"country": "us", "region": "NY", "name": "Sales tax", "rate": "8.875"}
+        "/tax-rates", {"country": "US", "region": "NY", "name": "Sales tax", "rate": "8.875"}
     )
     # then it is stored exactly and returned with its id
     assert response.status_code == 201

@@ -15,7 +15,7 @@ from fairbill.core.actors import Actor
 from fairbill.core.faults import fault_hook
 from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import BillingRun, Invoice
-from fairbill.invoicing.run_records import run_start, runs_mark_interrupted
+from fairbill.invoicing.run_records import run_finish, run_start, runs_mark_interrupted
 from fairbill.invoicing.schedule import billing_due
 
 AS_OF = date(2027, 3, 15)
@@ -132,3 +132,15 @@ def test_dry_run_is_recorded_finished(billing):
     run = BillingRun.objects.get(pk=report.run_id)
     assert (run.status, run.dry_run, run.counts["invoices_created"]) == ("finished", True, 1)
     assert Invoice.objects.count() == 0
+
+
+def test_customers_not_billed_are_shown_on_the_billing_page_and_the_api(
+    business, staff_client, api
+):
+    run = run_start(as_of=AS_OF, actor_label="billing run (command)")
+    run_finish(run.pk, status="finished", counts={"not_done": 2}, errors=[], not_done=[42, 7])
+    page = staff_client.get("/billing/").content.decode()
+    assert "Not billed (locked elsewhere): customers 7, 42" in page
+    assert "2 customers not billed (locked elsewhere)" in page
+    [listed] = api.get("/billing-runs").json()["items"]
+    assert listed["not_done"] == [7, 42]

@@ -113,7 +113,7 @@ def test_upgrade_wizard_bronze_to_gold_invoices_what_it_reviewed(logged_in_page,
     invoice = Invoice.objects.get(kind="change")
     assert page.locator("#invoice-total").inner_text() == review_total
     assert review_total == f"£{invoice.total}"
-    assert "subscription.changed" in page.locator("#result").inner_text()
+    assert "Package upgraded or downgraded" in page.locator("#result").inner_text()
     screenshot(page, "wizard-4-invoice")
 
     # and the customer page shows the package as changed, with the invoice due

@@ -74,6 +74,7 @@ def test_command_imports_customers_and_links_projects(imported):
     out = StringIO()
     call_command("basecamp-import", "customers", stdout=out)
     assert "0 created, 0 updated, 0 linked, 3 unchanged" in out.getvalue()
+    assert "3 of them lack what an invoice needs" in out.getvalue()
 
 
 def test_command_invoices_time_once(imported):

@@ -64,8 +64,11 @@ def test_hours_parse_decimal_and_clock_formats():
     [
         ("-2", "'-2' must be more than 0 hours."),
         ("0", "'0' must be more than 0 hours."),
-        ("1e9", "'1e9' is more than 100000 hours."),
-        ("NaN", "'NaN' must be more than 0 hours."),
+        ("1000000", "'1000000' is more than 100000 hours."),
+        # Exponents, NaN and other scripts' digits are not numbers, as for amounts.
+        ("1e9", "'1e9' is not a number of hours."),
+        ("NaN", "'NaN' is not a number of hours."),
+        ("١", "'١' is not a number of hours."),
         ("1:75", "'1:75' has minutes outside 0–59."),
     ],
 )

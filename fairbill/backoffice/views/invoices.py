@@ -26,6 +26,7 @@ from fairbill.core import clock
 from fairbill.core.errors import FairbillError, InvalidInput, Refused
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
+from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
@@ -305,7 +306,7 @@ def _line_error(form: InvoiceForm, rows: list[Any], exc: FairbillError) -> None:
 
 def _chosen_customer(request: HttpRequest) -> Customer | None:
     raw = request.GET.get("customer", "")
-    if not raw.isdigit():
+    if not ascii_digits(raw):
         return None
     return get_object_or_404(Customer, pk=int(raw), merged_into__isnull=True)
 

@@ -1,9 +1,9 @@
 """Reports: paid invoices, payments by method, credit balances and tax collected, each for a
-date range and exportable as CSV (money as plain decimal strings); and the login report."""
+date range and exportable as CSV (money as plain decimal strings, text cells that a
+spreadsheet would run as a formula neutralised: core/spreadsheet.py); and the login report."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -20,6 +20,7 @@ from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import quantize
+from fairbill.core.spreadsheet import csv_write
 from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
 
@@ -79,9 +80,7 @@ def _report(
         response["Content-Disposition"] = (
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
-        writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows([_plain(value) for value in row] for row in data)
+        csv_write(response, header, data)
         return response
     totals = {n: sum(row[n] for row in data) for n in money_columns if data}
     return render(
@@ -113,13 +112,6 @@ def _bad_period(
         return HttpResponse(f"Wrong dates: {errors}", status=400, content_type="text/plain")
     context = {"nav": "reports", "title": title, "note": note, "filters": filters}
     return render(request, "backoffice/reports/table.html", context, status=400)
-
-
-def _plain(value: Any) -> str:
-    """CSV cells: dates as YYYY-MM-DD, Decimals as they are ("12.50"), no formatting."""
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
 
 
 @staff_required("reports")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
-from fairbill.api.fields import Id, Rate, money_out
+from fairbill.api.api import require
+from fairbill.api.fields import Body, Day, HourlyRate, Id, OneOf, money_out
 from fairbill.api.idempotency import idempotent
 from fairbill.core import clock
+from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer
 from fairbill.integrations.basecamp.billing import TimePlan, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
@@ -22,13 +24,13 @@ from fairbill.integrations.basecamp.importer import (
     customers_plan,
 )
 from fairbill.integrations.basecamp.services import basecamp_client
-from fairbill.integrations.basecamp.time_billing import TimeEntry, parse_rate
+from fairbill.integrations.basecamp.time_billing import GROUP_BY, TimeEntry, parse_rate
 
 router: Router = Router(tags=["basecamp"])
 
 
-class CustomersIn(Schema):
-    per: str = Field(
+class CustomersIn(Body):
+    per: Annotated[str, OneOf(["company", "person"])] = Field(
         "company",
         description="company: one customer per client company; person: one per client person",
     )
@@ -104,14 +106,14 @@ def customers_import(request: HttpRequest, payload: CustomersIn) -> CustomersOut
     return _customer_rows(report.rows)
 
 
-class TimeIn(Schema):
+class TimeIn(Body):
     customer_id: Id
-    start: dt.date = Field(alias="from")
-    end: dt.date = Field(alias="to")
-    group_by: str = Field("project", description="project, person or day")
-    hourly_rate: Rate | None = Field(None, description="empty: the customer's rate")
+    start: Day = Field(alias="from")
+    end: Day = Field(alias="to")
+    group_by: Annotated[str, OneOf(GROUP_BY)] = "project"
+    hourly_rate: HourlyRate | None = Field(None, description="left out: the customer's rate")
     project_ids: list[Id] | None = Field(None, description="Fairbill ids of linked projects")
-    issue_date: dt.date | None = None
+    issue_date: Day | None = None
 
 
 class GroupOut(Schema):
@@ -197,9 +199,11 @@ def _entries(payload: TimeIn, customer: Customer) -> list[TimeEntry]:
 
 
 def _customer(payload: TimeIn) -> Customer:
-    return object_or_404(
-        Customer.objects.filter(merged_into__isnull=True), payload.customer_id, "customer"
-    )
+    customer = Customer.objects.filter(merged_into__isnull=True, pk=payload.customer_id).first()
+    if customer is None:
+        # An id in the body that doesn't exist is invalid input (422), as everywhere else.
+        raise NotFound(f"No customer with id {payload.customer_id}.", "customer_id")
+    return customer
 
 
 @router.post("/integrations/basecamp/time/preview", response=TimeOut)

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from fairbill.core import clock
+from fairbill.core.validation import ascii_digits
 from fairbill.integrations.basecamp.errors import (
     BasecampError,
     Forbidden,
@@ -129,7 +130,7 @@ class Http:
 
 def _retry_after_seconds(value: str) -> float | None:
     value = value.strip()
-    if value.isdigit():
+    if ascii_digits(value):
         return float(value)
     try:
         moment = parsedate_to_datetime(value)

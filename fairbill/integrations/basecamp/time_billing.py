@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from fairbill.core.errors import InvalidInput
-from fairbill.core.money import MAX_AMOUNT, ZERO
+from fairbill.core.money import MAX_AMOUNT, PLAIN_NUMBER, ZERO, parse_decimal
 from fairbill.invoicing.calculations import line_amount
 
 GROUP_BY = ("project", "person", "day")
@@ -89,6 +89,10 @@ def parse_hours(value: object, *, where: str = "hours") -> Decimal:
     if isinstance(value, float | bool):
         raise InvalidInput(f"{where}: give hours as text, e.g. 1.5 or 1:30.")
     text = str(value if value is not None else "").strip()
+    parts = text.split(":", 1)
+    if not all(PLAIN_NUMBER.fullmatch(part) for part in parts if part) or not parts[-1]:
+        # The same syntax as amounts: no "1e2", "1_0" or non-ASCII digits.
+        raise InvalidInput(f"{where}: '{text}' is not a number of hours.")
     try:
         if ":" in text:
             hours_part, minutes_part = text.split(":", 1)
@@ -110,14 +114,9 @@ def parse_hours(value: object, *, where: str = "hours") -> Decimal:
 def parse_rate(value: object, *, where: str = "hourly rate") -> Decimal:
     if isinstance(value, float | bool):
         raise InvalidInput(f'{where}: give the rate as a decimal string, e.g. "85.00".')
-    try:
-        rate = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{where}: '{value}' is not a number.") from None
-    if not rate.is_finite() or rate <= 0 or rate > MAX_AMOUNT:
+    rate = parse_decimal(value, field="hourly_rate", places=4, label=where)
+    if rate <= 0 or rate > MAX_AMOUNT:
         raise InvalidInput(f"{where}: must be more than 0.")
-    if rate != rate.quantize(HOURS_PLACES):
-        raise InvalidInput(f"{where}: at most 4 decimal places.")
     return rate
 
 

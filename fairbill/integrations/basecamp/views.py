@@ -15,6 +15,7 @@ from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.views.common import show_error
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
+from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import invoice_details_missing
 from fairbill.integrations.basecamp import conf
@@ -228,7 +229,7 @@ def _save_projects(request: HttpRequest, items: list[Project]) -> list[str]:
     errors = []
     for project in items:
         raw = request.POST.get(f"customer-{project.pk}", "")
-        customer = Customer.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        customer = Customer.objects.filter(pk=int(raw)).first() if ascii_digits(raw) else None
         try:
             project_link(
                 actor=request.actor,  # type: ignore[attr-defined]

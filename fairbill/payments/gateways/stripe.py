@@ -17,6 +17,7 @@ import stripe as stripe_sdk
 from babel.numbers import get_currency_precision
 
 from fairbill.core.money import quantize
+from fairbill.core.validation import ascii_digits
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.gateways.base import Checkout, Gateway, GatewayPayment
 
@@ -102,7 +103,7 @@ class StripeGateway(Gateway):
         metadata = session.get("metadata") or {}
         invoice_id = str(metadata.get("invoice_id") or session.get("client_reference_id") or "")
         currency = str(session.get("currency") or "").upper()
-        if not invoice_id.isdigit() or not currency:
+        if not ascii_digits(invoice_id) or not currency:
             return None
         return GatewayPayment(
             reference=str(session["id"]),

@@ -16,6 +16,7 @@ from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
+from fairbill.customers.selectors import invoice_details_missing
 from fairbill.integrations.basecamp.billing import TimePlan, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
     PER,
@@ -110,6 +111,12 @@ class Command(BaseCommand):
             f"{sum(1 for r in rows if r.action == a)} {verb}{word}" for a, word in ACTIONS.items()
         )
         self.stdout.write(f"Customers from Basecamp (one per {options['per']}): {summary}")
+        lacking = [r.customer for r in rows if r.customer and invoice_details_missing(r.customer)]
+        if lacking and not options["dry_run"]:
+            self.stdout.write(
+                f"{len(lacking)} of them lack what an invoice needs (Basecamp has no postal "
+                "address): Customers → Missing invoice details lists them."
+            )
 
     def _time(self, options: dict[str, Any]) -> None:
         customer = Customer.objects.filter(pk=options["customer"]).first()
