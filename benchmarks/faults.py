@@ -246,8 +246,8 @@ class Trial:
             raise SystemExit(f"a billing run failed ({process.returncode}): {err[-2000:]}")
 
     def last_run(self) -> None:
+        from fairbill.automation.billing_run import billing_run
         from fairbill.core.actors import Actor
-        from fairbill.invoicing.billing_run import billing_run
 
         self.runs += 1
         report = billing_run(

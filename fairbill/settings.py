@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "fairbill.notifications",
     "fairbill.automation",
     "fairbill.orders",
+    "fairbill.timebilling",
     "fairbill.reports",
     "fairbill.backoffice",
     "fairbill.portal",

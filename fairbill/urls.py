@@ -4,6 +4,10 @@ from django.urls import include, path
 from django.views.static import serve
 
 from fairbill.api.api import api
+from fairbill.integrations.basecamp.api import router as basecamp_api
+
+# The Basecamp plugin's endpoints join the API here, so the API package doesn't import it.
+api.add_router("", basecamp_api)
 
 urlpatterns = [
     path("", include("fairbill.backoffice.urls")),

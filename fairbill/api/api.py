@@ -1,13 +1,11 @@
-"""The REST API at /api/v1: one NinjaAPI, one router per domain, bearer API keys."""
+"""The REST API at /api/v1: one NinjaAPI, one router per domain, bearer API keys.
+The routers' shared helpers are in fairbill/api/helpers.py (they import nothing of this)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -16,7 +14,16 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from fairbill.accounts.services import api_key_authenticate
-from fairbill.api.fields import MAX_ID
+from fairbill.api import (
+    billing,
+    business,
+    catalog,
+    changes,
+    customers,
+    events,
+    invoices,
+    subscriptions,
+)
 from fairbill.api.openapi import document_errors
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, NotFound
@@ -110,40 +117,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc), "error")
 
 
-def require(request: HttpRequest, privilege: str) -> Actor:
-    """The acting API key's actor, if its staff user has the privilege; 403 otherwise."""
-    if not request.user.has_privilege(privilege):  # type: ignore[union-attr]
-        raise DjangoPermissionDenied(f"This API key's user lacks the '{privilege}' privilege.")
-    return request.actor  # type: ignore[attr-defined,no-any-return]
-
-
-M = TypeVar("M", bound=Model)
-
-
-def object_or_404(source: type[M] | QuerySet[M], pk: int, what: str) -> M:
-    """The object with this id (from a model or a queryset), or a 404 naming what it is."""
-    queryset = source if isinstance(source, QuerySet) else source._default_manager.all()
-    found = queryset.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
-    if found is None:
-        raise NotFound(f"No {what} with id {pk}.")
-    return found
-
-
-@contextmanager
-def fields_named(**names: str) -> Iterator[None]:
-    """Name the API's fields in the errors of services that name their own arguments:
-    `with fields_named(package="package_id"): ...` turns "package: …" into "package_id: …"."""
-    try:
-        yield
-    except FairbillError as exc:
-        if exc.field in names:
-            field = names[exc.field]
-            if exc.message.startswith(f"{exc.field}:"):
-                exc.message = field + exc.message[len(exc.field) :]
-                exc.args = (exc.message,)
-            exc.field = field
-        raise
-
-
-# Routers register themselves here, one per domain.
-from fairbill.api import routers  # noqa: E402,F401
+# One router per domain (the Basecamp plugin mounts its own, see fairbill/urls.py).
+api.add_router("", business.router)
+api.add_router("", business.tax_rates)
+api.add_router("", catalog.packages)
+api.add_router("", catalog.options)
+api.add_router("", customers.router)
+api.add_router("", subscriptions.router)
+api.add_router("", changes.router)
+api.add_router("", invoices.router)
+api.add_router("", billing.router)
+api.add_router("", events.router)

@@ -6,12 +6,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import require
 from fairbill.api.fields import Body, Day
+from fairbill.api.helpers import require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
+from fairbill.automation.billing_run import billing_run
 from fairbill.core import clock
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import BillingRun
 from fairbill.invoicing.run_records import runs_mark_interrupted
 

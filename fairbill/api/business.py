@@ -8,7 +8,6 @@ from ninja import Field, Router, Schema, Status
 from pydantic import BeforeValidator
 from pydantic.json_schema import JsonDict
 
-from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
     MAX_INT,
     Body,
@@ -22,6 +21,7 @@ from fairbill.api.fields import (
     rate_out,
     whole_number,
 )
+from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import TaxRate

@@ -10,8 +10,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import fields_named, object_or_404, require
 from fairbill.api.fields import Body, Day, Id, money_out, money_resolver, rate_out
+from fairbill.api.helpers import fields_named, object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.api.subscriptions import CycleChoice, SubscriptionOptionIn, _option_rows

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fairbill.api.api import fields_named, object_or_404, require
 from fairbill.api.fields import (
     MAX_INT,
     Body,
@@ -23,6 +22,7 @@ from fairbill.api.fields import (
     money_out,
     money_resolver,
 )
+from fairbill.api.helpers import fields_named, object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock

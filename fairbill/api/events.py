@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from fairbill.api.api import require
 from fairbill.api.fields import MAX_ID, Id, Text
+from fairbill.api.helpers import require
 from fairbill.api.pagination import Page, paginate
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import Event

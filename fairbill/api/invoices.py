@@ -8,11 +8,10 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
     Body,
     Day,
@@ -26,6 +25,7 @@ from fairbill.api.fields import (
     money_resolver,
     rate_out,
 )
+from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -35,9 +35,10 @@ from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.pdf import invoice_pdf
-from fairbill.invoicing.services import MAX_LINES, invoice_create, invoice_void
+from fairbill.invoicing.selectors import overdue as overdue_q
+from fairbill.invoicing.services import MAX_LINES, invoice_create
 from fairbill.payments.models import Payment
-from fairbill.payments.services import payment_record
+from fairbill.payments.services import invoice_void, payment_record
 
 router: Router = Router(tags=["invoices"])
 
@@ -205,13 +206,9 @@ class PaymentResult(Schema):
     payment: PaymentOut | None = Field(description="none when only credit was applied")
 
 
-def _overdue(as_of: dt.date) -> Q:
-    return Q(status=Invoice.Status.UNPAID, due_date__lt=as_of)
-
-
 def invoices(as_of: dt.date) -> QuerySet[Invoice]:
     """Invoices with their lines and taxes, and whether each is overdue as of a date."""
-    overdue = _overdue(as_of)
+    overdue = overdue_q(as_of)
     return Invoice.objects.prefetch_related("lines", "taxes").annotate(
         overdue=Case(
             When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -236,7 +233,7 @@ def invoice_list(
     if status:
         found = found.filter(status=status)
     if overdue is not None:
-        found = found.filter(_overdue(today)) if overdue else found.exclude(_overdue(today))
+        found = found.filter(overdue_q(today)) if overdue else found.exclude(overdue_q(today))
     return found.order_by("-issue_date", "-id")
 
 

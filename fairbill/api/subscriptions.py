@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import BeforeValidator
 
-from fairbill.api.api import object_or_404, require
 from fairbill.api.fields import (
     MAX_INT,
     Body,
@@ -24,6 +23,7 @@ from fairbill.api.fields import (
     money_resolver,
     whole_number,
 )
+from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import Cycle, Package

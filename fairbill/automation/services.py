@@ -11,12 +11,15 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q
 
 from fairbill.core.actors import Actor
+from fairbill.core.hooks import hook_register
 from fairbill.core.models import BusinessSettings
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, Status
 from fairbill.customers.services import customer_set_status
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceReminder
+from fairbill.invoicing.selectors import overdue
 from fairbill.notifications.services import email_queue
+from fairbill.payments.services import INVOICE_PAID, INVOICE_VOIDED
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.services import subscription_set_status
 
@@ -32,9 +35,7 @@ def _subscriptions_of(invoice: Invoice) -> list[Subscription]:
 
 def _overdue_unpaid(subscription: Subscription, on: date, excluding: Invoice) -> bool:
     return (
-        Invoice.objects.filter(
-            status=Invoice.Status.UNPAID, due_date__lt=on, lines__subscription=subscription
-        )
+        Invoice.objects.filter(overdue(on), lines__subscription=subscription)
         .exclude(pk=excluding.pk)
         .exists()
     )
@@ -229,3 +230,9 @@ def _suspend_or_cancel(
         sum(1 for kind, _ in changed if kind == "suspended"),
         sum(1 for kind, _ in changed if kind == "cancelled"),
     )
+
+
+def handlers_register() -> None:
+    """Payments call these through hooks (payments can't import automation)."""
+    hook_register(INVOICE_PAID, after_invoice_paid)
+    hook_register(INVOICE_VOIDED, after_invoice_voided)

@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from fairbill.backoffice.access import staff_login_problem
+from fairbill.accounts.access import staff_login_problem
 
 
 def _is_administrator(request: HttpRequest) -> bool:

@@ -13,6 +13,7 @@ from fairbill.core.clock import FIRST_DAY, LAST_DAY
 from fairbill.customers.models import PaymentMethod
 from fairbill.invoicing.models import Invoice
 from fairbill.notifications.models import EmailTemplate
+from fairbill.subscriptions.services import option_row
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -140,15 +141,9 @@ class SubscriptionForm(forms.Form):
     def option_rows(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for option, name in self.option_fields:
-            value = self.cleaned_data.get(name)
-            if not value:
-                continue
-            row: dict[str, Any] = {"option_id": option.pk, "quantity": 1}
-            if option.kind == Option.Kind.QUANTITY:
-                row["quantity"] = value
-            elif option.kind == Option.Kind.CHOICE:
-                row["choice_id"] = int(value)
-            rows.append(row)
+            row = option_row(option, self.cleaned_data.get(name))
+            if row is not None:
+                rows.append(row)
         return rows
 
     def values(self) -> dict[str, Any]:

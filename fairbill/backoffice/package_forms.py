@@ -16,6 +16,7 @@ from fairbill.catalog.models import Cycle, Option, OptionPrice, Package
 from fairbill.core.money import format_money, quantize
 from fairbill.customers.models import PaymentMethod, Status
 from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.services import option_row
 
 RECURRING = [(value, label) for value, label in Cycle.choices if value != Cycle.ONE_TIME]
 
@@ -75,15 +76,9 @@ class OptionFields:
         form: Any = self
         rows: list[dict[str, Any]] = []
         for option, name in self.option_fields:
-            value = form.cleaned_data.get(name)
-            if not value:
-                continue
-            row: dict[str, Any] = {"option_id": option.pk, "quantity": 1}
-            if option.kind == Option.Kind.QUANTITY:
-                row["quantity"] = value
-            elif option.kind == Option.Kind.CHOICE:
-                row["choice_id"] = int(value)
-            rows.append(row)
+            row = option_row(option, form.cleaned_data.get(name))
+            if row is not None:
+                rows.append(row)
         return rows
 
 

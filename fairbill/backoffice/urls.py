@@ -12,6 +12,7 @@ from fairbill.backoffice.views import (
     dashboard,
     emails,
     invoices,
+    login_as,
     options,
     order_forms,
     package_change,
@@ -26,6 +27,8 @@ from fairbill.backoffice.views import (
 app_name = "backoffice"
 
 urlpatterns = [
+    path("customers/<int:customer_id>/login-as/", login_as.login_as_start, name="login_as_start"),
+    path("account/login-as/end/", login_as.login_as_end, name="login_as_end"),
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", account_views.staff_login, name="login"),
     # Customers

@@ -66,6 +66,12 @@ VAT_CHECK_FIELDS = [
 ]
 
 
+def customer_lock(customer_id: int) -> Customer:
+    """Lock a customer's row, first thing in every operation on its money, packages or
+    details (the one lock order: customer, then its invoices or subscriptions by id)."""
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
 def _clean(customer: Customer) -> None:
     for field in _TEXT_FIELDS:
         value = getattr(customer, field)
@@ -183,7 +189,7 @@ def _customer_update(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one and can't be edited.")
     if "country" in values:
@@ -286,7 +292,7 @@ def customer_set_status(
         raise InvalidInput(
             f"status: '{status}' is not one of {', '.join(Status.values)}.", "status"
         )
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; its status can't change.")
     if customer.status == status:
@@ -334,7 +340,7 @@ def customer_login_create(
     """Give a customer a My Account login. Without a password the login can only be
     activated through a password reset email. Customers never get staff rights."""
     User = get_user_model()
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.user_id:
         raise Refused("This customer already has a login.")
     username = (username or "").strip()

@@ -10,10 +10,10 @@ from typing import Any
 
 from django.db.models import Min
 
+from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.models import Option, Package
 from fairbill.core.actors import Actor
 from fairbill.customers.models import Customer, Status
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import Invoice
 from fairbill.notifications.models import EmailLog
 from fairbill.payments.services import credit_add, payment_record

@@ -26,8 +26,8 @@ from fairbill.imports.csvfiles import (
     parse_date,
     row_fingerprint,
 )
-from fairbill.integrations.basecamp.models import BilledEntry
-from fairbill.integrations.basecamp.time_billing import TimeEntry, parse_hours
+from fairbill.timebilling.calculations import TimeEntry, parse_hours
+from fairbill.timebilling.models import BilledEntry
 
 MAX_ERRORS_SHOWN = 200
 

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.validation import ascii_digits
@@ -24,8 +24,8 @@ from fairbill.imports.csvfiles import (
 )
 from fairbill.imports.services import customers_csv_import, time_entries_from_csv
 from fairbill.imports.uploads import upload_forget, upload_keep, upload_read
-from fairbill.integrations.basecamp.billing import time_invoice_create, time_plan
-from fairbill.integrations.basecamp.time_billing import GROUP_BY, parse_rate
+from fairbill.timebilling.calculations import GROUP_BY, parse_rate
+from fairbill.timebilling.services import time_invoice_create, time_plan
 
 
 class UploadForm(forms.Form):

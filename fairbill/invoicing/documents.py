@@ -39,21 +39,7 @@ class InvoiceDraft:
     invoice: Invoice
     lines: list[InvoiceLine]
     taxes: list[InvoiceTax]
-    credit_to_apply: Decimal = ZERO
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def apply_credit(self, available: Decimal) -> Decimal:
-        """Use up to `available` account credit on this invoice; returns the amount used."""
-        invoice = self.invoice
-        used = min(available, invoice.balance)
-        if used > 0:
-            invoice.credit_applied += used
-            invoice.balance -= used
-            self.credit_to_apply += used
-            if invoice.balance == 0:
-                invoice.status = Invoice.Status.PAID
-                invoice.paid_on = invoice.issue_date
-        return used
 
 
 @lru_cache(maxsize=512)

@@ -15,6 +15,7 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.numbering import ESTIMATE, number_format, numbers_take
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.calculations import LineInput, invoice_totals
 from fairbill.invoicing.models import Estimate, EstimateLine, Invoice
 from fairbill.invoicing.services import invoice_create, line_specs_parse
@@ -34,7 +35,7 @@ def estimate_create(
     notes: str = "",
 ) -> Estimate:
     """A quote with lines taxed as an invoice would be."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     specs = line_specs_parse(lines, customer.currency)
     if valid_until is not None and valid_until < issue_date:
         raise InvalidInput("valid until: can't be before the issue date.", "valid_until")

@@ -92,6 +92,7 @@ class Invoice(models.Model):
         return self.number or f"Draft #{self.pk}"
 
     def is_overdue(self, as_of) -> bool:  # noqa: ANN001
+        """Unpaid and past its due date: invoicing.selectors.overdue in a query."""
         return (
             self.status == self.Status.UNPAID
             and self.due_date is not None

@@ -11,14 +11,14 @@ from django.db import transaction
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.hooks import hook_call
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import MAX_AMOUNT, ZERO, format_money, parse_amount, parse_decimal
+from fairbill.core.money import MAX_AMOUNT, format_money, parse_amount, parse_decimal
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.documents import (
-    InvoiceDraft,
     LineSpec,
     drafts_save,
     invoice_prepare,
@@ -26,11 +26,9 @@ from fairbill.invoicing.documents import (
 )
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer, vat_checks_refresh
-from fairbill.notifications.services import email_queue
-from fairbill.payments.models import CreditEntry
-from fairbill.payments.services import customer_lock
 
 MAX_LINES = 500
+INVOICE_ISSUED = "invoice.issued"  # hook: invoice= (not for the billing run's, sent in bulk)
 MAX_QUANTITY = Decimal("1000000")
 
 
@@ -79,12 +77,9 @@ def invoice_issue(
     issue_date: date,
     due_date: date | None = None,
     notes: str = "",
-    apply_credit: bool = False,
 ) -> Invoice:
     """Issue one invoice inside the caller's transaction (customer row locked by the caller):
-    number it, tax it per the customer, optionally use account credit, log it, email it."""
-    from fairbill.payments.services import credit_balance
-
+    number it, tax it per the customer, log it, email it."""
     business = BusinessSettings.load()
     due = due_date or due_date_default(issue_date, business)
     if due < issue_date:
@@ -107,10 +102,7 @@ def invoice_issue(
     amounts = [draft.invoice.subtotal, draft.invoice.total, *(line.amount for line in draft.lines)]
     if any(abs(amount) > MAX_AMOUNT for amount in amounts):
         raise InvalidInput(f"total: an invoice can't be more than {MAX_AMOUNT}.", "lines")
-    if apply_credit:
-        draft.apply_credit(credit_balance(customer))
     drafts_save([draft], business)
-    credit_entries_for([draft])
     invoice = draft.invoice
     event_record(
         actor=actor,
@@ -125,30 +117,8 @@ def invoice_issue(
             "credit_applied": str(invoice.credit_applied),
         },
     )
-    email_queue(
-        template="invoice_issued", customer_id=customer.pk, context={"invoice_id": invoice.pk}
-    )
+    hook_call(INVOICE_ISSUED, invoice=invoice)
     return invoice
-
-
-def credit_entries_for(drafts: Iterable[InvoiceDraft]) -> list[CreditEntry]:
-    """Ledger entries for the credit the drafts used (after they were saved)."""
-    entries = [
-        CreditEntry(
-            customer_id=d.invoice.customer_id,
-            currency=d.invoice.currency,
-            amount=-d.credit_to_apply,
-            kind=CreditEntry.Kind.APPLIED,
-            reason=f"Applied to invoice {d.invoice.number}",
-            invoice=d.invoice,
-            created_on=d.invoice.issue_date or d.invoice.created_at.date(),
-            created_at=d.invoice.created_at,
-        )
-        for d in drafts
-        if d.credit_to_apply
-    ]
-    bulk_insert(entries)
-    return entries
 
 
 def invoice_create(
@@ -202,48 +172,3 @@ def _invoice_create(
         due_date=due_date,
         notes=notes,
     )
-
-
-@transaction.atomic
-def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, on: date) -> Invoice:
-    """Void an issued invoice. Credit it used goes back to the account, and so does any
-    amount paid on it (as credit). Its lines stay, so its periods are not billed again."""
-    customer = customer_lock(invoice.customer_id)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status == Invoice.Status.VOID:
-        raise Refused(f"Invoice {invoice} is already void.")
-    if invoice.status == Invoice.Status.DRAFT:
-        raise Refused("A draft has no number; delete it instead.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("reason: say why the invoice is voided.", "reason")
-    returned = invoice.credit_applied + invoice.amount_paid
-    if returned > 0:
-        CreditEntry.objects.create(
-            customer=customer,
-            currency=invoice.currency,
-            amount=returned,
-            kind=CreditEntry.Kind.RELEASED,
-            reason=f"Invoice {invoice.number} voided",
-            invoice=invoice,
-            created_on=on,
-            created_at=clock.now(),
-        )
-    before = invoice.status
-    invoice.status = Invoice.Status.VOID
-    invoice.balance = ZERO  # amounts paid and credit used stay on record
-    invoice.voided_at = clock.now()
-    invoice.void_reason = reason[:300]
-    invoice.save()
-    event_record(
-        actor=actor,
-        action="invoice.voided",
-        subject=invoice,
-        customer_id=customer.pk,
-        message=f"Invoice {invoice.number} voided: {reason}",
-        data={"status": [before, "void"], "returned_as_credit": str(returned)},
-    )
-    from fairbill.automation.services import after_invoice_voided
-
-    after_invoice_voided(actor=actor, invoice=invoice, on=on)
-    return invoice

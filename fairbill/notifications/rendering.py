@@ -14,7 +14,11 @@ from django.utils.html import strip_tags
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
+from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.notifications.models import EmailLog, EmailTemplate
+from fairbill.payments.models import CreditEntry, Payment
+from fairbill.subscriptions.models import Subscription
 
 _BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|li|tr|table|ul|ol|blockquote)>")
 _LINE_BREAK = re.compile(r"(?i)<br\s*/?>")
@@ -39,10 +43,6 @@ class Rendered:
 
 
 def email_context(log: EmailLog) -> dict[str, Any]:
-    from fairbill.invoicing.models import Invoice
-    from fairbill.payments.models import CreditEntry, Payment
-    from fairbill.subscriptions.models import Subscription
-
     business = BusinessSettings.load()
     data = dict(log.context)
     context: dict[str, Any] = {
@@ -98,8 +98,6 @@ def email_render(template: EmailTemplate, log: EmailLog) -> Rendered:
     attachments = []
     invoice = context.get("invoice")
     if invoice is not None and log.template == "invoice_issued" and context["business"].attach_pdf:
-        from fairbill.invoicing.pdf import invoice_pdf
-
         attachments.append((f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"))
     return Rendered(
         to=to, subject=" ".join(subject.split())[:300], html=html, attachments=attachments

@@ -22,13 +22,17 @@ from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.services import event_record
+from fairbill.invoicing.models import Invoice
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog, EmailTemplate
+from fairbill.notifications.rendering import email_render, html_to_text
 
 PRIORITY_HEADERS = {
     "high": {"X-Priority": "1", "Importance": "high"},
     "low": {"X-Priority": "5", "Importance": "low"},
 }
+
+EMAIL_FAILED = "email.failed"  # hook, called by the sending task: log=
 
 
 def template_get(key: str) -> EmailTemplate:
@@ -90,8 +94,6 @@ def _send_after_commit(log_ids: list[int]) -> None:
 
 def email_send(log: EmailLog) -> EmailLog:
     """Render and send one logged email now; records the outcome on the log."""
-    from fairbill.notifications.rendering import email_render, html_to_text
-
     template = template_get(log.template)
     if not template.active:
         log.status, log.error = EmailLog.Status.SKIPPED, "This email is switched off."
@@ -157,8 +159,6 @@ def email_signup_resend(*, actor: Actor, customer: Any) -> EmailLog:
     last = EmailLog.objects.filter(customer_id=customer.pk, template="signup").first()
     if last is not None:
         return email_resend(actor=actor, log=last)
-    from fairbill.invoicing.models import Invoice
-
     first = customer.invoices.filter(kind=Invoice.Kind.SIGNUP).order_by("sequence").first()
     context: dict[str, Any] = {"username": customer.user.get_username()}
     if first is not None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_tasks import task
 
+from fairbill.core.hooks import hook_call
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.outbox import email_claim, outbox_due
-from fairbill.notifications.services import email_send
+from fairbill.notifications.services import EMAIL_FAILED, email_send
 
 
 @task()
@@ -32,8 +33,6 @@ def _send(logs: QuerySet[EmailLog]) -> dict[str, int]:
             continue
         outcome = email_send(log).status
         counts[outcome] = counts.get(outcome, 0) + 1
-        if outcome == EmailLog.Status.FAILED and log.template == "signup":
-            from fairbill.orders.services import order_signup_email_failed
-
-            order_signup_email_failed(log=log)
+        if outcome == EmailLog.Status.FAILED:
+            hook_call(EMAIL_FAILED, log=log)
     return counts

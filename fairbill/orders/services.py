@@ -23,22 +23,38 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 
-from fairbill.catalog.models import Cycle, Option, OptionPrice, OrderForm, Package, PackagePrice
+from fairbill.catalog.models import (
+    Cycle,
+    Option,
+    OptionPrice,
+    OrderForm,
+    Package,
+    PackagePrice,
+    TaxRate,
+)
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import FairbillError, InvalidInput, NotFound, Refused
+from fairbill.core.hooks import hook_register
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
-from fairbill.customers.services import CONTACT_FIELDS, customer_create, customer_login_create
+from fairbill.customers.services import (
+    CONTACT_FIELDS,
+    customer_create,
+    customer_lock,
+    customer_login_create,
+    customer_set_status,
+)
 from fairbill.invoicing.calculations import LineInput, TaxAmount, invoice_totals
-from fairbill.invoicing.documents import LineSpec
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import Invoice, InvoiceLine
+from fairbill.invoicing.services import invoice_issue
 from fairbill.invoicing.tax import AppliedTax, TaxTable
 from fairbill.notifications.models import EmailLog
-from fairbill.notifications.services import email_queue
+from fairbill.notifications.services import EMAIL_FAILED, email_queue
 from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.renewals import renewal_lines, subscriptions_advance
 from fairbill.subscriptions.services import (
     options_select,
     package_price,
@@ -47,6 +63,7 @@ from fairbill.subscriptions.services import (
 )
 
 ORDER_PLACED = "order.placed"
+QUOTE_DATE = date(2000, 1, 1)
 CYCLE_ORDER = {cycle: position for position, cycle in enumerate(Cycle.values)}
 
 
@@ -233,27 +250,27 @@ def order_quote(
     selections = options_select(
         package=choice.package, cycle=choice.cycle, currency=currency, rows=choice.options
     )
-    label = Cycle(choice.cycle).label.lower()
+    # The signup invoice's lines, from an unsaved subscription on the catalog's terms (the
+    # date only places the one period, which the quote doesn't show).
+    sub = Subscription(
+        package=choice.package,
+        cycle=choice.cycle,
+        price=catalog.price,
+        setup_fee=catalog.setup_fee,
+        renewal_date=QUOTE_DATE,
+        billing_day=QUOTE_DATE.day,
+    )
+    specs, _ = renewal_lines(sub, QUOTE_DATE, selections)
     lines = [
-        QuoteLine(f"{choice.package.name} ({label})", Decimal(1), catalog.price, ZERO),
-    ]
-    for s in selections:
-        name = f"{s.option.name}: {s.choice.name}" if s.choice else s.option.name
-        lines.append(QuoteLine(name, Decimal(s.quantity), s.unit_price, ZERO))
-    recurring_count = len(lines)
-    if catalog.setup_fee:
-        lines.append(
-            QuoteLine(
-                f"Setup fee: {choice.package.name}", Decimal(1), catalog.setup_fee, ZERO, True
-            )
+        QuoteLine(
+            spec.description,
+            spec.quantity,
+            spec.unit_price,
+            ZERO,
+            spec.kind == InvoiceLine.Kind.SETUP,
         )
-    for s in selections:
-        if s.setup_fee:
-            lines.append(
-                QuoteLine(
-                    f"Setup fee: {s.option.name}", Decimal(s.quantity), s.setup_fee, ZERO, True
-                )
-            )
+        for spec in specs
+    ]
     tax = _tax_for_place(country, region, tax_table)
     totals = invoice_totals(
         [LineInput(line.quantity, line.unit_price, tax.rate, tax.name) for line in lines],
@@ -272,7 +289,7 @@ def order_quote(
         total=totals.total,
         tax_name=tax.name,
         tax_rate=tax.rate,
-        recurring=sum((line.amount for line in priced[:recurring_count]), ZERO),
+        recurring=sum((line.amount for line in priced if not line.setup), ZERO),
     )
 
 
@@ -284,8 +301,6 @@ def _tax_for_place(country: str, region: str, tax_table: TaxTable | None) -> App
 
 def regions_with_rates(country: str) -> list[str]:
     """Regions (counties/states) that have their own tax rate in a country."""
-    from fairbill.catalog.models import TaxRate
-
     if not country:
         return []
     return sorted(
@@ -490,19 +505,13 @@ def order_place(
 def _signup_invoice(*, actor: Actor, customer: Customer, subscription: Subscription) -> Invoice:
     """Invoice the first period and the setup fees now and move the subscription past them,
     with the billing run's own line rules."""
-    from fairbill.invoicing.billing_run import renewal_lines
-    from fairbill.invoicing.services import invoice_issue
-    from fairbill.payments.services import customer_lock
-
     customer = customer_lock(customer.pk)
     sub = Subscription.objects.select_for_update().select_related("package").get(pk=subscription.pk)
     assert sub.renewal_date is not None
     start = sub.renewal_date
-    specs: list[LineSpec] = renewal_lines(sub, start)
-    sub.save(
-        update_fields=["cycle", "pending_cycle", "renewal_date", "renewed_on", "setup_fee_billed"]
-        + ["updated_at"]
-    )
+    options = list(sub.options.select_related("option", "choice").order_by("pk"))
+    specs, advance = renewal_lines(sub, start, options)
+    subscriptions_advance([advance])
     return invoice_issue(
         actor=actor,
         customer=customer,
@@ -513,6 +522,16 @@ def _signup_invoice(*, actor: Actor, customer: Customer, subscription: Subscript
 
 
 # After commit ------------------------------------------------------------------------------
+
+
+def handlers_register() -> None:
+    hook_register(EMAIL_FAILED, order_email_failed)
+
+
+def order_email_failed(*, log: EmailLog) -> None:
+    """Called for every email that failed: a signup email's failure marks its order."""
+    if log.template == "signup":
+        order_signup_email_failed(log=log)
 
 
 @transaction.atomic
@@ -530,6 +549,4 @@ def order_signup_email_failed(*, log: EmailLog) -> None:
         else None
     )
     if customer is not None:
-        from fairbill.customers.services import customer_set_status
-
         customer_set_status(actor=actor, customer=customer, status=Status.ERROR, reason=reason)

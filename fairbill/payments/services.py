@@ -6,7 +6,8 @@ credit balance read and the entry written can't race; the ledger never goes nega
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,18 +16,21 @@ from django.db.models import Sum
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.hooks import hook_call
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.models import Allocation, CreditEntry, Payment
 
-
-def customer_lock(customer_id: int) -> Customer:
-    """Lock a customer's row for a money operation (the one lock order: customer, then
-    invoices by id)."""
-    return Customer.objects.select_for_update().get(pk=customer_id)
+# Hooks (fairbill.core.hooks) the higher apps act on: emails, reinstating subscriptions.
+CREDIT_ADDED = "credit.added"  # entry=
+PAYMENT_RECEIVED = "payment.received"  # payment=, invoice=
+INVOICE_PAID = "invoice.paid"  # actor=, invoice=, on=
+INVOICE_VOIDED = "invoice.voided"  # actor=, invoice=, on=
 
 
 def credit_balance(customer: Customer) -> Decimal:
@@ -78,11 +82,7 @@ def credit_add(
         message=f"{format_money(value, customer.currency)} credit added: {reason}",
         data={"amount": str(value), "kind": kind, "balance": str(credit_balance(customer))},
     )
-    from fairbill.notifications.services import email_queue
-
-    email_queue(
-        template="credit_added", customer_id=customer.pk, context={"credit_entry_id": entry.pk}
-    )
+    hook_call(CREDIT_ADDED, entry=entry)
     return entry
 
 
@@ -104,18 +104,7 @@ def _use_credit(
     if amount > invoice.balance:
         shown = format_money(invoice.balance, invoice.currency)
         raise Refused(f"apply_credit: the invoice balance is {shown}.", "apply_credit")
-    CreditEntry.objects.create(
-        customer=customer,
-        currency=customer.currency,
-        amount=-amount,
-        kind=CreditEntry.Kind.APPLIED,
-        reason=f"Applied to invoice {invoice.number}",
-        invoice=invoice,
-        created_on=on,
-        created_at=clock.now(),
-    )
-    invoice.credit_applied += amount
-    invoice.balance -= amount
+    credit_use(invoice=invoice, amount=amount, on=on, at=clock.now()).save()
     event_record(
         actor=actor,
         action="credit.applied",
@@ -125,7 +114,40 @@ def _use_credit(
     )
 
 
-def _settle_if_paid(invoice: Invoice, on: date) -> bool:
+def credit_use(*, invoice: Invoice, amount: Decimal, on: date, at: datetime) -> CreditEntry:
+    """The one way account credit goes onto an invoice: its credit applied and balance move
+    (in memory: the caller saves the invoice) and the ledger entry that pays for it is
+    returned unsaved (the caller saves it, alone or in bulk, once the invoice has its id).
+    The caller checks the amount against the balance available, under the customer lock."""
+    invoice.credit_applied += amount
+    invoice.balance -= amount
+    return CreditEntry(
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        amount=-amount,
+        kind=CreditEntry.Kind.APPLIED,
+        reason=_applied_to(invoice),
+        invoice=invoice,
+        created_on=on,
+        created_at=at,
+    )
+
+
+def _applied_to(invoice: Invoice) -> str:
+    return f"Applied to invoice {invoice.number}"
+
+
+def credit_entries_save(entries: Sequence[CreditEntry]) -> None:
+    """Insert in bulk the entries credit_use made for invoices saved since."""
+    for entry in entries:
+        assert entry.invoice is not None
+        entry.invoice_id = entry.invoice.pk  # numbered and saved since
+        entry.reason = _applied_to(entry.invoice)
+    bulk_insert(entries)
+
+
+def invoice_settle(invoice: Invoice, on: date) -> bool:
+    """An unpaid invoice whose balance reached 0 is paid (on that date); True if it just was."""
     if invoice.balance == 0 and invoice.status == Invoice.Status.UNPAID:
         invoice.status = Invoice.Status.PAID
         invoice.paid_on = on
@@ -139,7 +161,7 @@ def credit_apply(*, actor: Actor, invoice: Invoice, amount: Any, on: date) -> In
     customer, invoice = _invoice_for_money(invoice)
     value = parse_amount(amount, invoice.currency, field="apply_credit", allow_zero=False)
     _use_credit(customer=customer, invoice=invoice, amount=value, on=on, actor=actor)
-    paid = _settle_if_paid(invoice, on)
+    paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "balance", "status", "paid_on"])
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
@@ -234,16 +256,10 @@ def payment_record(
                 "reference": reference,
             },
         )
-    paid = _settle_if_paid(invoice, on)
+    paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "amount_paid", "balance", "status", "paid_on"])
     if payment is not None:
-        from fairbill.notifications.services import email_queue
-
-        email_queue(
-            template="payment_received",
-            customer_id=customer.pk,
-            context={"invoice_id": invoice.pk, "payment_id": payment.pk},
-        )
+        hook_call(PAYMENT_RECEIVED, payment=payment, invoice=invoice)
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
     return payment
@@ -257,6 +273,47 @@ def _after_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
         customer_id=invoice.customer_id,
         data={"number": invoice.number},
     )
-    from fairbill.automation.services import after_invoice_paid
+    hook_call(INVOICE_PAID, actor=actor, invoice=invoice, on=on)
 
-    after_invoice_paid(actor=actor, invoice=invoice, on=on)
+
+@transaction.atomic
+def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, on: date) -> Invoice:
+    """Void an issued invoice. Credit it used goes back to the account, and so does any
+    amount paid on it (as credit). Its lines stay, so its periods are not billed again."""
+    customer = customer_lock(invoice.customer_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.VOID:
+        raise Refused(f"Invoice {invoice} is already void.")
+    if invoice.status == Invoice.Status.DRAFT:
+        raise Refused("A draft has no number; delete it instead.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason: say why the invoice is voided.", "reason")
+    returned = invoice.credit_applied + invoice.amount_paid
+    if returned > 0:
+        CreditEntry.objects.create(
+            customer=customer,
+            currency=invoice.currency,
+            amount=returned,
+            kind=CreditEntry.Kind.RELEASED,
+            reason=f"Invoice {invoice.number} voided",
+            invoice=invoice,
+            created_on=on,
+            created_at=clock.now(),
+        )
+    before = invoice.status
+    invoice.status = Invoice.Status.VOID
+    invoice.balance = ZERO  # amounts paid and credit used stay on record
+    invoice.voided_at = clock.now()
+    invoice.void_reason = reason[:300]
+    invoice.save()
+    event_record(
+        actor=actor,
+        action="invoice.voided",
+        subject=invoice,
+        customer_id=customer.pk,
+        message=f"Invoice {invoice.number} voided: {reason}",
+        data={"status": [before, "void"], "returned_as_credit": str(returned)},
+    )
+    hook_call(INVOICE_VOIDED, actor=actor, invoice=invoice, on=on)
+    return invoice

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from fairbill.accounts.login_as import SESSION_KEY as LOGIN_AS
+from fairbill.backoffice.views.login_as import SESSION_KEY as LOGIN_AS
 from fairbill.core.actors import Actor
 from fairbill.customers.models import Customer
 

@@ -18,12 +18,15 @@ from django_countries import countries
 
 from fairbill.accounts.models import LoginAttempt, User
 from fairbill.accounts.services import login_attempt_record
-from fairbill.catalog.models import Option, Package
+from fairbill.catalog.models import Cycle, Option, Package
 from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.notifications.rendering import html_to_text
+from fairbill.notifications.services import template_get
 from fairbill.orders.services import Offer, regions_with_rates
 from fairbill.portal.selectors import ChangeOptionOffer
+from fairbill.subscriptions.services import option_row
 
 MAX_TEXT = 200
 _FIELD_PREFIX = re.compile(r"^[a-z][a-z _]*: ")
@@ -250,8 +253,6 @@ def option_field(option: Option) -> str:
 
 
 def _cycle_label(cycle: str) -> str:
-    from fairbill.catalog.models import Cycle
-
     return str(Cycle(cycle).label) if cycle in Cycle.values else str(cycle)
 
 
@@ -279,15 +280,9 @@ def _option_form_field(option: Option) -> forms.Field:
 def option_rows_from(offer: Offer, values: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for item in offer.options:
-        value = values.get(option_field(item.option))
-        if item.option.kind == Option.Kind.QUANTITY:
-            if isinstance(value, int) and value > 0:
-                rows.append({"option_id": item.option.pk, "quantity": value})
-        elif item.option.kind == Option.Kind.CHOICE:
-            if isinstance(value, int):
-                rows.append({"option_id": item.option.pk, "choice_id": value})
-        elif value is True:
-            rows.append({"option_id": item.option.pk})
+        row = option_row(item.option, values.get(option_field(item.option)))
+        if row is not None:
+            rows.append(row)
     return rows
 
 
@@ -375,9 +370,6 @@ class CustomerPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        from fairbill.notifications.rendering import html_to_text
-        from fairbill.notifications.services import template_get
-
         template = template_get("password_reset")
         if not template.active:
             return
@@ -413,18 +405,18 @@ def change_option_rows(
     rows: list[dict[str, Any]] = []
     for offer in offers:
         raw = data.get(f"option_{offer.option.pk}")
-        if offer.option.kind == Option.Kind.QUANTITY:
-            number = _int(raw)
-            if number is None and raw not in (None, ""):
+        value: Any = raw not in (None, "", "off", "false", "0")  # a tick box
+        if offer.option.kind != Option.Kind.CHECKBOX:
+            value = _int(raw)
+            if (
+                value is None
+                and raw not in (None, "")
+                and offer.option.kind == Option.Kind.QUANTITY
+            ):
                 raise InvalidInput(f"options: {offer.option.name} needs a whole number.", "options")
-            if number:
-                rows.append({"option_id": offer.option.pk, "quantity": number})
-        elif offer.option.kind == Option.Kind.CHOICE:
-            choice = _int(raw)
-            if choice:
-                rows.append({"option_id": offer.option.pk, "choice_id": choice})
-        elif raw not in (None, "", "off", "false", "0"):
-            rows.append({"option_id": offer.option.pk})
+        row = option_row(offer.option, value)
+        if row is not None:
+            rows.append(row)
     return rows
 
 

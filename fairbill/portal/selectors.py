@@ -13,6 +13,7 @@ from fairbill.catalog.models import Cycle, Option, OptionChoice, Package, Packag
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.selectors import overdue as overdue_q
 from fairbill.payments.models import Payment
 from fairbill.payments.services import credit_balance
 from fairbill.subscriptions.models import Subscription
@@ -30,7 +31,7 @@ def invoices_of(
     elif show == "due":
         invoices = invoices.filter(status=Invoice.Status.UNPAID)
     elif show == "overdue" and as_of is not None:
-        invoices = invoices.filter(status=Invoice.Status.UNPAID, due_date__lt=as_of)
+        invoices = invoices.filter(overdue_q(as_of))
     return invoices.order_by("-issue_date", "-id")
 
 
@@ -73,7 +74,7 @@ class AccountSummary:
 def account_summary(*, customer: Customer, as_of: date) -> AccountSummary:
     unpaid = Invoice.objects.filter(customer=customer, status=Invoice.Status.UNPAID)
     due = unpaid.aggregate(s=Sum("balance"))["s"] or ZERO
-    overdue = unpaid.filter(due_date__lt=as_of).aggregate(s=Sum("balance"))["s"] or ZERO
+    overdue = unpaid.filter(overdue_q(as_of)).aggregate(s=Sum("balance"))["s"] or ZERO
     return AccountSummary(
         balance_due=due,
         overdue=overdue,

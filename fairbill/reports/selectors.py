@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 
 from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, Status
+from fairbill.invoicing import selectors as invoice_selectors
 from fairbill.invoicing.models import Invoice, InvoiceTax
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.subscriptions.models import Subscription
@@ -42,10 +43,10 @@ def invoice_summary(*, as_of: date, currency: str) -> dict[str, InvoiceSummary]:
     result = invoices.aggregate(
         paid_n=Count("id", filter=Q(status="paid")),
         paid=Sum("total", filter=Q(status="paid")),
-        due_n=Count("id", filter=Q(status="unpaid", due_date__gte=as_of)),
-        due=Sum("balance", filter=Q(status="unpaid", due_date__gte=as_of)),
-        overdue_n=Count("id", filter=Q(status="unpaid", due_date__lt=as_of)),
-        overdue=Sum("balance", filter=Q(status="unpaid", due_date__lt=as_of)),
+        due_n=Count("id", filter=invoice_selectors.due(as_of)),
+        due=Sum("balance", filter=invoice_selectors.due(as_of)),
+        overdue_n=Count("id", filter=invoice_selectors.overdue(as_of)),
+        overdue=Sum("balance", filter=invoice_selectors.overdue(as_of)),
     )
     return {
         key: InvoiceSummary(result[f"{key}_n"], result[key] or ZERO)

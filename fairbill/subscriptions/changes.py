@@ -22,14 +22,18 @@ from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money
 from fairbill.core.services import event_record
-from fairbill.customers.models import Status
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.calculations import LineInput, invoice_totals, tax_on
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.models import Invoice, InvoiceLine
+from fairbill.invoicing.services import invoice_issue
 from fairbill.invoicing.tax import tax_for_customer
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import credit_add
 from fairbill.subscriptions.models import PackageChange, Subscription
 from fairbill.subscriptions.periods import period_end
 from fairbill.subscriptions.proration import Proration, prorate, prorate_billed_ahead, to_money
+from fairbill.subscriptions.selectors import CHANGEABLE_STATUSES
 from fairbill.subscriptions.services import (
     OptionSelection,
     options_replace,
@@ -140,7 +144,7 @@ def change_plan(
 ) -> ChangePlan:
     """Compute a change without writing anything (the wizard's preview and the change)."""
     sub = subscription
-    if sub.status not in (Status.ACTIVE, Status.SUSPENDED):
+    if sub.status not in CHANGEABLE_STATUSES:
         raise Refused(f"Only active or suspended packages can change (this one is {sub.status}).")
     if cycle not in Cycle.values or cycle == Cycle.ONE_TIME:
         raise InvalidInput("cycle: choose a recurring cycle.", "cycle")
@@ -329,10 +333,6 @@ def subscription_change(
 ) -> tuple[ChangePlan, PackageChange]:
     """Change a package now: invoice the prorated difference (or credit it on a downgrade),
     update the subscription, keep the change in its history."""
-    from fairbill.invoicing.services import invoice_issue
-    from fairbill.payments.models import CreditEntry
-    from fairbill.payments.services import credit_add, customer_lock
-
     customer = customer_lock(subscription.customer_id)
     sub = Subscription.objects.select_for_update().select_related("package").get(pk=subscription.pk)
     sub.customer = customer

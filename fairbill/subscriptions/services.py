@@ -21,6 +21,7 @@ from fairbill.core.errors import InvalidInput, NotFound, Refused
 from fairbill.core.money import parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
+from fairbill.customers.services import customer_lock
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
 
 
@@ -41,6 +42,19 @@ def package_price(package: Package, cycle: str, currency: str) -> PackagePrice:
             "cycle",
         )
     return price
+
+
+def option_row(option: Option, value: Any) -> dict[str, Any] | None:
+    """An option form field's value as a row for options_select: a quantity, a choice id or
+    ticked. None when left out (empty, 0 or unticked). Every form with options uses it."""
+    if value is None or value == "" or value is False or value == 0:
+        return None
+    row: dict[str, Any] = {"option_id": option.pk, "quantity": 1}
+    if option.kind == Option.Kind.QUANTITY:
+        row["quantity"] = value
+    elif option.kind == Option.Kind.CHOICE:
+        row["choice_id"] = int(value)
+    return row
 
 
 def options_select(
@@ -146,7 +160,7 @@ def subscription_create(
 ) -> Subscription:
     """A customer's new package. Created by staff or the API it starts active with its
     renewal date on its start date: the billing run bills the first period and the setup fee."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one.")
     if customer.status == Status.CANCELLED:

@@ -12,11 +12,11 @@ import pytest
 import time_machine
 
 from fairbill.accounts.services import api_key_create, staff_create
+from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.services import package_create, package_update
 from fairbill.core.actors import Actor
 from fairbill.core.models import Event
 from fairbill.customers.services import customer_set_status
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.services import credit_balance, payment_record
 from fairbill.subscriptions.changes import subscription_change

@@ -9,8 +9,8 @@ import time_machine
 
 from fairbill.core.models import Event
 from fairbill.customers.services import customer_create
-from fairbill.invoicing.services import invoice_create, invoice_void
-from fairbill.payments.services import payment_record
+from fairbill.invoicing.services import invoice_create
+from fairbill.payments.services import invoice_void, payment_record
 from tests.api.checks import assert_invalid
 
 

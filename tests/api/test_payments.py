@@ -128,7 +128,7 @@ def test_more_credit_than_the_invoice_balance_is_refused(api, invoice, admin, to
 
 
 def test_a_payment_on_a_void_invoice_is_refused(api, invoice, admin, today):
-    from fairbill.invoicing.services import invoice_void
+    from fairbill.payments.services import invoice_void
 
     invoice_void(actor=admin, invoice=invoice, reason="Duplicate", on=today)
     before = rows()

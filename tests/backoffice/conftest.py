@@ -59,7 +59,7 @@ def bill_and_pay(customer, package, start, *, pay=True, actor=None):
     paid when `pay`): the state the wizard and the customer page work from."""
     import time_machine
 
-    from fairbill.invoicing.billing_run import billing_run
+    from fairbill.automation.billing_run import billing_run
     from fairbill.invoicing.models import Invoice
     from fairbill.payments.services import payment_record
     from fairbill.subscriptions.services import subscription_create

@@ -12,10 +12,10 @@ import time_machine
 from fairbill.core.models import Event
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import BillingRun, Invoice
-from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.invoicing.services import invoice_create
 from fairbill.notifications.models import EmailLog, EmailTemplate
 from fairbill.payments.models import CreditEntry, Payment
-from fairbill.payments.services import credit_add, credit_balance, payment_record
+from fairbill.payments.services import credit_add, credit_balance, invoice_void, payment_record
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.services import subscription_create
 from tests.backoffice.conftest import form_errors, messages_of

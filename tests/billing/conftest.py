@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.models import Package
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.payments.services import payment_record
 from fairbill.subscriptions.services import subscription_create

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from fairbill.automation.schedule import billing_due
 from fairbill.invoicing.models import BillingRun, Invoice
-from fairbill.invoicing.schedule import billing_due
 
 
 def bill(*args):

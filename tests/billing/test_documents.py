@@ -14,10 +14,10 @@ from fairbill.customers.services import customer_create
 from fairbill.invoicing.estimates import estimate_convert, estimate_create, estimate_set_status
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
-from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.invoicing.services import invoice_create
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_resend, email_template_update, template_get
-from fairbill.payments.services import credit_balance, payment_record
+from fairbill.payments.services import credit_balance, invoice_void, payment_record
 
 ON = date(2027, 5, 3)
 LINES = [

@@ -19,13 +19,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Sum
 
+from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.models import Package
 from fairbill.core.actors import Actor
 from fairbill.core.faults import KILLED_STATUS, fault_hook
 from fairbill.core.services import settings_update
 from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_create
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import BillingRun, Invoice
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_template_update

@@ -14,9 +14,15 @@ from fairbill.core.errors import FairbillError
 from fairbill.core.money import quantize
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.invoicing.services import invoice_create
 from fairbill.payments.models import Allocation, CreditEntry, Payment
-from fairbill.payments.services import credit_add, credit_apply, credit_balance, payment_record
+from fairbill.payments.services import (
+    credit_add,
+    credit_apply,
+    credit_balance,
+    invoice_void,
+    payment_record,
+)
 
 ON = date(2027, 5, 1)
 cents = st.integers(min_value=1, max_value=50_000).map(lambda c: Decimal(c) / 100)

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
+from fairbill.automation.billing_run import billing_run
+from fairbill.automation.schedule import billing_due
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.faults import fault_hook
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import BillingRun, Invoice
 from fairbill.invoicing.run_records import run_finish, run_start, runs_mark_interrupted
-from fairbill.invoicing.schedule import billing_due
 
 AS_OF = date(2027, 3, 15)
 

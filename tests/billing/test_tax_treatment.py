@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fairbill.invoicing import tax_treatment as tt
@@ -123,6 +123,7 @@ def any_facts(draw) -> tt.TaxFacts:
     )
 
 
+@settings(deadline=None)  # pure and fast, but a shared CI machine can be slow
 @given(any_facts())
 def test_reverse_charge_only_with_a_current_valid_check_across_borders(f):
     result = tt.tax_treatment(f)
@@ -136,6 +137,7 @@ def test_reverse_charge_only_with_a_current_valid_check_across_borders(f):
     )
 
 
+@settings(deadline=None)  # pure and fast, but a shared CI machine can be slow
 @given(any_facts())
 def test_tax_is_charged_only_at_the_configured_rate_when_vat_applies(f):
     result = tt.tax_treatment(f)
@@ -149,6 +151,7 @@ def test_tax_is_charged_only_at_the_configured_rate_when_vat_applies(f):
         assert result.note
 
 
+@settings(deadline=None)  # pure and fast, but a shared CI machine can be slow
 @given(any_facts())
 def test_an_unverified_or_invalid_check_never_reverse_charges_and_never_exempts(f):
     result = tt.tax_treatment(f)
@@ -158,6 +161,7 @@ def test_an_unverified_or_invalid_check_never_reverse_charges_and_never_exempts(
         assert f.exemption_code or f.exemption_reason
 
 
+@settings(deadline=None)  # pure and fast, but a shared CI machine can be slow
 @given(any_facts())
 def test_without_new_facts_the_rate_is_the_old_rule(f):
     # No VAT number and no exemption, seller and buyer in the same country or outside

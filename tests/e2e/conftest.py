@@ -71,7 +71,9 @@ def csp_violations(tab) -> list[str]:
     tab.on(
         "console",
         lambda message: (
-            found.append(message.text) if "Content Security Policy" in message.text else None
+            found.append(f"{tab.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
         ),
     )
     return found

@@ -23,14 +23,14 @@ from pypdf import PdfReader
 
 from fairbill.catalog.services import tax_rate_create
 from fairbill.core.services import settings_update
-from fairbill.customers.services import customer_create, customer_update
+from fairbill.customers.services import customer_create, customer_lock, customer_update
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.einvoice import cii_xml, ubl_xml
 from fairbill.invoicing.einvoice import document as doc
 from fairbill.invoicing.einvoice.from_invoice import invoice_document
 from fairbill.invoicing.einvoice.pdf import facturx_pdf
 from fairbill.invoicing.services import invoice_issue
-from fairbill.payments.services import credit_add, customer_lock, payment_record
+from fairbill.payments.services import credit_add, credit_apply, payment_record
 from tests.fakes.vat_registers import VIES_PATH, vies_valid
 
 ISSUED = date(2027, 3, 15)
@@ -240,15 +240,8 @@ def test_oss_consumer_at_their_rate(seller, system, out_dir):
 def test_partly_paid_with_account_credit(seller, system, out_dir):
     buyer = customer(system, "IE", name="Paid Part Ltd", currency="EUR")
     credit_add(actor=system, customer=buyer, amount=Decimal("20.00"), reason="Goodwill", on=ISSUED)
-    with transaction.atomic():
-        invoice = invoice_issue(
-            actor=system,
-            customer=customer_lock(buyer.pk),
-            kind="manual",
-            specs=[spec("Website care", "100.00")],
-            issue_date=ISSUED,
-            apply_credit=True,
-        )
+    invoice = issue(system, buyer, [spec("Website care", "100.00")])
+    invoice = credit_apply(actor=system, invoice=invoice, amount="20.00", on=ISSUED)
     payment_record(
         actor=system, invoice=invoice, amount=Decimal("50.00"), method="bank_transfer", on=ISSUED
     )

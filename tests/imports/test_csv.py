@@ -12,8 +12,8 @@ from fairbill.core.errors import Refused
 from fairbill.customers.models import Customer
 from fairbill.imports.csvfiles import CUSTOMER_FIELDS, TIME_FIELDS, guess_mapping, read_csv
 from fairbill.imports.services import customers_csv_import, time_entries_from_csv
-from fairbill.integrations.basecamp.billing import hourly_rate_set, time_invoice_create
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.services import hourly_rate_set, time_invoice_create
 
 GOOD = (
     "Name,E-mail,Company,Country,VAT applies\n"

@@ -11,9 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import hourly_rate_set
-from fairbill.integrations.basecamp.models import BilledEntry, Connection, Project
+from fairbill.integrations.basecamp.models import Connection, Project
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.models import BilledEntry
+from fairbill.timebilling.services import hourly_rate_set
 
 
 @pytest.fixture

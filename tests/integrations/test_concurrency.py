@@ -10,16 +10,16 @@ from django.db import connection, connections
 
 from fairbill.core.errors import Refused
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import hourly_rate_set, time_invoice_create
 from fairbill.integrations.basecamp.importer import (
     basecamp_customers_import,
     basecamp_entries,
     candidates_from_people,
     projects_sync,
 )
-from fairbill.integrations.basecamp.models import BilledEntry
 from fairbill.integrations.basecamp.services import basecamp_client
 from fairbill.invoicing.models import Invoice
+from fairbill.timebilling.models import BilledEntry
+from fairbill.timebilling.services import hourly_rate_set, time_invoice_create
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,6 @@ import pytest
 
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import hourly_rate_set, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
     basecamp_customers_import,
     basecamp_entries,
@@ -17,11 +16,13 @@ from fairbill.integrations.basecamp.importer import (
     project_link,
     projects_sync,
 )
-from fairbill.integrations.basecamp.models import BilledEntry, Project
+from fairbill.integrations.basecamp.models import Project
 from fairbill.integrations.basecamp.services import basecamp_client
-from fairbill.integrations.basecamp.time_billing import TimeEntry, group_entries, parse_hours
 from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.services import invoice_void
+from fairbill.payments.services import invoice_void
+from fairbill.timebilling.calculations import TimeEntry, group_entries, parse_hours
+from fairbill.timebilling.models import BilledEntry
+from fairbill.timebilling.services import hourly_rate_set, time_invoice_create, time_plan
 
 MARCH = {"start": date(2027, 3, 1), "end": date(2027, 3, 31)}
 

@@ -3,6 +3,9 @@ move migrates forward without losing data."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -34,3 +37,27 @@ def test_invoice_counter_keeps_its_rows_when_it_moves_to_core():
     from fairbill.core.models import Counter
 
     assert Counter.objects.get(name="invoice").next_number == 42
+
+
+def test_hourly_rates_and_billed_entries_keep_their_rows_when_they_move_to_timebilling():
+    from fairbill.customers.models import Customer
+
+    # given a database from before the move, with a customer's hourly rate
+    migrate([("basecamp", "0001_initial")])
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    customer = Customer.objects.create(
+        name="Ada", email="ada@example.com", currency="GBP", created_at=at, updated_at=at
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO basecamp_hourlyrate (customer_id, rate, updated_at) "
+            "VALUES (%s, '85.5000', '2027-01-01 00:00:00+00:00')",
+            [customer.pk],
+        )
+    # when it migrates forward
+    migrate(latest())
+    # then the rate is the time billing app's, unchanged, and its entries table is in place
+    from fairbill.timebilling.models import BilledEntry, HourlyRate
+
+    assert HourlyRate.objects.get(customer=customer).rate == Decimal("85.5")
+    assert BilledEntry.objects.count() == 0

@@ -232,12 +232,12 @@ def test_a_failure_in_the_middle_of_an_order_leaves_nothing(
     client, shop, monkeypatch, django_capture_on_commit_callbacks
 ):
     # given issuing the signup invoice blows up (after customer, login and subscription exist)
-    import fairbill.invoicing.services as invoicing
+    import fairbill.orders.services as orders
 
     def explode(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(invoicing, "invoice_issue", explode)
+    monkeypatch.setattr(orders, "invoice_issue", explode)
     client.raise_request_exception = False
     # when a visitor orders
     response = place(client, shop, django_capture_on_commit_callbacks)

@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from django.contrib.messages import get_messages
 
+from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.services import package_create
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import billing_run
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.services import credit_balance, payment_record
 from fairbill.subscriptions.changes import subscription_change_preview

@@ -8,17 +8,16 @@ from decimal import Decimal
 
 import pytest
 
+from fairbill.automation import billing_run as run_module
 from fairbill.catalog.models import Package
 from fairbill.catalog.services import package_create, tax_rate_create
 from fairbill.core.errors import InvalidInput
 from fairbill.core.services import settings_update
 from fairbill.customers.merge import customer_merge
 from fairbill.customers.services import customer_create
-from fairbill.invoicing import billing_run as run_module
 from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.services import invoice_void
 from fairbill.orders.services import _signup_invoice
-from fairbill.payments.services import credit_add, credit_balance
+from fairbill.payments.services import credit_add, credit_balance, invoice_void
 from fairbill.subscriptions.changes import subscription_change
 from fairbill.subscriptions.services import subscription_update
 

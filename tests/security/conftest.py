@@ -1,4 +1,4 @@
-"""The order-form shop of the portal tests (its packages, options and "hosting" form), and
-their payment settings (no Stripe), for the security tests."""
+"""The order-form shop of the portal tests (its packages, options and "hosting" form), for
+the security tests."""
 
-from tests.portal.conftest import _portal_settings, shop  # noqa: F401
+from tests.portal.conftest import shop  # noqa: F401

@@ -24,6 +24,14 @@ WRONG = "not-the-victims-password"
 
 
 @pytest.fixture(autouse=True)
+def _offline_payments(settings):
+    # As in the portal tests: no Stripe, at most 5 orders an hour per address.
+    settings.STRIPE_SECRET_KEY = ""
+    settings.PAYMENT_GATEWAY = "offline"
+    settings.ORDER_RATE_LIMIT = 5
+
+
+@pytest.fixture(autouse=True)
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield

@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fairbill.accounts.access import staff_required
 from fairbill.accounts.models import ApiKey
 from fairbill.accounts.services import api_key_create, api_key_revoke
-from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.forms import ApiKeyForm
 from fairbill.backoffice.views.common import show_error
 from fairbill.core.errors import FairbillError

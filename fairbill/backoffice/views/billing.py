@@ -11,11 +11,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
+from fairbill.automation.billing_run import RunReport, billing_run
 from fairbill.backoffice.billing_forms import BillingRunForm
 from fairbill.core import clock
 from fairbill.core.money import format_money
-from fairbill.invoicing.billing_run import RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
 from fairbill.invoicing.run_records import runs_mark_interrupted
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
 from fairbill.backoffice.views.common import show_error
 from fairbill.backoffice.views.customer_page import customer_page

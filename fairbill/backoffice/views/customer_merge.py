@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.package_forms import MergeConfirmForm, MergeSearchForm
 from fairbill.core.errors import FairbillError
 from fairbill.core.validation import ascii_digits

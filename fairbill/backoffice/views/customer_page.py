@@ -19,6 +19,7 @@ from fairbill.core import clock
 from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
+from fairbill.invoicing import selectors as invoice_selectors
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
@@ -108,8 +109,8 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
     today = clock.today()
     issued = customer.invoices.exclude(status=Invoice.Status.DRAFT)
     unpaid = Q(status=Invoice.Status.UNPAID)
-    late = unpaid & Q(due_date__lt=today)
-    on_time = unpaid & (Q(due_date__gte=today) | Q(due_date=None))
+    late = invoice_selectors.overdue(today)
+    on_time = invoice_selectors.due(today)
     paid = Q(status=Invoice.Status.PAID)
     void = Q(status=Invoice.Status.VOID)
     sums = issued.order_by().aggregate(

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.core import clock
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, quantize

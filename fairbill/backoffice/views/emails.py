@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import Context, Template
 from django.views.decorators.http import require_POST
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.billing_forms import EmailTemplateForm
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core.errors import FairbillError

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.billing_forms import (
     InvoiceFilterForm,
     InvoiceForm,
@@ -29,16 +29,17 @@ from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
+from fairbill.invoicing import selectors
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
-from fairbill.invoicing.services import invoice_create, invoice_void
+from fairbill.invoicing.services import invoice_create
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
 from fairbill.payments.models import Allocation, CreditEntry
-from fairbill.payments.services import credit_balance, payment_record
+from fairbill.payments.services import credit_balance, invoice_void, payment_record
 
 PICKER_LIMIT = 20
 
@@ -54,7 +55,7 @@ def invoices_filtered(filters: InvoiceFilterForm, today: date) -> QuerySet[Invoi
     if data["status"]:
         invoices = invoices.filter(status=data["status"])
     if data["overdue"]:
-        invoices = invoices.filter(status=Invoice.Status.UNPAID, due_date__lt=today)
+        invoices = invoices.filter(selectors.overdue(today))
     if data["customer"].strip():
         invoices = invoices.filter(customer__name__icontains=data["customer"].strip())
     if data["issued_from"]:

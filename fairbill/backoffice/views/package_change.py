@@ -19,18 +19,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.package_forms import ChangeForm
 from fairbill.backoffice.views.common import show_error
 from fairbill.catalog.models import Cycle
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import Event
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Customer
 from fairbill.subscriptions.changes import subscription_change, subscription_change_preview
 from fairbill.subscriptions.models import PackageChange, Subscription
-
-CHANGEABLE = (Status.ACTIVE, Status.SUSPENDED)
+from fairbill.subscriptions.selectors import changeable
 
 
 def _subscription(customer_pk: int, sub_pk: int) -> Subscription:
@@ -66,7 +65,7 @@ def change_pick(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for sub in subscriptions:
         sub.changed_before = sub.pk in changed  # type: ignore[attr-defined]
-        sub.changeable = sub.status in CHANGEABLE and sub.cycle != "one_time"  # type: ignore[attr-defined]
+        sub.changeable = changeable(sub)  # type: ignore[attr-defined]
     return _render(request, 1, None, customer=customer, subscriptions=subscriptions)
 
 

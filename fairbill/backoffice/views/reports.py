@@ -12,8 +12,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from fairbill.accounts.access import staff_required
 from fairbill.accounts.models import LoginAttempt
-from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.billing_forms import DayField
 from fairbill.backoffice.forms import LoginFilterForm
 from fairbill.backoffice.views.common import paginate

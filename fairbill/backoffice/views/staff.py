@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from fairbill.accounts.access import staff_required
 from fairbill.accounts.models import PRIVILEGES, User
 from fairbill.accounts.services import staff_create, staff_set_privileges
-from fairbill.backoffice.access import staff_required
 from fairbill.backoffice.forms import PrivilegesForm, StaffCreateForm
 from fairbill.backoffice.views.common import show_error
 from fairbill.core.errors import FairbillError

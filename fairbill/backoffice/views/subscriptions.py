@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.views.common import paginate
 from fairbill.customers.models import Status
 from fairbill.subscriptions.models import PackageChange, Subscription

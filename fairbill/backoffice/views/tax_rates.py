@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.forms import TaxRateForm
 from fairbill.backoffice.views.common import show_error
 from fairbill.catalog.models import TaxRate

@@ -8,13 +8,12 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fairbill.api.api import require
 from fairbill.api.fields import Body, Day, HourlyRate, Id, OneOf, money_out
+from fairbill.api.helpers import require
 from fairbill.api.idempotency import idempotent
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.billing import TimePlan, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
     ImportReport,
     PlanRow,
@@ -24,7 +23,8 @@ from fairbill.integrations.basecamp.importer import (
     customers_plan,
 )
 from fairbill.integrations.basecamp.services import basecamp_client
-from fairbill.integrations.basecamp.time_billing import GROUP_BY, TimeEntry, parse_rate
+from fairbill.timebilling.calculations import GROUP_BY, TimeEntry, parse_rate
+from fairbill.timebilling.services import TimePlan, time_invoice_create, time_plan
 
 router: Router = Router(tags=["basecamp"])
 

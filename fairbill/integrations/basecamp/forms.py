@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.time_billing import GROUP_BY
+from fairbill.timebilling.calculations import GROUP_BY
 
 
 class CredentialsForm(forms.Form):

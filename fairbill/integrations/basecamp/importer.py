@@ -26,8 +26,10 @@ from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_create, customer_update
 from fairbill.integrations.basecamp.client import Basecamp
-from fairbill.integrations.basecamp.models import BilledEntry, Link, Project
-from fairbill.integrations.basecamp.time_billing import TimeEntry, parse_hours, parse_rate
+from fairbill.integrations.basecamp.models import Link, Project
+from fairbill.integrations.basecamp.services import connection_get
+from fairbill.timebilling.calculations import TimeEntry, parse_hours, parse_rate
+from fairbill.timebilling.models import BilledEntry
 
 PER = ("company", "person")
 
@@ -231,8 +233,6 @@ def _link(customer: Customer, candidate: Candidate, now: datetime) -> None:
 
 
 def _import_subject() -> Any:
-    from fairbill.integrations.basecamp.services import connection_get
-
     return connection_get()
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from fairbill.backoffice.access import staff_required
+from fairbill.accounts.access import staff_required
 from fairbill.backoffice.views.common import show_error
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
@@ -19,12 +19,6 @@ from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import invoice_details_missing
 from fairbill.integrations.basecamp import conf
-from fairbill.integrations.basecamp.billing import (
-    customer_rate,
-    hourly_rate_set,
-    time_invoice_create,
-    time_plan,
-)
 from fairbill.integrations.basecamp.forms import CredentialsForm, TimeForm
 from fairbill.integrations.basecamp.importer import (
     PER,
@@ -48,7 +42,13 @@ from fairbill.integrations.basecamp.services import (
     connection_test,
     launchpad_for,
 )
-from fairbill.integrations.basecamp.time_billing import parse_rate
+from fairbill.timebilling.calculations import parse_rate
+from fairbill.timebilling.services import (
+    customer_rate,
+    hourly_rate_set,
+    time_invoice_create,
+    time_plan,
+)
 
 STATE_KEY = "basecamp_oauth_state"
 

@@ -23,13 +23,14 @@ from fairbill.catalog.models import Cycle
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.money import format_money
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Customer
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.portal import selectors
 from fairbill.portal.access import customer_actor, customer_required
 from fairbill.portal.forms import change_option_rows, change_package
 from fairbill.subscriptions.changes import subscription_change, subscription_change_preview
 from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.selectors import changeable
 
 CARRIED_PREFIXES = ("package", "cycle", "option_")
 
@@ -43,10 +44,6 @@ def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
     if sub is None:
         raise Http404("No such package.")
     return sub
-
-
-def changeable(sub: Subscription) -> bool:
-    return sub.status in (Status.ACTIVE, Status.SUSPENDED) and sub.cycle != Cycle.ONE_TIME
 
 
 def _carried(data: QueryDict) -> list[tuple[str, str]]:

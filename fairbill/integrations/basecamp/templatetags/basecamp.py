@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 
 from fairbill.core.money import format_money
-from fairbill.integrations.basecamp.time_billing import Group
+from fairbill.timebilling.calculations import Group
 
 register = template.Library()
 

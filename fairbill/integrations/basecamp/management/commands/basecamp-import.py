@@ -17,7 +17,6 @@ from fairbill.core.errors import FairbillError
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import invoice_details_missing
-from fairbill.integrations.basecamp.billing import TimePlan, time_invoice_create, time_plan
 from fairbill.integrations.basecamp.importer import (
     PER,
     basecamp_customers_import,
@@ -27,7 +26,8 @@ from fairbill.integrations.basecamp.importer import (
     projects_sync,
 )
 from fairbill.integrations.basecamp.services import basecamp_client
-from fairbill.integrations.basecamp.time_billing import GROUP_BY, parse_rate
+from fairbill.timebilling.calculations import GROUP_BY, parse_rate
+from fairbill.timebilling.services import TimePlan, time_invoice_create, time_plan
 
 ACTIONS = {
     "create": "created",

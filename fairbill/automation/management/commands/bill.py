@@ -11,10 +11,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from fairbill.automation.billing_run import RunReport, billing_run
+from fairbill.automation.parallel import billing_run_parallel
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import RunReport, billing_run
-from fairbill.invoicing.parallel import billing_run_parallel
 
 
 def _share(value: str) -> tuple[int, int]:

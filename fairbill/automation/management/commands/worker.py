@@ -16,9 +16,9 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks.utils import get_random_id
 from django_tasks_db.management.commands.db_worker import Worker
 
+from fairbill.automation.schedule import billing_due
+from fairbill.automation.tasks import run_billing
 from fairbill.core import clock
-from fairbill.invoicing.schedule import billing_due
-from fairbill.invoicing.tasks import run_billing
 from fairbill.notifications.tasks import outbox_send
 
 logger = logging.getLogger("fairbill.worker")

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fairbill.accounts.access import staff_required
 from fairbill.accounts.models import User
-from fairbill.backoffice.access import staff_required
 from fairbill.core.actors import Actor
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer

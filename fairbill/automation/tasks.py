@@ -5,8 +5,8 @@ from typing import Any
 
 from django_tasks import task
 
+from fairbill.automation.billing_run import billing_run
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import billing_run
 
 
 @task()

@@ -21,12 +21,12 @@ from fairbill.core.errors import Refused
 from fairbill.core.money import ZERO, format_money
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
-from fairbill.integrations.basecamp.models import BilledEntry, HourlyRate
-from fairbill.integrations.basecamp.time_billing import Group, TimeEntry, group_entries, parse_rate
+from fairbill.customers.services import customer_lock
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.invoicing.services import invoice_issue
-from fairbill.payments.services import customer_lock
+from fairbill.timebilling.calculations import Group, TimeEntry, group_entries, parse_rate
+from fairbill.timebilling.models import BilledEntry, HourlyRate
 
 
 @dataclass

@@ -15,8 +15,8 @@ from datetime import date
 
 from django.db import connection
 
+from fairbill.automation.billing_run import Progress, RunReport, billing_run
 from fairbill.core.actors import Actor
-from fairbill.invoicing.billing_run import Progress, RunReport, billing_run
 from fairbill.invoicing.models import BillingRun
 from fairbill.invoicing.run_records import run_finish, run_start, runs_mark_interrupted
 

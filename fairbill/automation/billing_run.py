@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import transaction
 
 from fairbill.automation.services import overdue_candidates, overdue_process
-from fairbill.catalog.models import Cycle, Package
+from fairbill.catalog.models import Package
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert_rows
@@ -49,12 +49,17 @@ from fairbill.invoicing.run_records import (
     run_start,
     runs_mark_interrupted,
 )
-from fairbill.invoicing.services import credit_entries_for
 from fairbill.invoicing.tax import TaxTable, vat_checks_refresh
 from fairbill.notifications.services import email_queue_many
-from fairbill.payments.services import credit_balances
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import (
+    credit_balances,
+    credit_entries_save,
+    credit_use,
+    invoice_settle,
+)
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
-from fairbill.subscriptions.periods import periods_due
+from fairbill.subscriptions.renewals import Advance, renewal_lines, subscriptions_advance
 
 BILLABLE = [Status.ACTIVE, Status.SUSPENDED]
 MIN_LOCK_WAIT = 0.05  # seconds: once the run's wait is spent, a last short try per customer
@@ -395,13 +400,15 @@ def _bill_customers(
         subs_by_customer[sub.customer_id].append(sub)
     balances = credit_balances(list(subs_by_customer)) if ctx.business.auto_apply_credit else {}
     drafts: list[InvoiceDraft] = []
-    renewed: list[Subscription] = []
+    credit_used: list[CreditEntry] = []
+    advances: list[Advance] = []
     for customer_id, customer_subs in subs_by_customer.items():
         customer = customers[customer_id]
         specs: list[LineSpec] = []
         for sub in customer_subs:
-            specs.extend(renewal_lines(sub, ctx.horizon, options.get(sub.pk, [])))
-        renewed.extend(customer_subs)
+            lines, advance = renewal_lines(sub, ctx.horizon, options.get(sub.pk, []))
+            specs.extend(lines)
+            advances.append(advance)
         first_start = min(s.period_start for s in specs if s.period_start)
         draft = invoice_prepare(
             customer=customer,
@@ -413,13 +420,15 @@ def _bill_customers(
             seller_details=ctx.seller,
             now=clock.now(),
         )
-        balance = balances.get(customer_id, ZERO)
-        if balance > 0:
-            draft.apply_credit(balance)
+        used = min(balances.get(customer_id, ZERO), draft.invoice.balance)
+        if used > 0:
+            at = draft.invoice.created_at
+            credit_used.append(credit_use(invoice=draft.invoice, amount=used, on=ctx.as_of, at=at))
+            invoice_settle(draft.invoice, ctx.as_of)
         drafts.append(draft)
     drafts_save(drafts, ctx.business)
-    credit_entries_for(drafts)
-    _subscriptions_save(renewed)
+    credit_entries_save(credit_used)
+    subscriptions_advance(advances)
     bulk_insert_rows(Event, [_issued_event(ctx.actor, d) for d in drafts])
     email_queue_many(
         template="invoice_issued",
@@ -451,96 +460,6 @@ def _options_by_subscription(sub_ids: list[int]) -> dict[int, list[SubscriptionO
     for item in rows:
         found[item.subscription_id].append(item)
     return found
-
-
-def _subscriptions_save(subs: list[Subscription]) -> None:
-    """Save renewed subscriptions with one UPDATE per set of identical new values (in a daily
-    run most share their dates), much faster than a row-by-row bulk_update."""
-    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for sub in subs:
-        key = (sub.cycle, sub.pending_cycle, sub.renewal_date, sub.renewed_on, sub.setup_fee_billed)
-        groups[key].append(sub.pk)
-    now = clock.now()
-    for (cycle, pending, renewal, renewed, setup_billed), ids in groups.items():
-        Subscription.objects.filter(pk__in=ids).update(
-            cycle=cycle,
-            pending_cycle=pending,
-            renewal_date=renewal,
-            renewed_on=renewed,
-            setup_fee_billed=setup_billed,
-            updated_at=now,
-        )
-
-
-def renewal_lines(
-    sub: Subscription, horizon: date, options: list[SubscriptionOption] | None = None
-) -> list[LineSpec]:
-    """The lines for every period of a subscription due by the horizon, oldest first (package,
-    options, setup fees not billed yet), and the subscription moved on (in memory) past them.
-    The one place renewal lines are made: the billing run and the order form's signup
-    invoice use it."""
-    assert sub.renewal_date is not None
-    if options is None:
-        options = list(sub.options.select_related("option", "choice").order_by("pk"))
-    specs: list[LineSpec] = []
-    if sub.pending_cycle:
-        sub.cycle, sub.pending_cycle = sub.pending_cycle, ""
-    if sub.cycle == Cycle.ONE_TIME:
-        periods: list[tuple[date, date | None]] = [(sub.renewal_date, None)]
-    else:
-        periods = list(periods_due(sub.renewal_date, sub.cycle, sub.billing_day, horizon))
-    cycle_label = Cycle(sub.cycle).label.lower()
-    for start, end in periods:
-        specs.append(
-            LineSpec(
-                description=f"{sub.package.name} ({cycle_label})",
-                unit_price=sub.price,
-                kind=InvoiceLine.Kind.PACKAGE,
-                subscription_id=sub.pk,
-                period_start=start,
-                period_end=end,
-            )
-        )
-        for item in options:
-            name = f"{item.option.name}: {item.choice.name}" if item.choice else item.option.name
-            specs.append(
-                LineSpec(
-                    description=name,
-                    unit_price=item.unit_price,
-                    quantity=Decimal(item.quantity),
-                    kind=InvoiceLine.Kind.OPTION,
-                    subscription_id=sub.pk,
-                    period_start=start,
-                    period_end=end,
-                )
-            )
-    if not sub.setup_fee_billed:
-        if sub.setup_fee:
-            specs.append(
-                LineSpec(
-                    description=f"Setup fee: {sub.package.name}",
-                    unit_price=sub.setup_fee,
-                    kind=InvoiceLine.Kind.SETUP,
-                    subscription_id=sub.pk,
-                )
-            )
-        for item in options:
-            if item.setup_fee:
-                specs.append(
-                    LineSpec(
-                        description=f"Setup fee: {item.option.name}",
-                        unit_price=item.setup_fee,
-                        quantity=Decimal(item.quantity),
-                        kind=InvoiceLine.Kind.SETUP,
-                        subscription_id=sub.pk,
-                    )
-                )
-        sub.setup_fee_billed = True
-    last_start, last_end = periods[-1]
-    sub.renewed_on = last_start
-    sub.renewal_date = last_end
-    sub.updated_at = clock.now()
-    return specs
 
 
 def _issued_event(actor: Actor, draft: InvoiceDraft) -> dict[str, Any]:

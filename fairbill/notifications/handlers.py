@@ -1,0 +1,41 @@
+"""The emails that follow other apps' actions, queued in the same transaction through the
+hooks those apps call (registered in NotificationsConfig.ready)."""
+
+from __future__ import annotations
+
+from fairbill.core.hooks import hook_register
+from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.services import INVOICE_ISSUED
+from fairbill.notifications.services import email_queue
+from fairbill.payments.models import CreditEntry, Payment
+from fairbill.payments.services import CREDIT_ADDED, PAYMENT_RECEIVED
+
+
+def invoice_issued(*, invoice: Invoice) -> None:
+    email_queue(
+        template="invoice_issued",
+        customer_id=invoice.customer_id,
+        context={"invoice_id": invoice.pk},
+    )
+
+
+def credit_added(*, entry: CreditEntry) -> None:
+    email_queue(
+        template="credit_added",
+        customer_id=entry.customer_id,
+        context={"credit_entry_id": entry.pk},
+    )
+
+
+def payment_received(*, payment: Payment, invoice: Invoice) -> None:
+    email_queue(
+        template="payment_received",
+        customer_id=payment.customer_id,
+        context={"invoice_id": invoice.pk, "payment_id": payment.pk},
+    )
+
+
+def handlers_register() -> None:
+    hook_register(INVOICE_ISSUED, invoice_issued)
+    hook_register(CREDIT_ADDED, credit_added)
+    hook_register(PAYMENT_RECEIVED, payment_received)
