@@ -9,14 +9,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install run test test-sqlite test-postgres lint format bench browser clean lock
+.PHONY: help install run test test-sqlite test-postgres lint format bench bench-pages browser clean lock
 
 help:
 	@echo "make run     set up and serve http://$(HOST):$(PORT) with demo data (SQLite)"
 	@echo "make test    install and run the test suite (SQLite, and PostgreSQL when"
 	@echo "             FAIRBILL_TEST_DATABASE_URL is set)"
 	@echo "make lint    ruff and mypy"
-	@echo "make bench   benchmarks (figures printed, see docs/performance.md)"
+	@echo "make bench   benchmarks (figures printed, see docs/performance.md);"
+	@echo "             make bench-pages BENCH_CUSTOMERS=100000 BENCH_INVOICES=1000000: the pages"
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Fairbill needs Python 3.11 or newer")'
@@ -73,6 +74,17 @@ bench: install
 	  if [ $$db = postgres ] && [ -z "$$FAIRBILL_TEST_DATABASE_URL" ]; then \
 	    echo "skip postgres: set FAIRBILL_TEST_DATABASE_URL"; continue; fi; \
 	  $(PY) benchmarks/billing_run.py --n $$n --database $$db || exit 1; done; done
+	$(MAKE) --no-print-directory bench-pages
+
+# The pages benchmark; sizes from BENCH_CUSTOMERS and BENCH_INVOICES (default 10,000 and
+# 100,000; the data is built once and kept in var/bench or <test database>_bench).
+BENCH_CUSTOMERS ?= 10000
+BENCH_INVOICES ?= 100000
+bench-pages: install
+	$(PY) benchmarks/pages.py --customers $(BENCH_CUSTOMERS) --invoices $(BENCH_INVOICES) --database sqlite
+	@if [ -n "$$FAIRBILL_TEST_DATABASE_URL" ]; then \
+	  $(PY) benchmarks/pages.py --customers $(BENCH_CUSTOMERS) --invoices $(BENCH_INVOICES) --database postgres; \
+	else echo "skip postgres: set FAIRBILL_TEST_DATABASE_URL"; fi
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
 lock:

@@ -120,6 +120,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
+# Durations and query counts in a Server-Timing header (benchmarks, browser dev tools).
+if env_bool("SERVER_TIMING"):
+    MIDDLEWARE.insert(0, "fairbill.core.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "fairbill.urls"
 WSGI_APPLICATION = "fairbill.wsgi.application"
@@ -282,6 +285,17 @@ VAT_CHECK_RETRY_SECONDS = float(env("VAT_CHECK_RETRY_SECONDS", "1"))
 
 # The public address of this installation, used in emails and links (no trailing slash).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The Billing page's run progress: a file cache under var/, so that every server process
+# (gunicorn runs several) sees the counts the process running the billing run writes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "progress"),
+    },
+}
+# How long the link of a My Account invitation (a login created by staff) works.
+INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
 
 # Online payments (docs/payments.md). Stripe keys come from the environment only and are
 # never logged. FAIRBILL_PAYMENT_GATEWAY: "stripe", "fake" (demo: no money moves), "offline"

@@ -101,6 +101,7 @@ class LoginAttempt(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["result", "at", "id"], name="login_result_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.result}"

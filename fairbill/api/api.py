@@ -76,7 +76,9 @@ def _fairbill_error(request: HttpRequest, exc: FairbillError) -> HttpResponse:
         if not message.lower().startswith(exc.field.lower()):
             message = f"{exc.field}: {message[:1].lower()}{message[1:]}"
         return _error(request, 422, message, "invalid", field=exc.field)
-    extra = {"field": exc.field} if exc.field else {}
+    extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+    if exc.errors:
+        extra["errors"] = exc.errors
     return _error(request, exc.status, exc.message, exc.code, **extra)
 
 

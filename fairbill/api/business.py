@@ -13,6 +13,7 @@ from fairbill.api.fields import (
     Body,
     Country,
     Filled,
+    Money,
     OneOf,
     Patch,
     Rate,
@@ -67,7 +68,13 @@ class SettingsOut(Schema):
     reminder_days: list[int]
     suspend_days_after_due: int
     cancel_days_after_due: int
+    date_window_years: int
+    credit_confirm_above: str
     require_staff_2fa: bool
+
+    @staticmethod
+    def resolve_credit_confirm_above(obj: BusinessSettings) -> str:
+        return str(obj.credit_confirm_above)
 
     @staticmethod
     def resolve_country(obj: BusinessSettings) -> str:
@@ -81,6 +88,7 @@ ReminderDay = Annotated[int, Field(ge=-365, le=365), BeforeValidator(whole_numbe
 StartNumber = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
 Padding = Annotated[int, Field(ge=0, le=12), BeforeValidator(whole_number)]
 DaysInAYear = Annotated[int, Field(ge=0, le=365), BeforeValidator(whole_number)]
+WindowYears = Annotated[int, Field(ge=1, le=100), BeforeValidator(whole_number)]
 VatCheckDays = Annotated[int, Field(ge=1, le=3650), BeforeValidator(whole_number)]
 DaysInTenYears = Annotated[int, Field(ge=0, le=3650), BeforeValidator(whole_number)]
 URL: JsonDict = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
@@ -127,6 +135,14 @@ class SettingsPatch(Patch):
     )
     suspend_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
     cancel_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
+    date_window_years: WindowYears | None = Field(
+        None,
+        description="dates given for payments, credit, packages and invoices lie within this "
+        "many years of today",
+    )
+    credit_confirm_above: Money | None = Field(
+        None, description="adding or removing more credit than this needs `confirm: true`"
+    )
     require_staff_2fa: bool | None = None
 
 

@@ -15,9 +15,9 @@ from fairbill.api.fields import (
     Currency,
     Filled,
     Id,
-    Money,
     OneOf,
     Patch,
+    SignedMoney,
     Text,
     money_out,
     money_resolver,
@@ -39,9 +39,47 @@ from fairbill.customers.services import (
     customer_vat_check,
 )
 from fairbill.payments.models import CreditEntry
-from fairbill.payments.services import credit_add, credit_balance
+from fairbill.payments.services import credit_add, credit_balance, credit_remove
 
 router: Router = Router(tags=["customers"])
+
+
+class LoginOut(Schema):
+    username: str
+    active: bool = Field(description="false when staff disabled the login")
+    password_set: bool = Field(
+        description="false while an invited customer has not chosen a password yet"
+    )
+
+    @staticmethod
+    def resolve_active(obj: Any) -> bool:
+        return bool(obj.is_active)
+
+    @staticmethod
+    def resolve_password_set(obj: Any) -> bool:
+        return bool(obj.has_usable_password())
+
+
+class LoginIn(Body):
+    """A My Account login. New: `username` (default: the email) and either `invite` (an
+    email with a link to choose a password, the default) or `password`. Existing: `invite`
+    sends the invitation again, `active` disables or enables the login."""
+
+    username: Text | None = Field(None, max_length=150)
+    invite: bool | None = Field(
+        None, description="email the invitation; default: true for a new login without password"
+    )
+    password: Text | None = Field(None, max_length=128, description="never shown again")
+    active: bool | None = None
+
+
+def _login(login: LoginIn | None, customer: Customer | None) -> dict[str, Any] | None:
+    if login is None:
+        return None
+    values = login.model_dump(exclude_none=True)
+    if login.invite is None:
+        values["invite"] = (customer is None or customer.user_id is None) and not login.password
+    return values
 
 
 class VatCheckOut(Schema):
@@ -76,8 +114,13 @@ class CustomerOut(Schema):
     status: str
     status_reason: str
     merged_into: int | None = Field(description="the customer this one was merged into")
+    login: LoginOut | None = Field(description="the My Account login, or null")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_login(obj: Customer) -> Any:
+        return obj.user
 
     @staticmethod
     def resolve_country(obj: Customer) -> str:
@@ -126,6 +169,7 @@ class CustomerIn(Body):
     vat_exemption_reason: Text = Field("", max_length=300)
     payment_method: PaymentMethodChoice = PaymentMethod.BANK_TRANSFER.value
     status: CustomerStatusChoice = CustomerStatus.ACTIVE.value
+    login: LoginIn | None = Field(None, description="give the customer a My Account login")
 
 
 class CustomerPatch(Patch):
@@ -150,6 +194,9 @@ class CustomerPatch(Patch):
     payment_method: PaymentMethodChoice | None = None
     status: CustomerStatusChoice | None = None
     status_reason: Text | None = Field(None, max_length=300)
+    login: LoginIn | None = Field(
+        None, description="create the login, resend its invitation, disable or enable it"
+    )
 
 
 @router.get("/customers", response=list[CustomerOut])
@@ -161,41 +208,47 @@ def customer_list(
 ) -> Any:
     """Customers by name; `q` searches name, company, email, phone and id."""
     require(request, "customers")
-    return customer_search(query=q, status=status)
+    return customer_search(query=q, status=status).select_related("user")
 
 
 @router.post("/customers", response={201: CustomerOut})
 @idempotent
 def customer_post(request: HttpRequest, payload: CustomerIn) -> Any:
     actor = require(request, "customers")
-    values = payload.model_dump()
-    return Status(201, customer_create(actor=actor, **values))
+    values = payload.model_dump(exclude={"login"})
+    with fields_named(username="login.username", password="login.password", login="login"):
+        customer = customer_create(actor=actor, login=_login(payload.login, None), **values)
+    return Status(201, Customer.objects.select_related("user").get(pk=customer.pk))
 
 
 @router.get("/customers/{id}", response=CustomerOut)
 def customer_get(request: HttpRequest, id: int) -> Any:
     require(request, "customers")
-    return object_or_404(Customer, id, "customer")
+    return object_or_404(Customer.objects.select_related("user"), id, "customer")
 
 
 @router.patch("/customers/{id}", response=CustomerOut)
 def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any:
     actor = require(request, "customers")
     customer = object_or_404(Customer, id, "customer")
-    values = payload.model_dump(exclude_unset=True)
+    values = payload.model_dump(exclude_unset=True, exclude={"login"})
+    login = _login(payload.login, customer)
     status = values.pop("status", None)
     reason = values.pop("status_reason", "")
     if reason and status is None:
         raise InvalidInput("status_reason: give the new status too.", "status_reason")
     # Details and status change together or not at all.
-    with transaction.atomic():
-        if values:
-            customer = customer_update(actor=actor, customer=customer, **values)
+    with (
+        transaction.atomic(),
+        fields_named(username="login.username", password="login.password", login="login"),
+    ):
+        if values or login is not None:
+            customer = customer_update(actor=actor, customer=customer, login=login, **values)
         if status is not None:
             customer = customer_set_status(
                 actor=actor, customer=customer, status=status, reason=reason
             )
-    return Customer.objects.get(pk=customer.pk)
+    return Customer.objects.select_related("user").get(pk=customer.pk)
 
 
 @router.post("/customers/{id}/vat-check", response=CustomerOut)
@@ -238,8 +291,17 @@ class CreditOut(Schema):
 
 
 class CreditIn(Body):
-    amount: Money = Field(description="more than zero")
+    amount: SignedMoney = Field(
+        description="positive adds credit; negative removes credit given by mistake (never "
+        "below a zero balance); not zero"
+    )
     reason: Filled = Field(max_length=300)
+    confirm: bool = Field(
+        False,
+        description="true to add or remove more than the business's 'confirm credit above' "
+        'amount; without it such an amount answers 409 "confirm"',
+    )
+    notify: bool = Field(True, description="email the customer about credit added")
 
 
 class CreditAdded(Schema):
@@ -274,18 +336,32 @@ def customer_credit_get(request: HttpRequest, id: int, page: Query[CreditPage]) 
 @router.post("/customers/{id}/credit", response={201: CreditAdded})
 @idempotent
 def customer_credit_post(request: HttpRequest, id: int, payload: CreditIn) -> Any:
-    """Add account credit, with the reason. The billing run uses it on the next invoices."""
+    """Add account credit, with the reason (the billing run uses it on the next invoices),
+    or remove credit given by mistake with a negative amount."""
     actor = require(request, "customers")
     customer = object_or_404(Customer, id, "customer")
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; add credit to that one.")
-    entry = credit_add(
-        actor=actor,
-        customer=customer,
-        amount=payload.amount,
-        reason=payload.reason,
-        on=clock.today(),
-    )
+    amount = payload.amount
+    if amount.startswith("-"):
+        entry = credit_remove(
+            actor=actor,
+            customer=customer,
+            amount=amount[1:],
+            reason=payload.reason,
+            on=clock.today(),
+            confirmed=payload.confirm,
+        )
+    else:
+        entry = credit_add(
+            actor=actor,
+            customer=customer,
+            amount=amount,
+            reason=payload.reason,
+            on=clock.today(),
+            confirmed=payload.confirm,
+            notify=payload.notify,
+        )
     return Status(
         201,
         {

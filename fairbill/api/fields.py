@@ -133,7 +133,7 @@ def whole_number(value: Any) -> Any:
 
 
 def _day(value: Any) -> dt.date:
-    if not isinstance(value, str) or not re.fullmatch(DATE, value):
+    if not isinstance(value, str) or not re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise PydanticCustomError("date", 'give a date as a "YYYY-MM-DD" string')
     try:
         day = dt.date.fromisoformat(value)

@@ -184,6 +184,12 @@ class PaymentIn(Body):
     date: Day | None = Field(None, description="the day it was received; default: today")
     reference: Text = Field("", max_length=200)
     apply_credit: Money = Field("0", description="account credit to use first")
+    confirm_overpayment: bool = Field(
+        False,
+        description="true to keep a payment of more than twice the balance due (the excess "
+        "becomes account credit); without it such a payment answers 409 "
+        '"confirm_overpayment"',
+    )
 
 
 class PaymentOut(Schema):
@@ -290,6 +296,7 @@ def invoice_payment_post(request: HttpRequest, id: int, payload: PaymentIn) -> A
         on=payload.date or today,
         reference=payload.reference,
         apply_credit=payload.apply_credit,
+        confirm_overpayment=payload.confirm_overpayment,
     )
     return Status(201, {"invoice": invoices(today).get(pk=invoice.pk), "payment": payment})
 

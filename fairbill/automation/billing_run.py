@@ -201,6 +201,7 @@ def billing_run(
     customer_ids = candidate_customers(as_of=as_of, horizon=ctx.horizon, business=business)
     report.customers = len(customer_ids)
     customer_ids = _rotate(customer_ids, batch_size, share)
+    status = BillingRun.Status.FAILED  # unless the batches all ran
     try:
         if dry_run:
             try:
@@ -211,24 +212,17 @@ def billing_run(
                 pass
         else:
             _run_batches(ctx, customer_ids, batch_size, report, progress)
-    except BaseException:
+        status = BillingRun.Status.FINISHED
+    finally:
         if run is not None:
             run_finish(
                 run.pk,
-                status=BillingRun.Status.FAILED,
+                status=status,
                 counts=report.counts(),
                 errors=report.errors,
                 not_done=report.not_done,
             )
-        raise
     if run is not None:
-        run_finish(
-            run.pk,
-            status=BillingRun.Status.FINISHED,
-            counts=report.counts(),
-            errors=report.errors,
-            not_done=report.not_done,
-        )
         report.run_id = run.pk
     elif record:
         report.run_id = BillingRun.objects.create(

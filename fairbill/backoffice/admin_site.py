@@ -7,6 +7,7 @@ the TOTP code), so the admin can't be a way around the second factor."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import update_wrapper
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +47,7 @@ class FairbillAdminSite(admin.AdminSite):
                 raise PermissionDenied("Django admin is for administrators only.")
             return wrapped(request, *args, **kwargs)
 
-        return checked
+        return update_wrapper(checked, wrapped)
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         """No login form of its own: the back office's login (with its code step), or a

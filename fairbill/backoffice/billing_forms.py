@@ -159,8 +159,20 @@ class SubscriptionForm(forms.Form):
 
 
 class CreditForm(forms.Form):
+    ADD, REMOVE = "add", "remove"
+
+    action = forms.ChoiceField(
+        label="What",
+        choices=[(ADD, "Add credit"), (REMOVE, "Remove credit (a correction)")],
+        initial=ADD,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     amount = forms.CharField(widget=_money())
     reason = forms.CharField(max_length=300, required=False)
+    notify = forms.BooleanField(
+        required=False, initial=True, label="Email the customer about credit added"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Its own ids: the customer page also has the status form's "reason".

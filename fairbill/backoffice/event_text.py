@@ -20,6 +20,9 @@ EVENT_TITLES: dict[str, str] = {
     "customer.merged": "Another customer merged into this one",
     "customer.merged_away": "Merged into another customer",
     "customer.login_created": "My Account login created",
+    "customer.login_invited": "My Account invitation sent",
+    "customer.login_disabled": "My Account login disabled",
+    "customer.login_enabled": "My Account login enabled",
     "customer.password_changed": "My Account password changed",
     "customer.login_as": "Staff logged in to My Account as the customer",
     "customer.login_as_ended": "Staff left the customer's My Account",
@@ -46,6 +49,7 @@ EVENT_TITLES: dict[str, str] = {
     "payment.recorded": "Payment recorded",
     "payment.unmatched": "Payment received that matched no invoice",
     "credit.added": "Account credit added",
+    "credit.removed": "Account credit removed (a correction)",
     "credit.applied": "Account credit applied to an invoice",
     "time.invoiced": "Tracked time invoiced",
     # emails

@@ -127,6 +127,68 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("currency", BusinessSettings.load().currency)
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+        if not self.instance.user_id:
+            # A customer without a login can get one here (the login's box on the edit
+            # page resends the invitation or disables it afterwards).
+            self.fields.update(LoginFields(initial_method=self._login_default()).fields)
+            self.fieldsets = [*self.fieldsets, ("My Account login", LoginFields.names)]
+
+    def _login_default(self) -> str:
+        # New customers are invited by default; editing an address sends nobody an email.
+        return LoginFields.NONE if self.instance.pk else LoginFields.INVITE
+
+    def customer_values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in LoginFields.names}
+
+    def login_values(self) -> dict[str, Any] | None:
+        """The customer_login_apply arguments, or None for no login."""
+        method = self.cleaned_data.get("login")
+        if not method or method == LoginFields.NONE:
+            return None
+        return {
+            "username": self.cleaned_data["username"].strip() or None,
+            "invite": method == LoginFields.INVITE,
+            "password": self.cleaned_data["password"] if method == LoginFields.PASSWORD else None,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("login") == LoginFields.PASSWORD and not data.get("password"):
+            self.add_error("password", "Type the password, or choose the invitation.")
+        return data
+
+
+class LoginFields(forms.Form):
+    """A My Account login for a customer: an invitation to choose a password (the default),
+    or a password staff type once (it is never shown again)."""
+
+    INVITE, PASSWORD, NONE = "invite", "password", "none"
+    names = ["login", "username", "password"]
+
+    login = forms.ChoiceField(
+        label="Login",
+        required=False,
+        choices=[
+            (INVITE, "Email an invitation to choose a password"),
+            (PASSWORD, "Set a password now (it is never shown again)"),
+            (NONE, "No login"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    username = forms.CharField(
+        required=False, max_length=150, help_text="Empty: the email address."
+    )
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Only with “Set a password now”; the usual password rules apply.",
+    )
+
+    def __init__(self, *args: Any, initial_method: str = INVITE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].initial = initial_method
+        self.fields["username"].widget.attrs["autocomplete"] = "off"
 
 
 class CustomerFilterForm(forms.Form):
@@ -348,6 +410,8 @@ BILLING_FIELDS = [
     "reminder_days",
     "suspend_days_after_due",
     "cancel_days_after_due",
+    "date_window_years",
+    "credit_confirm_above",
     "attach_pdf",
     "einvoice_pdf",
     "vat_check_max_age_days",
@@ -404,6 +468,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
             ["reminder_days", "suspend_days_after_due", "cancel_days_after_due"],
         ),
         ("Emails and orders", ["attach_pdf", "order_email", "order_return_url"]),
+        ("Sanity checks", ["date_window_years", "credit_confirm_above"]),
         ("Tax and e-invoices", ["vat_check_max_age_days", "einvoice_pdf"]),
         ("Security", ["require_staff_2fa"]),
     ]

@@ -39,6 +39,11 @@ urlpatterns = [
     path("customers/<int:pk>/status/", customers.customer_status, name="customer_status"),
     path("customers/<int:pk>/notes/", customers.customer_note, name="customer_note"),
     path(
+        "customers/<int:pk>/login/<slug:action>/",
+        customers.customer_login_action,
+        name="customer_login_action",
+    ),
+    path(
         "customers/<int:pk>/vat-check/",
         customers.customer_vat_check_view,
         name="customer_vat_check",
@@ -105,6 +110,7 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
     path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),
     path("billing/", billing.billing_page, name="billing"),
+    path("billing/progress/", billing.billing_progress, name="billing_progress"),
     # Packages, options, order forms
     path("packages/", packages.package_list, name="package_list"),
     path("packages/new/", packages.package_new, name="package_new"),

@@ -13,10 +13,19 @@ class FairbillError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, field: str | None = None, *, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, object]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Several problems at once (e.g. one per invoice line): [{"line": 2, "msg": …}].
+        self.errors = errors or []
         if code:
             self.code = code
 
@@ -41,3 +50,11 @@ class Refused(FairbillError):
 class PermissionDenied(FairbillError):
     code = "forbidden"
     status = 403
+
+
+class NeedsConfirmation(Refused):
+    """Allowed, but only when the person confirms it (a large credit, a big overpayment):
+    the same call with the confirmation flag goes through."""
+
+    code = "confirm"
+    status = 409

@@ -61,6 +61,22 @@ class BusinessSettings(models.Model):
     order_email = models.EmailField("order notification address", blank=True)
     order_return_url = models.URLField(blank=True)
     attach_pdf = models.BooleanField("attach PDF to invoice emails", default=True)
+    date_window_years = models.PositiveSmallIntegerField(
+        "date window (years)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Dates typed for payments, credit, packages and invoices must be within this "
+        "many years of today.",
+    )
+    credit_confirm_above = models.DecimalField(
+        "confirm credit above",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("1000"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Adding or removing more account credit than this asks staff to confirm "
+        "(0 = always ask).",
+    )
     einvoice_pdf = models.BooleanField(
         "invoice PDFs are Factur-X",
         default=True,
@@ -117,7 +133,10 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["customer_id", "at", "id"], name="event_customer_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action}"

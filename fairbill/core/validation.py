@@ -11,7 +11,7 @@ from django_countries import countries
 
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import currency_check
+from fairbill.core.money import currency_check, parse_amount
 from fairbill.core.numbering import INVOICE, start_number_check
 from fairbill.core.vat import vat_number_normalize
 
@@ -65,6 +65,10 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
     if "vat_number" in changed or "country" in changed:
         country = str(values.country.code) if values.country else ""
         values.vat_number = vat_number_normalize(values.vat_number or "", country)
+    if "credit_confirm_above" in changed:
+        values.credit_confirm_above = parse_amount(
+            values.credit_confirm_above, values.currency, field="credit_confirm_above"
+        )
     if "iban" in changed or "bic" in changed:
         _bank_details_check(values)
     days = values.reminder_days

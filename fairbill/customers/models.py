@@ -84,6 +84,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["status"]),
             models.Index(fields=["email"]),
+            models.Index(fields=["name", "id"], name="customer_name"),
+            models.Index(fields=["status", "name", "id"], name="customer_status_name"),
+            models.Index(fields=["created_at", "id"], name="customer_created"),
         ]
 
     def __str__(self) -> str:

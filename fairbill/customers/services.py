@@ -25,6 +25,7 @@ from fairbill.core.services import (
 )
 from fairbill.core.validation import country_check
 from fairbill.core.vat import vat_number_normalize
+from fairbill.customers.logins import invitation_queue
 from fairbill.customers.models import Customer, CustomerNote, Status, VatCheckStatus
 from fairbill.customers.vat_registry import vat_number_lookup
 
@@ -96,9 +97,11 @@ def customer_create(
     country: str,
     currency: str | None = None,
     status: str = Status.ACTIVE,
+    login: Mapping[str, Any] | None = None,
     **fields: Any,
 ) -> Customer:
-    """Create a customer; currency defaults to the business currency. A VAT number is
+    """Create a customer; currency defaults to the business currency. `login` gives it a My
+    Account login (customer_login_apply's arguments) in the same transaction. A VAT number is
     checked with its register (VIES, HMRC) once the customer is saved."""
     with transaction.atomic():
         customer = _customer_new(
@@ -106,6 +109,9 @@ def customer_create(
         )
         customer.save()
         event_record(**_created_event(actor, customer))
+        if login is not None:
+            customer_login_apply(actor=actor, customer=customer, **login)
+            customer.refresh_from_db()
     if customer.vat_number:
         customer = customer_vat_check(actor=actor, customer=customer)
     return customer
@@ -173,11 +179,17 @@ def customers_create_many(
     return created, {}
 
 
-def customer_update(*, actor: Actor, customer: Customer, **values: Any) -> Customer:
-    """Edit contact, address and billing details (not status: see customer_set_status).
-    A new VAT number forgets the last check and is checked with its register at once."""
+def customer_update(
+    *, actor: Actor, customer: Customer, login: Mapping[str, Any] | None = None, **values: Any
+) -> Customer:
+    """Edit contact, address and billing details (not status: see customer_set_status), and
+    with `login` its My Account login (customer_login_apply). A new VAT number forgets the
+    last check and is checked with its register at once."""
     with transaction.atomic():
         customer, diff = _customer_update(actor=actor, customer=customer, values=values)
+        if login is not None:
+            customer_login_apply(actor=actor, customer=customer, **login)
+            customer.refresh_from_db()
     if "vat_number" in diff and customer.vat_number:
         customer = customer_vat_check(actor=actor, customer=customer)
     return customer
@@ -335,10 +347,16 @@ def customer_note_add(
 
 @transaction.atomic
 def customer_login_create(
-    *, actor: Actor, customer: Customer, username: str, password: str | None = None
+    *,
+    actor: Actor,
+    customer: Customer,
+    username: str,
+    password: str | None = None,
+    invite: bool = False,
 ) -> Any:
-    """Give a customer a My Account login. Without a password the login can only be
-    activated through a password reset email. Customers never get staff rights."""
+    """Give a customer a My Account login. Without a password the customer chooses one
+    through the invitation email (`invite`) or "Forgot your password?". A password is checked
+    by the same rules as every other. Customers never get staff rights."""
     User = get_user_model()
     customer = customer_lock(customer.pk)
     if customer.user_id:
@@ -346,8 +364,12 @@ def customer_login_create(
     username = (username or "").strip()
     if not username:
         raise InvalidInput("username: choose a username or use the email address.", "username")
+    if len(username) > 150:
+        raise InvalidInput("username: at most 150 characters.", "username")
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(f"username: '{username}' is taken.", "username")
+    if password and invite:
+        raise InvalidInput("password: give a password or send an invitation, not both.", "password")
     user = User(username=username, email=customer.email, first_name=customer.name[:150])
     if password:
         try:
@@ -369,6 +391,61 @@ def customer_login_create(
         action="customer.login_created",
         subject=customer,
         customer_id=customer.pk,
-        data={"username": username},
+        data={"username": username, "invited": invite, "password_set": bool(password)},
     )
+    if invite:
+        invitation_queue(user.pk)
+        event_record(
+            actor=actor,
+            action="customer.login_invited",
+            subject=customer,
+            customer_id=customer.pk,
+            message=f"My Account invitation sent to {customer.email}",
+            data={"username": username, "email": customer.email},
+        )
+    return user
+
+
+@transaction.atomic
+def customer_login_apply(
+    *,
+    actor: Actor,
+    customer: Customer,
+    username: str | None = None,
+    invite: bool = False,
+    password: str | None = None,
+    active: bool | None = None,
+) -> Any:
+    """What the back office's and the API's "login" asks for: a customer without a login
+    gets one (username: the email unless given; an invitation or a password); one with a
+    login can have the invitation sent again, and be disabled or enabled."""
+    from fairbill.customers.logins import customer_login_invite, customer_login_set_active
+
+    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    user = customer.user
+    if user is None:
+        if active is False:
+            raise InvalidInput("login: a new login can't start disabled; leave it out.", "login")
+        return customer_login_create(
+            actor=actor,
+            customer=customer,
+            username=username or customer.email,
+            password=password or None,
+            invite=invite,
+        )
+    if username is not None and username.strip().lower() != user.username.lower():
+        raise InvalidInput(
+            f"username: the login is '{user.username}' and its username can't change.",
+            "username",
+        )
+    if password:
+        raise InvalidInput(
+            "password: only the customer changes the password of an existing login; send an "
+            "invitation instead.",
+            "password",
+        )
+    if active is not None:
+        customer_login_set_active(actor=actor, customer=customer, active=active)
+    if invite:
+        customer_login_invite(actor=actor, customer=customer)
     return user

@@ -62,9 +62,29 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-issue_date", "-id"]
+        # One index per filter and ordering the lists and reports offer (see
+        # docs/performance.md); INCLUDE columns let PostgreSQL sum without reading the table.
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["customer", "status"]),
+            models.Index(fields=["issue_date", "id"], name="invoice_issued"),
+            models.Index(fields=["status", "issue_date", "id"], name="invoice_status_issued"),
+            models.Index(fields=["customer", "issue_date", "id"], name="invoice_customer_issued"),
+            models.Index(
+                fields=["currency", "issue_date"],
+                include=["status", "subtotal"],
+                name="invoice_currency_issued",
+            ),
+            models.Index(
+                fields=["currency", "status", "paid_on"],
+                include=["subtotal", "tax", "total"],
+                name="invoice_currency_paid",
+            ),
+            models.Index(
+                fields=["currency", "status", "due_date"],
+                include=["balance"],
+                name="invoice_currency_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,6 +13,7 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.hooks import hook_call
+from fairbill.core.limits import amount_check, date_in_window
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import MAX_AMOUNT, format_money, parse_amount, parse_decimal
 from fairbill.core.services import event_record
@@ -33,35 +34,47 @@ MAX_QUANTITY = Decimal("1000000")
 
 
 def line_specs_parse(rows: Iterable[Mapping[str, Any]], currency: str) -> list[LineSpec]:
-    """Validate manual lines [{description, quantity, unit_price}]."""
+    """Validate manual lines [{description, quantity, unit_price}]. Every line is checked:
+    the error lists each invalid line (`errors` = [{loc, line, msg}]), not just the first."""
     specs = []
+    errors: list[dict[str, object]] = []
     for number, row in enumerate(rows, start=1):
-        label = f"line {number}"
-        description = str(row.get("description") or "").strip()
-        if not description:
-            raise InvalidInput(f"{label}: give a description.", "lines")
-        raw_quantity = row.get("quantity", "1")
-        if isinstance(raw_quantity, float | bool):
-            raise InvalidInput(f"{label}: give the quantity as a decimal string.", "lines")
-        quantity = parse_decimal(
-            raw_quantity if raw_quantity not in (None, "") else "1",
-            field="lines",
-            places=4,
-            label=f"{label}: quantity",
-        )
-        if quantity <= 0 or quantity > MAX_QUANTITY:
-            raise InvalidInput(
-                f"{label}: quantity must be more than 0 and at most 1,000,000.", "lines"
-            )
-        unit_price = parse_amount(
-            row.get("unit_price"), currency, field=f"{label} unit price", allow_negative=True
-        )
-        specs.append(LineSpec(description=description, quantity=quantity, unit_price=unit_price))
+        try:
+            specs.append(_line_spec(row, f"line {number}", currency))
+        except InvalidInput as exc:
+            # The shape of the API's schema errors, with the line's number (from 1) too.
+            errors.append({"loc": ["lines", number - 1], "line": number, "msg": exc.message})
+    if errors:
+        raise InvalidInput(" ".join(str(e["msg"]) for e in errors), "lines", errors=errors)
     if not specs:
         raise InvalidInput("lines: an invoice needs at least one line.", "lines")
     if len(specs) > MAX_LINES:
         raise InvalidInput(f"lines: at most {MAX_LINES} lines.", "lines")
     return specs
+
+
+def _line_spec(row: Mapping[str, Any], label: str, currency: str) -> LineSpec:
+    description = str(row.get("description") or "").strip()
+    if not description:
+        raise InvalidInput(f"{label}: give a description.", "lines")
+    raw_quantity = row.get("quantity", "1")
+    if isinstance(raw_quantity, float | bool):
+        raise InvalidInput(f"{label}: give the quantity as a decimal string.", "lines")
+    quantity = parse_decimal(
+        raw_quantity if raw_quantity not in (None, "") else "1",
+        field="lines",
+        places=4,
+        label=f"{label}: quantity",
+    )
+    if quantity <= 0 or quantity > MAX_QUANTITY:
+        raise InvalidInput(f"{label}: quantity must be more than 0 and at most 1,000,000.", "lines")
+    unit_price = parse_amount(
+        row.get("unit_price"), currency, field=f"{label} unit price", allow_negative=True
+    )
+    amount_check(
+        unit_price, kind="price", currency=currency, field="lines", label=f"{label} unit price"
+    )
+    return LineSpec(description=description, quantity=quantity, unit_price=unit_price)
 
 
 def due_date_default(issue_date: date, business: BusinessSettings) -> date:
@@ -83,7 +96,10 @@ def invoice_issue(
     business = BusinessSettings.load()
     due = due_date or due_date_default(issue_date, business)
     if due < issue_date:
-        raise InvalidInput("due date: can't be before the issue date.", "due_date")
+        raise InvalidInput(
+            f"due date: {due:%-d %b %Y} is before the issue date ({issue_date:%-d %b %Y}).",
+            "due_date",
+        )
     draft = invoice_prepare(
         customer=customer,
         kind=kind,
@@ -163,6 +179,10 @@ def _invoice_create(
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; invoice that one.")
     specs = line_specs_parse(lines, customer.currency)
+    # Invoices brought over from an old system may be old; none is dated years ahead.
+    date_in_window(issue_date, field="issue_date", label="issue date", history=True)
+    if due_date is not None:
+        date_in_window(due_date, field="due_date", label="due date", history=True)
     return invoice_issue(
         actor=actor,
         customer=customer,

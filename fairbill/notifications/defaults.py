@@ -131,4 +131,15 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "</p><p>{{ business.company_name }}</p>"
         ),
     },
+    "login_invitation": {
+        "name": "My Account invitation",
+        "subject": "Your {{ business.company_name }} account",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>{{ business.company_name }} made you a login "
+            "for My Account, where you see and pay your invoices. Your username is "
+            "<strong>{{ username }}</strong>.</p><p>To choose your password, open "
+            '<a href="{{ invitation_url }}">{{ invitation_url }}</a>. The link works for '
+            "{{ days }} days and once only.</p><p>{{ business.company_name }}</p>"
+        ),
+    },
 }

@@ -3,10 +3,13 @@ hooks those apps call (registered in NotificationsConfig.ready)."""
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from fairbill.core.hooks import hook_register
+from fairbill.customers.logins import LOGIN_INVITED
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
-from fairbill.notifications.services import email_queue
+from fairbill.notifications.services import email_queue, login_invitation_send
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.payments.services import CREDIT_ADDED, PAYMENT_RECEIVED
 
@@ -35,7 +38,13 @@ def payment_received(*, payment: Payment, invoice: Invoice) -> None:
     )
 
 
+def login_invited(*, user_id: int) -> None:
+    # Sent after commit and not logged: the link lets whoever reads it into the account.
+    transaction.on_commit(lambda: login_invitation_send(user_id=user_id))
+
+
 def handlers_register() -> None:
     hook_register(INVOICE_ISSUED, invoice_issued)
     hook_register(CREDIT_ADDED, credit_added)
     hook_register(PAYMENT_RECEIVED, payment_received)
+    hook_register(LOGIN_INVITED, login_invited)

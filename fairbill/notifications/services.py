@@ -130,6 +130,54 @@ def email_send(log: EmailLog) -> EmailLog:
     return log
 
 
+def email_send_unlogged(*, key: str, to: str, values: dict[str, Any]) -> bool:
+    """Send at once an email that carries a secret link (password reset, login invitation),
+    without keeping it in the email log: staff read the log and the link would let them take
+    over the account. False when staff switched the email off."""
+    from fairbill.notifications.rendering import html_to_text
+
+    template = template_get(key)
+    if not template.active:
+        return False
+    business = BusinessSettings.load()
+    context = Context({"business": business, "site_url": settings.SITE_URL, **values})
+    subject = Template("{% autoescape off %}" + template.subject + "{% endautoescape %}").render(
+        context
+    )
+    html = Template(template.body_html).render(context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=html_to_text(html),
+        from_email=template.from_email or business.email or settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return True
+
+
+def login_invitation_send(*, user_id: int) -> bool:
+    """Email a customer the link to choose the password of the login staff created."""
+    from django.contrib.auth import get_user_model
+
+    from fairbill.customers.logins import invitation_url
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    customer = getattr(user, "customer", None) if user else None
+    if user is None or customer is None:
+        return False
+    return email_send_unlogged(
+        key="login_invitation",
+        to=customer.email,
+        values={
+            "customer": customer,
+            "username": user.get_username(),
+            "invitation_url": invitation_url(user),
+            "days": settings.INVITATION_DAYS,
+        },
+    )
+
+
 def _addresses(value: str) -> list[str]:
     return [a.strip() for a in (value or "").split(",") if a.strip()]
 

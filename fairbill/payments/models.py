@@ -26,6 +26,14 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "received_on", "id"], name="payment_customer"),
+            models.Index(
+                fields=["currency", "received_on"],
+                include=["amount", "method"],
+                name="payment_currency_received",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
             models.UniqueConstraint(
@@ -65,6 +73,7 @@ class CreditEntry(models.Model):
         DOWNGRADE = "downgrade", "Downgrade"
         APPLIED = "applied", "Applied to invoice"
         RELEASED = "released", "Returned from void invoice"
+        REMOVED = "removed", "Removed by staff"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_entries")
     currency = models.CharField(max_length=3)

@@ -17,8 +17,10 @@ from django.db.models import Sum
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert
-from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.errors import InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.hooks import hook_call
+from fairbill.core.limits import amount_check, date_in_window, overpayment_needs_confirmation
+from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod
@@ -58,31 +60,107 @@ def credit_add(
     reason: str,
     on: date,
     kind: str = CreditEntry.Kind.ADDED,
+    confirmed: bool = False,
+    notify: bool = True,
 ) -> CreditEntry:
-    """Add account credit (staff, with a reason; or a downgrade)."""
+    """Add account credit (staff, with a reason; or a downgrade). Staff credit above the
+    business's "confirm credit above" amount must be confirmed; `notify` emails the
+    customer."""
     customer = customer_lock(customer.pk)
     value = parse_amount(amount, customer.currency, allow_zero=False)
+    reason = _credit_checks(customer, value, reason, on, kind, confirmed, verb="added")
+    entry = _credit_entry(
+        actor=actor, customer=customer, amount=value, kind=kind, reason=reason, on=on
+    )
+    if notify:
+        hook_call(CREDIT_ADDED, entry=entry)
+    return entry
+
+
+@transaction.atomic
+def credit_remove(
+    *,
+    actor: Actor,
+    customer: Customer,
+    amount: Any,
+    reason: str,
+    on: date,
+    confirmed: bool = False,
+) -> CreditEntry:
+    """Correct account credit given by mistake: a negative ledger entry with the reason,
+    never taking the balance below zero. No email is sent."""
+    customer = customer_lock(customer.pk)
+    value = parse_amount(amount, customer.currency, allow_zero=False)
+    reason = _credit_checks(
+        customer, value, reason, on, CreditEntry.Kind.REMOVED, confirmed, verb="removed"
+    )
+    balance = credit_balance(customer)
+    if value > balance:
+        raise Refused(
+            f"amount: the customer has {format_money(balance, customer.currency)} of credit; "
+            "no more than that can be removed.",
+            "amount",
+        )
+    return _credit_entry(
+        actor=actor,
+        customer=customer,
+        amount=-value,
+        kind=CreditEntry.Kind.REMOVED,
+        reason=reason,
+        on=on,
+    )
+
+
+def _credit_checks(
+    customer: Customer,
+    value: Decimal,
+    reason: str,
+    on: date,
+    kind: str,
+    confirmed: bool,
+    *,
+    verb: str,
+) -> str:
+    """The reason, once the amount, the date and the confirmation are acceptable."""
+    amount_check(value, kind="credit", currency=customer.currency, field="amount", label="amount")
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("reason: say why the credit is added.", "reason")
+        raise InvalidInput(f"reason: say why the credit is {verb}.", "reason")
+    date_in_window(on, field="on", label="date")
+    threshold = BusinessSettings.load().credit_confirm_above
+    by_staff = kind in (CreditEntry.Kind.ADDED, CreditEntry.Kind.REMOVED)
+    if by_staff and value > threshold and not confirmed:
+        raise NeedsConfirmation(
+            f"{format_money(value, customer.currency)} of credit is more than "
+            f"{format_money(threshold, customer.currency)}: confirm that this amount is "
+            f"to be {verb}.",
+            "amount",
+        )
+    return reason[:300]
+
+
+def _credit_entry(
+    *, actor: Actor, customer: Customer, amount: Decimal, kind: str, reason: str, on: date
+) -> CreditEntry:
     entry = CreditEntry.objects.create(
         customer=customer,
         currency=customer.currency,
-        amount=value,
+        amount=amount,
         kind=kind,
-        reason=reason[:300],
+        reason=reason,
         created_on=on,
         created_at=clock.now(),
     )
+    shown = format_money(abs(amount), customer.currency)
+    removed = kind == CreditEntry.Kind.REMOVED
     event_record(
         actor=actor,
-        action="credit.added",
+        action="credit.removed" if removed else "credit.added",
         subject=entry,
         customer_id=customer.pk,
-        message=f"{format_money(value, customer.currency)} credit added: {reason}",
-        data={"amount": str(value), "kind": kind, "balance": str(credit_balance(customer))},
+        message=f"{shown} credit {'removed' if removed else 'added'}: {reason}",
+        data={"amount": str(amount), "kind": kind, "balance": str(credit_balance(customer))},
     )
-    hook_call(CREDIT_ADDED, entry=entry)
     return entry
 
 
@@ -180,11 +258,14 @@ def payment_record(
     apply_credit: Any = "0",
     gateway: str = "",
     gateway_reference: str | None = None,
+    confirm_overpayment: bool = False,
 ) -> Payment | None:
     """Record money received against an invoice, optionally using account credit first.
 
     Credit is applied first, then the payment; an overpayment becomes account credit.
     With a gateway reference the same payment is recorded once only (webhooks may repeat).
+    A payment far above the balance (a typo, most often) must be confirmed
+    (`confirm_overpayment`); a gateway's payment is money already received and is kept.
     Returns None when only credit was applied.
     """
     if gateway_reference:
@@ -202,6 +283,21 @@ def payment_record(
     credit = parse_amount(apply_credit or "0", invoice.currency, field="apply_credit")
     if value == 0 and credit == 0:
         raise InvalidInput("amount: give an amount paid or credit to apply.", "amount")
+    if not gateway:
+        amount_check(
+            value, kind="payment", currency=invoice.currency, field="amount", label="amount"
+        )
+        date_in_window(on, field="on", label="date received")
+        due = invoice.balance - credit
+        if not confirm_overpayment and overpayment_needs_confirmation(value, due):
+            raise NeedsConfirmation(
+                f"amount: {format_money(value, invoice.currency)} is far more than the "
+                f"{format_money(due, invoice.currency)} due on {invoice.number}; the "
+                f"{format_money(value - due, invoice.currency)} over would become account "
+                "credit. Confirm the overpayment if that is right.",
+                "amount",
+                code="confirm_overpayment",
+            )
     if credit:
         _use_credit(customer=customer, invoice=invoice, amount=credit, on=on, actor=actor)
     payment = None

@@ -11,8 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.mail import EmailMultiAlternatives
-from django.template import Context, Template
 from django.urls import reverse
 from django_countries import countries
 
@@ -22,8 +20,6 @@ from fairbill.catalog.models import Cycle, Option, Package
 from fairbill.core.errors import FairbillError, InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer, PaymentMethod
-from fairbill.notifications.rendering import html_to_text
-from fairbill.notifications.services import template_get
 from fairbill.orders.services import Offer, regions_with_rates
 from fairbill.portal.selectors import ChangeOptionOffer
 from fairbill.subscriptions.services import option_row
@@ -358,8 +354,12 @@ class CustomerPasswordResetForm(PasswordResetForm):
     log is readable by staff and the link would let them take over the account."""
 
     def get_users(self, email: str) -> Any:
-        users = super().get_users(email)
-        return (u for u in users if not u.is_staff and Customer.objects.filter(user=u).exists())
+        # Unlike Django's, a login without a usable password is included: it is a customer
+        # invited by staff who has not chosen a password yet (the link lets them choose one).
+        # A disabled login (inactive) gets nothing.
+        return User.objects.filter(
+            email__iexact=email, is_active=True, is_staff=False, customer__isnull=False
+        )
 
     def send_mail(  # type: ignore[override]
         self,
@@ -370,31 +370,17 @@ class CustomerPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        template = template_get("password_reset")
-        if not template.active:
-            return
-        business = BusinessSettings.load()
+        from fairbill.notifications.services import email_send_unlogged
+
         path = reverse("portal:password_reset_confirm", args=[context["uid"], context["token"]])
-        values = Context(
-            {
-                "business": business,
+        email_send_unlogged(
+            key="password_reset",
+            to=to_email,
+            values={
                 "username": context["user"].get_username(),
                 "reset_url": f"{settings.SITE_URL}{path}",
-                "site_url": settings.SITE_URL,
-            }
+            },
         )
-        subject = Template(
-            "{% autoescape off %}" + template.subject + "{% endautoescape %}"
-        ).render(values)
-        html = Template(template.body_html).render(values)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=html_to_text(html),
-            from_email=template.from_email or business.email or settings.DEFAULT_FROM_EMAIL,
-            to=[to_email],
-        )
-        message.attach_alternative(html, "text/html")
-        message.send()
 
 
 def change_option_rows(

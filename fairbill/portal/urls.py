@@ -31,6 +31,11 @@ urlpatterns = [
         auth.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path(
+        "account/invitation/<uidb64>/<token>/",
+        auth.InvitationView.as_view(),
+        name="invitation",
+    ),
     path("account/invoices/", account.invoice_list, name="invoice_list"),
     path("account/invoices/<int:invoice_id>/", account.invoice_detail, name="invoice"),
     path("account/invoices/<int:invoice_id>/pdf/", account.invoice_pdf_view, name="invoice_pdf"),

@@ -46,6 +46,7 @@ class Subscription(models.Model):
         ordering = ["customer", "id"]
         indexes = [
             models.Index(fields=["status", "renewal_date"]),
+            models.Index(fields=["renewal_date", "id"], name="subscription_renewal"),
         ]
         constraints = [
             models.CheckConstraint(

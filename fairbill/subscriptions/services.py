@@ -18,6 +18,7 @@ from fairbill.catalog.models import Cycle, Option, OptionChoice, OptionPrice, Pa
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import InvalidInput, NotFound, Refused
+from fairbill.core.limits import amount_check, date_in_window
 from fairbill.core.money import parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
@@ -181,6 +182,9 @@ def subscription_create(
         setup_fee = catalog.setup_fee if setup_fee is None else setup_fee
     value = parse_amount(price, currency, field="price")
     fee = parse_amount(setup_fee, currency, field="setup_fee")
+    amount_check(value, kind="price", currency=currency, field="price", label="price")
+    amount_check(fee, kind="price", currency=currency, field="setup_fee", label="setup fee")
+    date_in_window(start_date, field="start_date", label="start date", history=True)
     selections = options_select(package=package, cycle=cycle, currency=currency, rows=options)
     now = clock.now()
     subscription = Subscription.objects.create(
@@ -250,7 +254,9 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
 
     for field in ("price", "setup_fee"):
         if field in edits:
-            value = parse_amount(edits[field], sub.currency, field=field.replace("_", " "))
+            label = field.replace("_", " ")
+            value = parse_amount(edits[field], sub.currency, field=label)
+            amount_check(value, kind="price", currency=sub.currency, field=field, label=label)
             note(field, getattr(sub, field), value)
             setattr(sub, field, value)
     for field in ("start_date", "renewal_date", "renewed_on"):
@@ -260,6 +266,9 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
                 raise InvalidInput(f"{field.replace('_', ' ')}: give a date (YYYY-MM-DD).", field)
             if field != "renewed_on" and value is None and sub.cycle != Cycle.ONE_TIME:
                 raise InvalidInput(f"{field.replace('_', ' ')}: give a date.", field)
+            if value is not None and value != getattr(sub, field):
+                label = field.replace("_", " ")
+                date_in_window(value, field=field, label=label, history=field != "renewal_date")
             note(field, getattr(sub, field), value)
             setattr(sub, field, value)
             if field == "renewal_date" and value is not None:
@@ -297,8 +306,7 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
             )
         note("payment_method", sub.payment_method, edits["payment_method"])
         sub.payment_method = edits["payment_method"]
-    if sub.renewed_on and sub.renewal_date and sub.renewed_on > sub.renewal_date:
-        raise InvalidInput("renewed on: can't be after the renewal date.", "renewed_on")
+    _dates_check(sub, edited=set(edits))
     if "options" in edits:
         selections = options_select(
             package=sub.package,
@@ -340,6 +348,26 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
             data=data,
         )
     return sub
+
+
+def _dates_check(sub: Subscription, *, edited: set[str]) -> None:
+    """Dates in a sensible order: renewal on or after the start, renewed-on on or before the
+    renewal. The error goes on the field that was edited."""
+    start, renewal, renewed = sub.start_date, sub.renewal_date, sub.renewed_on
+    if start and renewal and renewal < start:
+        field = "start_date" if "renewal_date" not in edited else "renewal_date"
+        raise InvalidInput(
+            f"{field.replace('_', ' ')}: the renewal date ({renewal:%-d %b %Y}) can't be "
+            f"before the start date ({start:%-d %b %Y}).",
+            field,
+        )
+    if renewed and renewal and renewed > renewal:
+        field = "renewed_on" if "renewal_date" not in edited else "renewal_date"
+        raise InvalidInput(
+            f"{field.replace('_', ' ')}: renewed on ({renewed:%-d %b %Y}) can't be after the "
+            f"renewal date ({renewal:%-d %b %Y}).",
+            field,
+        )
 
 
 @transaction.atomic

@@ -3,8 +3,6 @@ renewals are computed from them, and a year 1 or 9999 would overflow that arithm
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from fairbill.subscriptions.services import subscription_create
@@ -55,8 +53,8 @@ def test_a_date_out_of_range_is_refused_and_nothing_written(api, requests, bronz
         assert rows() == before, (path, field)
 
 
-def test_the_last_day_in_range_is_accepted(api, customer, today):
-    # given a manual invoice issued on the last day the API accepts, with no due date
+def test_an_invoice_dated_beyond_the_date_window_is_refused(api, customer, today):
+    # given a manual invoice issued in 2999 (inside the API's 1900-2999 range)
     response = api.post(
         "/invoices",
         {
@@ -65,6 +63,22 @@ def test_the_last_day_in_range_is_accepted(api, customer, today):
             "issue_date": "2999-12-31",
         },
     )
-    # then it is issued, due after the payment terms
+    # then it is refused: dates typed are within the business's window (10 years) of today
+    assert_invalid(response, "issue_date")
+    assert "too far from today" in response.json()["detail"]
+
+
+def test_an_old_invoice_can_be_brought_over_from_another_system(api, customer, today):
+    # given a manual invoice issued in 1995, as an import of an old system's invoices
+    response = api.post(
+        "/invoices",
+        {
+            "customer_id": customer.pk,
+            "lines": [{"description": "Work", "unit_price": "10.00"}],
+            "issue_date": "1995-06-30",
+            "due_date": "1995-07-30",
+        },
+    )
+    # then it is issued with its dates
     assert response.status_code == 201, response.content
-    assert date.fromisoformat(response.json()["due_date"]) > date(2999, 12, 31)
+    assert response.json()["due_date"] == "1995-07-30"

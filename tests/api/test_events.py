@@ -57,7 +57,12 @@ def test_events_of_a_customer_and_by_action(api, history):
     assert [e["action"] for e in paid["items"]] == ["payment.recorded"]
     every_invoice_action = api.get("/events", action="invoice.").json()["items"]
     assert [e["action"] for e in every_invoice_action] == ["invoice.voided", "invoice.issued"]
-    assert api.get("/events", subject="invoice:31337").json() == {"items": [], "count": 0}
+    assert api.get("/events", subject="invoice:31337").json() == {
+        "items": [],
+        "count": 0,
+        "count_exact": True,
+        "next_cursor": None,
+    }
 
 
 def test_all_events_are_paginated_newest_first(api, history):

@@ -280,7 +280,12 @@ def test_list_subscriptions_of_a_customer_by_status(api, subscription, bronze, s
     assert [s["id"] for s in mine["items"]] == [subscription.pk]
     by_status = api.get("/subscriptions", status="suspended").json()
     assert [s["id"] for s in by_status["items"]] == [suspended.pk]
-    assert api.get("/subscriptions", customer_id=31337).json() == {"items": [], "count": 0}
+    assert api.get("/subscriptions", customer_id=31337).json() == {
+        "items": [],
+        "count": 0,
+        "count_exact": True,
+        "next_cursor": None,
+    }
     assert_invalid(api.get("/subscriptions", status="asleep"), "status")
 
 

@@ -560,3 +560,52 @@ def test_email_log_lists_and_resends(
         staff_client.post(f"/settings/email-log/{log.pk}/resend/")
     assert EmailLog.objects.count() == 2
     assert len(mailoutbox) == 2
+
+
+# Billing run: a date after today, progress
+
+
+def test_run_now_with_a_future_date_is_a_dry_run_that_spells_out_the_consequences(
+    staff_client, due_subscription, system, mailoutbox
+):
+    from fairbill.core.services import settings_update
+
+    settings_update(actor=system, suspend_days_after_due=14)
+    # when "Run now" is pressed for 17 days ahead
+    response = staff_client.post("/billing/", {"as_of": "2027-04-01", "run": "1"})
+    # then nothing is billed: it was a dry run, and the page asks to confirm, saying why
+    html = response.content.decode()
+    assert "1 Apr 2027 is 17 days after today: this was a dry run" in html
+    assert "dated 1 Apr 2027" in html
+    assert "an invoice due today would count as 17 days overdue" in html
+    assert "suspended</strong> when an invoice is 14 days overdue" in html
+    assert "Run as of 1 Apr 2027 for real" in html
+    assert not Invoice.objects.exists()
+    assert mailoutbox == []
+    assert BillingRun.objects.get().dry_run
+    # when staff confirm, the run is real
+    staff_client.post("/billing/", {"as_of": "2027-04-01", "run": "1", "confirm_future": "1"})
+    assert Invoice.objects.get().issue_date == date(2027, 4, 1)
+    assert BillingRun.objects.filter(dry_run=False).count() == 1
+
+
+def test_run_now_for_today_needs_no_confirmation(staff_client, due_subscription):
+    staff_client.post("/billing/", {"as_of": "2027-03-15", "run": "1"})
+    assert Invoice.objects.count() == 1
+
+
+def test_a_run_far_from_today_is_refused(staff_client, due_subscription):
+    response = staff_client.post("/billing/", {"as_of": "2999-12-31", "dry_run": "1"})
+    assert "too far from today" in " ".join(form_errors(response)["as_of"])
+    assert not BillingRun.objects.exists()
+
+
+def test_the_run_reports_its_progress_under_the_pages_token(staff_client, due_subscription):
+    page = staff_client.get("/billing/")
+    token = page.context["progress_token"]
+    assert staff_client.get("/billing/progress/", {"token": token}).content.decode().strip() == (
+        "Working…"
+    )
+    staff_client.post("/billing/", {"as_of": "2027-03-15", "dry_run": "1", "progress": token})
+    progress = staff_client.get("/billing/progress/", {"token": token}).content.decode()
+    assert progress.strip() == "Working… 1 of 1 customer done"

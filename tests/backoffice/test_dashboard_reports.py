@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 
+from fairbill.core import clock
 from fairbill.customers.services import customer_create, customer_set_status
 from fairbill.invoicing.services import invoice_create
 from fairbill.payments.services import credit_add, payment_record
@@ -101,15 +102,16 @@ def test_dashboard_charts_are_server_rendered_svg(staff_client, books):
 def test_dashboard_stays_within_a_fixed_number_of_queries(
     staff_client, customer, system, gb_vat, django_assert_max_num_queries
 ):
+    today = clock.today()
     for n in range(100):
-        invoice = issue(system, customer, "10.00", date(2027, 1 + n % 6, 1 + n % 28))
+        invoice = issue(system, customer, "10.00", today - timedelta(days=n * 3))
         if n % 2:
             payment_record(
                 actor=system, invoice=invoice, amount="12.00", method="cash", on=invoice.issue_date
             )
     with django_assert_max_num_queries(20):
         response = staff_client.get("/")
-    assert response.context["invoices"]["paid"].count == 50
+    assert response.context["invoices"]["paid"].count == 50  # all paid in the past year
 
 
 def test_dashboard_opens_for_staff_without_privileges_and_shows_no_figures(client_with, books):
@@ -166,7 +168,8 @@ def test_packages_list_needs_the_customers_privilege(client_with, books):
 
 def rows_of(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
 
 
 def test_reports_page_links_every_report_and_the_login_report(staff_client, business):
@@ -185,6 +188,46 @@ def test_paid_invoices_report_and_csv(staff_client, books):
         ["Number", "Customer", "Issued", "Paid on", "Net", "Tax", "Total"],
         [books.number, "Jane Smith", "2027-05-03", "2027-05-04", "100.00", "20.00", "120.00"],
     ]
+
+
+def test_a_long_report_shows_its_first_rows_with_the_totals_of_all(
+    staff_client, customer, system, gb_vat, monkeypatch
+):
+    from fairbill.backoffice.views import reports
+
+    # given five invoices paid in May, and a report page that shows three rows
+    monkeypatch.setattr(reports, "SHOWN", 3)
+    for day in range(1, 6):
+        invoice = issue(system, customer, "10.00", date(2027, 5, day))
+        payment_record(
+            actor=system, invoice=invoice, amount="12.00", method="card", on=invoice.issue_date
+        )
+    params = {"since": "2027-05-01", "until": "2027-05-31"}
+    # when staff open the report, then three rows show, and the totals are of all five
+    page = staff_client.get("/reports/paid-invoices/", params)
+    assert len(page.context["rows"]) == 3
+    assert page.context["more"]
+    assert page.context["totals"][4:] == [Decimal("50.00"), Decimal("10.00"), Decimal("60.00")]
+    # and the CSV export has every row
+    assert (
+        len(rows_of(staff_client.get("/reports/paid-invoices/", {**params, "export": "csv"}))) == 6
+    )
+
+
+def test_the_credit_report_totals_every_balance_beyond_the_rows_shown(
+    staff_client, business, system, monkeypatch
+):
+    from fairbill.backoffice.views import reports
+
+    monkeypatch.setattr(reports, "SHOWN", 2)
+    for n in range(4):
+        who = customer_create(actor=system, name=f"C{n}", email=f"c{n}@example.com", country="GB")
+        credit_add(
+            actor=system, customer=who, amount=f"{n + 1}.00", reason="goodwill", on=clock.today()
+        )
+    page = staff_client.get("/reports/credit/")
+    assert [row[3][0] for row in page.context["rows"]] == [Decimal("4.00"), Decimal("3.00")]
+    assert page.context["totals"][3] == Decimal("10.00")
 
 
 def test_paid_invoices_outside_the_dates_are_left_out(staff_client, books):

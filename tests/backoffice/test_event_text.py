@@ -34,6 +34,8 @@ def _resolve(node: ast.expr, constants: dict[str, str], where: str) -> set[str]:
         return {node.value}
     if isinstance(node, ast.Name) and node.id in constants:
         return {constants[node.id]}
+    if isinstance(node, ast.IfExp):  # "a" if x else "b": both
+        return _resolve(node.body, constants, where) | _resolve(node.orelse, constants, where)
     if isinstance(node, ast.JoinedStr):
         # f"subscription.{status}": one action per status
         parts = node.values

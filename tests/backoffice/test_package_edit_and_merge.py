@@ -136,7 +136,9 @@ def test_validation_errors_show_on_the_fields(staff_client, sub):
     assert response.status_code == 200
     assert form_errors(response)["price"]
     response = staff_client.post(edit_url(sub), form_data(sub, renewed_on="2027-06-01"))
-    assert form_errors(response)["renewed_on"] == ["Can't be after the renewal date."]
+    assert form_errors(response)["renewed_on"] == [
+        "Renewed on (1 Jun 2027) can't be after the renewal date (1 May 2027)."
+    ]
 
 
 def test_edit_needs_the_customers_privilege(client_with, sub):

@@ -94,6 +94,7 @@ def apply(op, customers, actor):
                 method="bank_transfer",
                 on=ON,
                 apply_credit=str(use),
+                confirm_overpayment=True,
             )
         elif kind == "apply":
             credit_apply(actor=actor, invoice=invoice, amount=str(rest[1]), on=ON)

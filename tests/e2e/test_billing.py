@@ -79,10 +79,10 @@ def test_staff_bills_a_new_package_and_records_a_payment_with_credit(page, e2e_a
 
     # and £20.00 of account credit
     credit = page.locator("#credit")
-    credit.get_by_text("Add credit…").click()
+    credit.get_by_text("Add or remove credit…").click()
     credit.get_by_label("Amount").fill("20.00")
     credit.get_by_label("Reason").fill("Goodwill for the migration")
-    credit.get_by_role("button", name="Add credit", exact=True).click()
+    credit.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Credit added.").wait_for()
     assert credit_balance(customer) == Decimal("20.00")
 

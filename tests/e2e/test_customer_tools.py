@@ -148,10 +148,10 @@ def test_add_credit(logged_in_page, shop):
     page = logged_in_page
     customer, _, _ = shop
     page.goto(f"/customers/{customer.pk}/")
-    page.get_by_text("Add credit…").click()
+    page.get_by_text("Add or remove credit…").click()
     page.get_by_label("Amount").fill("25.00")
     page.locator("#id_credit_reason").fill("Goodwill for the outage")
-    page.get_by_role("button", name="Add credit").click()
+    page.locator("#credit").get_by_role("button", name="Save").click()
     page.get_by_text("Credit added.").wait_for()
     assert "£25.00" in page.locator("#credit h2").inner_text()
     assert credit_balance(customer) == Decimal("25.00")

@@ -4,6 +4,7 @@ reset (saying so) or refused on the cycle field, with and without JavaScript."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from fairbill.customers.models import Customer
 from fairbill.demo.services import demo_load
@@ -29,7 +30,7 @@ def test_switching_to_a_package_without_the_chosen_cycle_resets_it_and_says_so(p
     # given a visitor who chose Silver, paid quarterly
     page.goto("/order/hosting/")
     page.locator("label.package-card", has_text="Silver").click()
-    page.wait_for_function("document.querySelector('#id_cycle option[value=quarterly]')")
+    page.locator("#id_cycle option[value=quarterly]").wait_for(state="attached")
     page.locator("#id_cycle").select_option("quarterly")
     page.get_by_test_id("order-total").wait_for()
     # when they switch to Bronze, which is not offered quarterly
@@ -41,9 +42,7 @@ def test_switching_to_a_package_without_the_chosen_cycle_resets_it_and_says_so(p
     assert page.locator("#id_cycle").input_value() == "monthly"
     assert cycles_offered(page) == ["Monthly", "Annually"]
     # and the total is Bronze monthly's: 10 + setup 5, + 20% VAT
-    page.wait_for_function(
-        "document.querySelector('[data-testid=order-total]').textContent === '£18.00'"
-    )
+    expect(page.get_by_test_id("order-total")).to_have_text("£18.00")
     screenshot(page, "order-cycle-reset")
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from io import StringIO
 
+import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from fairbill.core import clock
 from fairbill.notifications.models import EmailLog
@@ -63,8 +65,16 @@ def test_email_left_sending_by_a_crash_is_sent_again_later(customer):
     assert len(mail.outbox) == 1
 
 
-def test_worker_pass_sweeps_the_outbox(customer):
+# The worker closes stale connections between polls: it needs real transactions.
+@pytest.mark.django_db(transaction=True)
+def test_worker_pass_sweeps_the_outbox(customer, settings):
+    # given an email whose sending task was never stored (the process died after the commit)
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
     queued_email(customer)
+    DBTaskResult.objects.all().delete()
+    # when the worker passes a few minutes later, it sends it
     with later(5):
         call_command("worker", "--once", "--no-schedule", stdout=StringIO())
     assert EmailLog.objects.get().status == "sent"

@@ -51,7 +51,8 @@ def export(client, path: str, **params: str) -> list[list[str]]:
     response = client.get(path, {**params, "export": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode())))
 
 
 def assert_no_live_formula(rows: list[list[str]]) -> None:

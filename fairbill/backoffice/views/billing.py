@@ -3,6 +3,8 @@ run now (synchronous, for small installs; large ones run `fairbill bill` or the 
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,12 +16,20 @@ from django.shortcuts import redirect, render
 from fairbill.accounts.access import staff_required
 from fairbill.automation.billing_run import RunReport, billing_run
 from fairbill.backoffice.billing_forms import BillingRunForm
+from fairbill.backoffice.run_progress import progress_get, progress_set
+from fairbill.backoffice.views.common import show_error
 from fairbill.core import clock
+from fairbill.core.errors import FairbillError
+from fairbill.core.limits import date_in_window
+from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.invoicing.models import BillingRun
 from fairbill.invoicing.run_records import runs_mark_interrupted
 
 RUNS_SHOWN = 20
+# Smaller batches than the daily run's, so that the page's progress moves.
+PROGRESS_BATCH = 50
+TOKEN = re.compile(r"[A-Za-z0-9_-]{8,40}")
 COUNT_LABELS = [
     ("customers", "customer"),
     ("invoices_created", "invoice"),
@@ -48,12 +58,35 @@ def _count(number: int, label: str) -> str:
 
 @staff_required("invoices")
 def billing_page(request: HttpRequest) -> HttpResponse:
-    form = BillingRunForm(request.POST or None, initial={"as_of": clock.today()})
+    """Dry run or run now. A run dated after today is a dry run unless staff confirm it
+    (invoices dated in the future, overdue days counted from that date)."""
+    today = clock.today()
+    form = BillingRunForm(request.POST or None, initial={"as_of": today})
     report: RunReport | None = None
+    future = None
     if request.method == "POST" and form.is_valid():
         as_of = form.cleaned_data["as_of"]
+        try:
+            date_in_window(as_of, field="as_of", label="as of")
+        except FairbillError as exc:
+            show_error(form, exc)
+            return _render(request, form, None)
         dry_run = "run" not in request.POST
-        report = billing_run(as_of=as_of, actor=request.actor, dry_run=dry_run)  # type: ignore[attr-defined]
+        if not dry_run and as_of > today and request.POST.get("confirm_future") != "1":
+            dry_run = True
+            future = _future_consequences(as_of, today)
+        token = _progress_token(request.POST.get("progress"))
+        if token:
+            progress_set(token, 0, 0)
+        report = billing_run(
+            as_of=as_of,
+            actor=request.actor,  # type: ignore[attr-defined]
+            dry_run=dry_run,
+            batch_size=PROGRESS_BATCH,
+            progress=(lambda done, total: progress_set(token, done, total)) if token else None,
+        )
+        if token:
+            progress_set(token, report.customers, report.customers, finished=True)
         if not dry_run:
             summary = ", ".join(counts_summary(report.counts()))
             if report.errors or report.not_done:
@@ -63,10 +96,41 @@ def billing_page(request: HttpRequest) -> HttpResponse:
                 return _render(request, form, report)
             messages.success(request, f"Billing run as of {as_of:%-d %b %Y} done: {summary}.")
             return redirect("backoffice:billing")
-    return _render(request, form, report)
+    return _render(request, form, report, future)
 
 
-def _render(request: HttpRequest, form: BillingRunForm, report: RunReport | None) -> HttpResponse:
+def _future_consequences(as_of: date, today: date) -> dict[str, Any]:
+    """What a real run dated after today would do, for the confirmation step."""
+    business = BusinessSettings.load()
+    ahead = (as_of - today).days
+    return {
+        "as_of": as_of,
+        "today": today,
+        "days_ahead": ahead,
+        "suspend_days": business.suspend_days_after_due,
+        "cancel_days": business.cancel_days_after_due,
+    }
+
+
+def _progress_token(raw: str | None) -> str:
+    return raw if raw and TOKEN.fullmatch(raw) else ""
+
+
+@staff_required("invoices")
+def billing_progress(request: HttpRequest) -> HttpResponse:
+    runs_mark_interrupted()
+    """How far the run started with this progress token is (polled by the Billing page)."""
+    token = _progress_token(request.GET.get("token"))
+    state = progress_get(token) if token else None
+    return render(request, "backoffice/billing/_progress.html", {"state": state})
+
+
+def _render(
+    request: HttpRequest,
+    form: BillingRunForm,
+    report: RunReport | None,
+    future: dict[str, Any] | None = None,
+) -> HttpResponse:
     runs_mark_interrupted()
     runs = [
         (run, counts_summary(run.counts or {})) for run in BillingRun.objects.all()[:RUNS_SHOWN]
@@ -78,6 +142,8 @@ def _render(request: HttpRequest, form: BillingRunForm, report: RunReport | None
         "summary": counts_summary(report.counts()) if report else [],
         "preview": _preview_rows(report) if report and report.dry_run else [],
         "runs": runs,
+        "future": future,
+        "progress_token": secrets.token_urlsafe(12),
     }
     return render(request, "backoffice/billing/page.html", context)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from fairbill.catalog.models import Cycle
 from fairbill.core.errors import FairbillError
+from fairbill.core.keyset import ListPage, list_page
 
 PER_PAGE = 25
 # Cycles from the shortest to the longest, to list prices in a natural order.
@@ -29,6 +29,6 @@ def show_error(form: forms.BaseForm, exc: FairbillError) -> None:
     form.add_error(field, message)
 
 
-def paginate(request: HttpRequest, items: QuerySet, per_page: int = PER_PAGE) -> Page:
-    """The requested page (?page=N); out-of-range or junk page numbers give the nearest page."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, items: QuerySet, per_page: int = PER_PAGE) -> ListPage:
+    """The page after ?after=<cursor> (or before ?before=), by keyset; ?page=N still works."""
+    return list_page(items, request.GET, size=per_page)

@@ -12,9 +12,9 @@ from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
 from fairbill.backoffice.views.common import show_error
 from fairbill.backoffice.views.customer_page import customer_page
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError
+from fairbill.core.errors import FairbillError, NeedsConfirmation
 from fairbill.customers.models import Customer
-from fairbill.payments.services import credit_add
+from fairbill.payments.services import credit_add, credit_remove
 from fairbill.subscriptions.services import subscription_create
 
 
@@ -45,20 +45,32 @@ def customer_subscription_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required("customers")
 def customer_credit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add credit or remove it (a correction); above the business's "confirm credit above"
+    amount the form comes back asking to confirm."""
     customer = get_object_or_404(Customer, pk=pk)
     form = CreditForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
+        values = {
+            "actor": request.actor,  # type: ignore[attr-defined]
+            "customer": customer,
+            "amount": data["amount"],
+            "reason": data["reason"],
+            "on": clock.today(),
+            "confirmed": request.POST.get("confirm") == "1",
+        }
+        removing = data["action"] == CreditForm.REMOVE
         try:
-            credit_add(
-                actor=request.actor,  # type: ignore[attr-defined]
-                customer=customer,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                on=clock.today(),
-            )
+            if removing:
+                credit_remove(**values)
+            else:
+                credit_add(notify=data["notify"], **values)
+        except NeedsConfirmation as exc:
+            form.confirm_message = exc.message  # type: ignore[attr-defined]
+            form.confirm_label = "Yes, remove it" if removing else "Yes, add it"  # type: ignore[attr-defined]
         except FairbillError as exc:
             show_error(form, exc)
         else:
-            messages.success(request, "Credit added.")
+            messages.success(request, "Credit removed." if removing else "Credit added.")
             return redirect("backoffice:customer_detail", pk=customer.pk)
     return customer_page(request, customer, forms_={"credit": form})

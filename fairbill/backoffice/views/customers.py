@@ -3,8 +3,11 @@ built in customer_page.py; its billing forms are in customer_billing.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,6 +25,7 @@ from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
 from fairbill.customers.services import (
     customer_create,
+    customer_login_apply,
     customer_note_add,
     customer_set_status,
     customer_update,
@@ -52,11 +56,15 @@ def customer_new(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = customer_create(actor=request.actor, **form.cleaned_data)  # type: ignore[attr-defined]
+            customer = customer_create(
+                actor=request.actor,  # type: ignore[attr-defined]
+                login=form.login_values(),
+                **form.customer_values(),
+            )
         except FairbillError as exc:
             show_error(form, exc)
         else:
-            messages.success(request, f"Customer {customer.name} created.")
+            messages.success(request, f"Customer {customer.name} created.{_login_note(form)}")
             return redirect("backoffice:customer_detail", pk=customer.pk)
     return render(request, "backoffice/customers/form.html", {"nav": "customers", "form": form})
 
@@ -67,18 +75,59 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
         try:
-            customer_update(actor=request.actor, customer=customer, **form.cleaned_data)  # type: ignore[attr-defined]
+            customer_update(
+                actor=request.actor,  # type: ignore[attr-defined]
+                customer=customer,
+                login=form.login_values(),
+                **form.customer_values(),
+            )
         except FairbillError as exc:
             show_error(form, exc)
         else:
-            messages.success(request, "Customer details saved.")
+            messages.success(request, f"Customer details saved.{_login_note(form)}")
             return redirect("backoffice:customer_detail", pk=customer.pk)
     customer.refresh_from_db()  # the form changed the instance in memory
     return render(
         request,
         "backoffice/customers/form.html",
-        {"nav": "customers", "form": form, "customer": customer},
+        {
+            "nav": "customers",
+            "form": form,
+            "customer": customer,
+            "invitation_days": settings.INVITATION_DAYS,
+        },
     )
+
+
+def _login_note(form: CustomerForm) -> str:
+    login = form.login_values()
+    if login is None:
+        return ""
+    if login["invite"]:
+        return " An invitation to choose a My Account password is on its way."
+    return " The My Account login is ready with the password you typed."
+
+
+@require_POST
+@staff_required("customers")
+def customer_login_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The login box's buttons: resend the invitation, disable or enable the login."""
+    customer = get_object_or_404(Customer, pk=pk)
+    done: dict[str, tuple[dict[str, Any], str]] = {
+        "invite": (dict(invite=True), f"Invitation sent again to {customer.email}."),
+        "disable": (dict(active=False), "Login disabled: the customer can't log in."),
+        "enable": (dict(active=True), "Login enabled again."),
+    }
+    if action not in done:
+        raise Http404
+    values, message = done[action]
+    try:
+        customer_login_apply(actor=request.actor, customer=customer, **values)  # type: ignore[attr-defined]
+    except FairbillError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("backoffice:customer_edit", pk=customer.pk)
 
 
 @staff_required("customers")

@@ -85,7 +85,7 @@ def _charts(today: Any, currency: str) -> dict[str, Any]:
         return format_money(quantize(value, currency), currency)
 
     revenue = selectors.revenue_by_month(as_of=today, currency=currency)
-    by_package = selectors.mrr_by_package(currency=currency)
+    mrr, by_package = selectors.recurring_revenue(currency=currency)
     overdue = selectors.overdue_by_age(as_of=today, currency=currency)
     return {
         "revenue_chart": bar_chart(
@@ -96,7 +96,7 @@ def _charts(today: Any, currency: str) -> dict[str, Any]:
             height=260,
         ),
         "revenue_total": sum((v for _, v in revenue), ZERO),
-        "mrr": selectors.monthly_recurring_revenue(currency=currency),
+        "mrr": mrr,
         "mrr_by_package": by_package,
         "mrr_chart": bar_chart(
             by_package[:8],

@@ -23,12 +23,12 @@ from fairbill.backoffice.billing_forms import (
 )
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError, InvalidInput, Refused
+from fairbill.core.errors import FairbillError, InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
-from fairbill.customers.selectors import customer_search
+from fairbill.customers.selectors import customer_search, customers_named
 from fairbill.invoicing import selectors
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice
@@ -42,6 +42,7 @@ from fairbill.payments.models import Allocation, CreditEntry
 from fairbill.payments.services import credit_balance, invoice_void, payment_record
 
 PICKER_LIMIT = 20
+TOTALS_LIMIT = 10_000
 
 
 # The list
@@ -57,7 +58,7 @@ def invoices_filtered(filters: InvoiceFilterForm, today: date) -> QuerySet[Invoi
     if data["overdue"]:
         invoices = invoices.filter(selectors.overdue(today))
     if data["customer"].strip():
-        invoices = invoices.filter(customer__name__icontains=data["customer"].strip())
+        invoices = invoices.filter(customer__in=customers_named(data["customer"].strip()))
     if data["issued_from"]:
         invoices = invoices.filter(issue_date__gte=data["issued_from"])
     if data["issued_to"]:
@@ -91,7 +92,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "nav": "invoices",
         "filters": filters,
         "page": page,
-        "totals": _totals(invoices),
+        # Totals over a long list would read every row: shown up to TOTALS_LIMIT rows.
+        "totals": _totals(invoices) if page.count <= TOTALS_LIMIT else [],
+        "totals_limit": TOTALS_LIMIT,
         "filtered": bool(request.GET.keys() - {"page"}),
         "any_invoice": Invoice.objects.exists(),
     }
@@ -173,7 +176,10 @@ def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
                 on=data["on"],
                 reference=data["reference"],
                 apply_credit=data["apply_credit"].strip() or "0",
+                confirm_overpayment=request.POST.get("confirm") == "1",
             )
+        except NeedsConfirmation as exc:
+            form.confirm_message = exc.message.removeprefix("amount: ")  # type: ignore[attr-defined]
         except FairbillError as exc:
             show_error(form, exc)
         else:
@@ -289,20 +295,25 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/invoices/new.html", context)
 
 
-_LINE = re.compile(r"^line (\d+)(?: unit price)?:? (.*)$", re.IGNORECASE)
+_LINE = re.compile(r"^line (\d+):? (.*)$", re.IGNORECASE)
 
 
 def _line_error(form: InvoiceForm, rows: list[Any], exc: FairbillError) -> None:
-    """Put "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
-    match = _LINE.match(exc.message)
-    if match and 0 < int(match[1]) <= len(rows):
-        message = match[2]
-        rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
+    """Put each "line N: ..." on the Nth filled row (empty rows were left out), else on top."""
+    problems = exc.errors or [{"msg": exc.message}]
+    on_lines = False
+    for problem in problems:
+        match = _LINE.match(str(problem["msg"]))
+        if match and 0 < int(match[1]) <= len(rows):
+            message = match[2]
+            rows[int(match[1]) - 1].add_error(None, message[:1].upper() + message[1:])
+            on_lines = True
+        elif exc.field in form.fields:
+            show_error(form, exc)
+        else:
+            form.add_error(None, exc.message[:1].upper() + exc.message[1:])
+    if on_lines:
         form.add_error(None, "Please correct the lines below; nothing was saved.")
-    elif exc.field in form.fields:
-        show_error(form, exc)
-    else:
-        form.add_error(None, exc.message[:1].upper() + exc.message[1:])
 
 
 def _chosen_customer(request: HttpRequest) -> Customer | None:

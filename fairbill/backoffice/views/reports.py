@@ -4,12 +4,16 @@ spreadsheet would run as a formula neutralised: core/spreadsheet.py); and the lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from fairbill.accounts.access import staff_required
@@ -20,11 +24,12 @@ from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import quantize
-from fairbill.core.spreadsheet import csv_write
+from fairbill.core.spreadsheet import csv_cell
 from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
 
 PER_PAGE = 50
+SHOWN = 200  # rows of a report shown on its page; the CSV has them all
 Row = Sequence[Any]
 
 
@@ -60,29 +65,49 @@ def _report(
     slug: str,
     title: str,
     header: list[str],
-    rows: Callable[[date, date, str], Iterable[Row]],
+    rows: Callable[[date, date, str, int | None], Iterable[Row]],
     money_columns: Sequence[int],
     note: str = "",
+    totals_of: Callable[[date, date, str], dict[int, Any]] | None = None,
 ) -> HttpResponse:
-    """A report page with its date range, or its CSV with ?export=csv."""
+    """A report page with its date range (the first SHOWN rows, the totals of all), or its
+    CSV with ?export=csv (every row, streamed)."""
     filters = PeriodForm(request.GET or None)
     if filters.is_bound and not filters.is_valid():
         return _bad_period(request, filters, title=title, note=note)
     since, until = filters.period(clock.today())
     currency = BusinessSettings.load().currency
-    # Sums come back from some databases without their places: "120" is shown as "120.00".
-    data = [
-        [quantize(v, currency) if n in money_columns else v for n, v in enumerate(row)]
-        for row in rows(since, until, currency)
-    ]
+
+    def data(limit: int | None = None) -> Iterator[list[Any]]:
+        # Sums come back from some databases without their places: "120" is shown as "120.00".
+        for row in rows(since, until, currency, limit):
+            yield [quantize(v, currency) if n in money_columns else v for n, v in enumerate(row)]
+
     if request.GET.get("export") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv_lines(header, data()), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="{slug}-{since:%Y-%m-%d}-{until:%Y-%m-%d}.csv"'
         )
-        csv_write(response, header, data)
-        return response
-    totals = {n: sum(row[n] for row in data) for n in money_columns if data}
+        return response  # type: ignore[return-value]  # streamed: a response all the same
+    # The first SHOWN rows are shown; the totals are of every row: summed by the database
+    # when it can (totals_of), else here while the rows go by (never kept).
+    shown: list[list[Any]] = []
+    totals: dict[int, Any] = {}
+    more = False
+    for row in data(SHOWN + 1 if totals_of else None):
+        if len(shown) == SHOWN:
+            more = True
+            if totals_of:
+                break
+        else:
+            shown.append(row)
+        for n in money_columns:
+            totals[n] = totals.get(n, 0) + row[n]
+    if more and totals_of is not None:
+        found = totals_of(since, until, currency)
+        totals = {n: quantize(Decimal(v or 0), currency) for n, v in found.items()}
     return render(
         request,
         "backoffice/reports/table.html",
@@ -96,10 +121,24 @@ def _report(
             "currency": currency,
             "header": header,
             "money_columns": list(money_columns),
-            "rows": [[(value, n in money_columns) for n, value in enumerate(row)] for row in data],
+            "rows": [[(value, n in money_columns) for n, value in enumerate(row)] for row in shown],
+            "more": more,
+            "shown": SHOWN,
             "totals": [totals.get(n) for n in range(len(header))] if totals else [],
         },
     )
+
+
+def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """The CSV a line at a time, so a year of invoices never sits in memory at once; every
+    cell through csv_cell (formulas neutralised), as csv_write does."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in chain([header], ([csv_cell(value) for value in row] for row in rows)):
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def _bad_period(
@@ -116,8 +155,8 @@ def _bad_period(
 
 @staff_required("reports")
 def paid_invoices_report(request: HttpRequest) -> HttpResponse:
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
-        for i in selectors.paid_invoices(since=since, until=until, currency=currency):
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
+        for i in selectors.paid_invoices(since=since, until=until, currency=currency, limit=limit):
             yield (i.number, i.customer.name, i.issue_date, i.paid_on, i.subtotal, i.tax, i.total)
 
     return _report(
@@ -128,6 +167,13 @@ def paid_invoices_report(request: HttpRequest) -> HttpResponse:
         rows=rows,
         money_columns=[4, 5, 6],
         note="Invoices paid in full between the dates.",
+        totals_of=lambda since, until, currency: dict(
+            zip(
+                [4, 5, 6],
+                selectors.paid_invoices_totals(since=since, until=until, currency=currency),
+                strict=True,
+            )
+        ),
     )
 
 
@@ -135,7 +181,7 @@ def paid_invoices_report(request: HttpRequest) -> HttpResponse:
 def payments_report(request: HttpRequest) -> HttpResponse:
     labels = dict(PaymentMethod.choices)
 
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
         for method, count, total in selectors.payments_by_method(
             since=since, until=until, currency=currency
         ):
@@ -154,8 +200,10 @@ def payments_report(request: HttpRequest) -> HttpResponse:
 
 @staff_required("reports")
 def credit_report(request: HttpRequest) -> HttpResponse:
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
-        for customer, balance in selectors.credit_balances(currency=currency, until=until):
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
+        for customer, balance in selectors.credit_balances(
+            currency=currency, until=until, limit=limit
+        ):
             yield (customer.pk, customer.name, customer.email, balance)
 
     return _report(
@@ -166,12 +214,15 @@ def credit_report(request: HttpRequest) -> HttpResponse:
         rows=rows,
         money_columns=[3],
         note="Account credit each customer held at the end of the last date.",
+        totals_of=lambda since, until, currency: {
+            3: selectors.credit_total(currency=currency, until=until)
+        },
     )
 
 
 @staff_required("reports")
 def tax_report(request: HttpRequest) -> HttpResponse:
-    def rows(since: date, until: date, currency: str) -> Iterable[Row]:
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
         for row in selectors.tax_collected(since=since, until=until, currency=currency):
             yield (f"{row.month:%Y-%m}", row.name, f"{row.rate.normalize():f}", row.net, row.tax)
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from fairbill.accounts.access import staff_required
 from fairbill.backoffice.views.common import paginate
 from fairbill.customers.models import Status
+from fairbill.customers.selectors import customers_named
 from fairbill.subscriptions.models import PackageChange, Subscription
 
 
@@ -28,7 +29,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     else:
         status = ""
     if query:
-        subscriptions = subscriptions.filter(customer__name__icontains=query)
+        subscriptions = subscriptions.filter(customer__in=customers_named(query))
     return render(
         request,
         "backoffice/subscriptions/list.html",

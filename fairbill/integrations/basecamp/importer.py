@@ -198,11 +198,8 @@ def basecamp_customers_import(
                 city=candidate.location,
             )
         elif row.action == "update" and row.customer is not None:
-            row.customer = customer_update(
-                actor=actor,
-                customer=row.customer,
-                **{key: after for key, (_, after) in row.changes.items()},
-            )
+            edits: dict[str, Any] = {key: after for key, (_, after) in row.changes.items()}
+            row.customer = customer_update(actor=actor, customer=row.customer, **edits)
         if row.action in ("create", "update", "link") and row.customer is not None:
             _link(row.customer, candidate, now)
         if progress:

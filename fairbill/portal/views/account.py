@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError, InvalidInput, Refused
+from fairbill.core.keyset import list_page
 from fairbill.customers.models import Customer
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice
@@ -29,6 +30,7 @@ from fairbill.portal.forms import DetailsForm, error_to_form
 from fairbill.portal.services import account_details_update
 
 log = logging.getLogger(__name__)
+INVOICES_PER_PAGE = 25
 
 
 def _customer(request: HttpRequest) -> Customer:
@@ -62,13 +64,15 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         show = ""
     today = clock.today()
     invoices = selectors.invoices_of(customer=customer, show=show, as_of=today)
+    page = list_page(invoices, request.GET, size=INVOICES_PER_PAGE)
     return render(
         request,
         "portal/invoice_list.html",
         {
             "nav": "invoices",
             "customer": customer,
-            "invoices": invoices[:500],
+            "invoices": page.object_list,
+            "page": page,
             "show": show,
             "today": today,
             "filters": [("", "All"), ("due", "Due"), ("overdue", "Overdue"), ("paid", "Paid")],

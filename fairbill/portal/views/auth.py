@@ -14,6 +14,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 
 from fairbill.accounts.throttle import count_failure, throttled
+from fairbill.core.actors import Actor
+from fairbill.customers.logins import invitation_tokens
+from fairbill.customers.models import Customer
 from fairbill.portal.access import customer_actor, customer_required
 from fairbill.portal.forms import CustomerLoginForm, CustomerPasswordResetForm
 from fairbill.portal.services import account_password_changed
@@ -85,3 +88,28 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "portal/password_reset_complete.html"
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The link of a My Account invitation: the customer chooses a password (the same rules
+    as everywhere), then logs in. Works once, until it expires, and not for a disabled or
+    staff login."""
+
+    template_name = "portal/invitation.html"
+    form_class = SetPasswordForm
+    token_generator = invitation_tokens
+    reset_url_token = "set-password"
+    success_url = reverse_lazy("portal:login")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        if user is None or not user.is_active or user.is_staff:
+            return None
+        return user if Customer.objects.filter(user=user).exists() else None
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        customer = Customer.objects.get(user=form.user)
+        account_password_changed(actor=Actor.customer(form.user), customer=customer)
+        messages.success(self.request, "Your password is set. Log in with it now.")
+        return response

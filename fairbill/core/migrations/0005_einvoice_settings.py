@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_counter'),
+        ('core', '0004_merge_0003_list_indexes_0003_sanity_limits'),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ def existing_invoices_treatment(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0003_billingrun_heartbeat'),
+        ('invoicing', '0004_list_indexes'),
     ]
 
     operations = [

@@ -1,0 +1,64 @@
+"""Every page and API list the page benchmark times makes a bounded number of queries,
+with data large enough that a query per row (N+1) would show: the benchmark's own builder
+with 60 customers and 600 invoices (a big customer with 12 of them and 40 packages),
+payments, credit, events, emails and login attempts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from benchmarks.pages import PASSWORD, deep_links, pages
+from benchmarks.pages_data import BIG_CUSTOMER, Business
+from fairbill.accounts.services import api_key_create, staff_create
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.customers.models import Customer
+from fairbill.customers.services import customer_login_create
+
+# Queries per page at most: session, user, settings and the page's own reads. A page that
+# read a row's related rows one by one would make hundreds here.
+MAX_QUERIES = {"dashboard": 22, "customer page (big)": 32, "my account": 18}
+DEFAULT_MAX = 14
+
+
+@pytest.fixture
+def bench_data(db):
+    Business(customers=60, invoices=600, today=clock.today()).build()
+    system = Actor.system("tests")
+    staff = staff_create(
+        actor=system, username="bench-admin", email="a@example.com", password=PASSWORD
+    )
+    customer_login_create(
+        actor=system,
+        customer=Customer.objects.get(pk=BIG_CUSTOMER),
+        username="bench-customer",
+        password=PASSWORD,
+    )
+    _, key = api_key_create(actor=system, user=staff, name="tests")
+    return {"staff": staff, "key": key}
+
+
+PLACEHOLDER = {"invoices_page": "", "invoices_api": "", "customers_api": ""}
+NAMES = [(name, who) for name, who, _ in pages(date(2027, 1, 1), PLACEHOLDER)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "who"), NAMES, ids=[name for name, _ in NAMES])
+def test_each_benchmarked_page_makes_a_bounded_number_of_queries(
+    bench_data, client, name, who, django_assert_max_num_queries
+):
+    # given the benchmark's business, and the page's path (deep links point mid-list)
+    paths = {n: p for n, _, p in pages(clock.today(), deep_links())}
+    headers = {}
+    if who == "staff":
+        client.force_login(bench_data["staff"])
+    elif who == "customer":
+        client.force_login(Customer.objects.get(pk=BIG_CUSTOMER).user)
+    else:
+        headers = {"Authorization": f"Bearer {bench_data['key']}"}
+    # when it is opened, then it answers within its bound of queries
+    with django_assert_max_num_queries(MAX_QUERIES.get(name, DEFAULT_MAX)):
+        response = client.get(paths[name], headers=headers)
+    assert response.status_code == 200, response.content[:300]
