@@ -275,6 +275,14 @@ EMAIL_OUTBOX_AFTER_SECONDS = int(env("EMAIL_OUTBOX_AFTER_SECONDS", "120"))
 BASECAMP_LAUNCHPAD_URL = env("BASECAMP_LAUNCHPAD_URL", "https://launchpad.37signals.com")
 BASECAMP_API_URL = env("BASECAMP_API_URL", "https://3.basecampapi.com")
 
+# VAT number checks (docs/configuration.md): VIES for EU numbers, HMRC for GB numbers.
+VIES_URL = env("VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api").rstrip("/")
+HMRC_URL = env("HMRC_URL", "https://api.service.hmrc.gov.uk").rstrip("/")
+HMRC_CLIENT_ID = env("HMRC_CLIENT_ID")
+HMRC_CLIENT_SECRET = env("HMRC_CLIENT_SECRET")
+VAT_CHECK_TIMEOUT = float(env("VAT_CHECK_TIMEOUT", "10"))
+VAT_CHECK_RETRY_SECONDS = float(env("VAT_CHECK_RETRY_SECONDS", "1"))
+
 # The public address of this installation, used in emails and links (no trailing slash).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The Billing page's run progress: a file cache under var/, so that every server process

@@ -22,6 +22,12 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background tasks run at once (after commit), so emails land in mail.outbox.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # VAT registers are never reached from tests: VIES answers "connection refused" (so
+    # numbers end unverified) unless a test points it at its own pytest-httpserver.
+    settings.VIES_URL = "http://127.0.0.1:9/vies"
+    settings.HMRC_URL = "http://127.0.0.1:9/hmrc"
+    settings.HMRC_CLIENT_ID = settings.HMRC_CLIENT_SECRET = ""
+    settings.VAT_CHECK_RETRY_SECONDS = 0
 
 
 @pytest.fixture
@@ -132,4 +138,29 @@ def customer(business, system):
         address_line1="1 High Street",
         city="London",
         postcode="SW1A 1AA",
+    )
+
+
+@pytest.fixture
+def vies(httpserver, settings):
+    """pytest-httpserver standing for VIES (answers from tests/fakes/vat_registers.py)."""
+    from tests.fakes.vat_registers import VIES_BASE
+
+    settings.VIES_URL = httpserver.url_for(VIES_BASE)
+    return httpserver
+
+
+@pytest.fixture
+def eu_business(db, system):
+    """An Irish business (EUR) with its VAT number."""
+    return settings_update(
+        actor=system,
+        company_name="Cloud Éire Ltd",
+        country="IE",
+        vat_number="IE6388047V",
+        currency="EUR",
+        time_zone="Europe/Dublin",
+        address_line1="1 Grand Canal Square",
+        city="Dublin",
+        postcode="D02 P820",
     )

@@ -48,9 +48,14 @@ class SettingsOut(Schema):
     company_number: str
     terms_url: str
     payment_instructions: str
+    bank_account_name: str
+    iban: str
+    bic: str
     order_email: str
     order_return_url: str
     attach_pdf: bool
+    einvoice_pdf: bool
+    vat_check_max_age_days: int
     currency: str
     time_zone: str
     invoice_prefix: str
@@ -84,6 +89,7 @@ StartNumber = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_numb
 Padding = Annotated[int, Field(ge=0, le=12), BeforeValidator(whole_number)]
 DaysInAYear = Annotated[int, Field(ge=0, le=365), BeforeValidator(whole_number)]
 WindowYears = Annotated[int, Field(ge=1, le=100), BeforeValidator(whole_number)]
+VatCheckDays = Annotated[int, Field(ge=1, le=3650), BeforeValidator(whole_number)]
 DaysInTenYears = Annotated[int, Field(ge=0, le=3650), BeforeValidator(whole_number)]
 URL: JsonDict = {"format": "uri", "pattern": "^(https?://[^\\s\\x00]+)?$"}
 EMAIL: JsonDict = {"format": "email"}
@@ -105,9 +111,16 @@ class SettingsPatch(Patch):
     company_number: Text | None = Field(None, max_length=50)
     terms_url: Text | None = Field(None, max_length=200, json_schema_extra=URL)
     payment_instructions: Text | None = None
+    bank_account_name: Text | None = Field(None, max_length=200)
+    iban: Text | None = Field(None, max_length=40)
+    bic: Text | None = Field(None, max_length=11)
     order_email: Text | None = Field(None, max_length=254, json_schema_extra=EMAIL)
     order_return_url: Text | None = Field(None, max_length=200, json_schema_extra=URL)
     attach_pdf: bool | None = None
+    einvoice_pdf: bool | None = Field(None, description="invoice PDFs are Factur-X")
+    vat_check_max_age_days: VatCheckDays | None = Field(
+        None, description="a reverse charge needs a valid VAT check this recent"
+    )
     currency: SettingsCurrency | None = Field(None, description="ISO 4217 code, e.g. GBP")
     time_zone: TimeZone | None = Field(None, description="e.g. Europe/London")
     invoice_prefix: Text | None = Field(None, max_length=20)

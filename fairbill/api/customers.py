@@ -32,7 +32,12 @@ from fairbill.customers.merge import MergeItem, customer_merge, customer_merge_p
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as CustomerStatus
 from fairbill.customers.selectors import customer_search
-from fairbill.customers.services import customer_create, customer_set_status, customer_update
+from fairbill.customers.services import (
+    customer_create,
+    customer_set_status,
+    customer_update,
+    customer_vat_check,
+)
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_add, credit_balance, credit_remove
 
@@ -77,6 +82,16 @@ def _login(login: LoginIn | None, customer: Customer | None) -> dict[str, Any] |
     return values
 
 
+class VatCheckOut(Schema):
+    status: str = Field(description="valid, invalid, unverified (could not be checked), unchecked")
+    number: str = Field(description="the VAT number that was checked")
+    checked_at: datetime | None
+    name: str = Field(description="the name the register gave")
+    address: str
+    consultation: str = Field(description="the register's consultation number (evidence)")
+    error: str = Field(description="why the check could not be made, when unverified")
+
+
 class CustomerOut(Schema):
     id: int
     name: str
@@ -92,6 +107,9 @@ class CustomerOut(Schema):
     currency: str
     vat_applies: bool
     vat_number: str
+    vat_check: VatCheckOut
+    vat_exemption_code: str = Field(description="VATEX code of an exemption given by staff")
+    vat_exemption_reason: str
     payment_method: str
     status: str
     status_reason: str
@@ -111,6 +129,18 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_merged_into(obj: Customer) -> int | None:
         return obj.merged_into_id
+
+    @staticmethod
+    def resolve_vat_check(obj: Customer) -> dict[str, Any]:
+        return {
+            "status": obj.vat_check_status,
+            "number": obj.vat_check_number,
+            "checked_at": obj.vat_checked_at,
+            "name": obj.vat_check_name,
+            "address": obj.vat_check_address,
+            "consultation": obj.vat_check_consultation,
+            "error": obj.vat_check_error,
+        }
 
 
 CustomerStatusChoice = Annotated[str, OneOf(CustomerStatus.values)]
@@ -133,6 +163,10 @@ class CustomerIn(Body):
     currency: CustomerCurrency = Field("", description=CURRENCY)
     vat_applies: bool = True
     vat_number: Text = Field("", max_length=30)
+    vat_exemption_code: Text = Field(
+        "", max_length=30, description="VATEX code, e.g. VATEX-EU-132-1I"
+    )
+    vat_exemption_reason: Text = Field("", max_length=300)
     payment_method: PaymentMethodChoice = PaymentMethod.BANK_TRANSFER.value
     status: CustomerStatusChoice = CustomerStatus.ACTIVE.value
     login: LoginIn | None = Field(None, description="give the customer a My Account login")
@@ -155,6 +189,8 @@ class CustomerPatch(Patch):
     currency: Currency | None = Field(None, description="ISO 4217 code")
     vat_applies: bool | None = None
     vat_number: Text | None = Field(None, max_length=30)
+    vat_exemption_code: Text | None = Field(None, max_length=30)
+    vat_exemption_reason: Text | None = Field(None, max_length=300)
     payment_method: PaymentMethodChoice | None = None
     status: CustomerStatusChoice | None = None
     status_reason: Text | None = Field(None, max_length=300)
@@ -213,6 +249,16 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
                 actor=actor, customer=customer, status=status, reason=reason
             )
     return Customer.objects.select_related("user").get(pk=customer.pk)
+
+
+@router.post("/customers/{id}/vat-check", response=CustomerOut)
+@idempotent
+def customer_vat_check_post(request: HttpRequest, id: int) -> Any:
+    """Check the customer's VAT number now with VIES (EU) or HMRC (GB); the answer is in
+    `vat_check`."""
+    actor = require(request, "customers")
+    customer = object_or_404(Customer, id, "customer")
+    return customer_vat_check(actor=actor, customer=customer)
 
 
 class CreditEntryOut(Schema):

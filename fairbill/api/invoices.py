@@ -32,6 +32,7 @@ from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.core.money import quantize
 from fairbill.customers.models import Customer, PaymentMethod
+from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.selectors import overdue as overdue_q
@@ -119,6 +120,10 @@ class InvoiceOut(Schema):
     amount_paid: str
     balance: str
     overdue: bool = Field(description="unpaid and past its due date")
+    tax_treatment: str = Field(
+        description="standard, reverse_charge, exempt, outside_scope or oss (decided at issue)"
+    )
+    tax_note: str = Field(description="the wording printed for the treatment")
     paid_on: dt.date | None
     void_reason: str
     notes: str
@@ -318,4 +323,28 @@ def invoice_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
     name = _UNSAFE.sub("-", invoice.number) if invoice.number else f"draft-{invoice.pk}"
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+@router.get(
+    "/invoices/{id}/einvoice",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The invoice as an EN 16931 e-invoice (XML)",
+                "content": {"application/xml": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def invoice_einvoice_get(request: HttpRequest, id: int, syntax: Text = "cii") -> HttpResponse:
+    """The invoice as an EN 16931 e-invoice: `syntax=cii` (UN/CEFACT CII, the XML of
+    Factur-X, EN16931 profile) or `syntax=ubl` (UBL 2.1, Peppol BIS Billing 3.0 shape).
+    409 for a draft."""
+    require(request, "invoices")
+    invoice = object_or_404(Invoice, id, "invoice")
+    name, xml = invoice_einvoice_file(invoice, syntax)
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

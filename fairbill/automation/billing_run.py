@@ -49,7 +49,7 @@ from fairbill.invoicing.run_records import (
     run_start,
     runs_mark_interrupted,
 )
-from fairbill.invoicing.tax import TaxTable
+from fairbill.invoicing.tax import TaxTable, vat_checks_refresh
 from fairbill.notifications.services import email_queue_many
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import (
@@ -186,7 +186,7 @@ def billing_run(
         business=business,
         horizon=as_of + timedelta(days=business.invoice_days_before_renewal),
         seller=seller(business),
-        taxes=TaxTable(),
+        taxes=TaxTable(business),
         actor=actor,
         dry_run=dry_run,
         lock_wait=settings.BILLING_LOCK_WAIT if lock_wait is None else lock_wait,
@@ -277,6 +277,10 @@ def _run_batches(
     skipped: list[int] = []
     for start in range(0, len(customer_ids), batch_size):
         batch = customer_ids[start : start + batch_size]
+        if not ctx.dry_run:  # HTTP calls, before the batch's transaction
+            vat_checks_refresh(
+                actor=ctx.actor, customer_ids=batch, as_of=ctx.as_of, business=ctx.business
+            )
         skipped.extend(_bill_batch(ctx, batch, report))
         done += len(batch)
         if progress is not None:
@@ -406,7 +410,7 @@ def _bill_customers(
             specs=specs,
             issue_date=ctx.as_of,
             due_date=max(ctx.as_of, first_start) + timedelta(days=ctx.business.payment_terms_days),
-            tax=ctx.taxes.for_customer(customer),
+            tax=ctx.taxes.for_customer(customer, ctx.as_of),
             seller_details=ctx.seller,
             now=clock.now(),
         )

@@ -16,6 +16,7 @@ EVENT_TITLES: dict[str, str] = {
     "customer.updated": "Details changed",
     "customer.status_changed": "Customer status changed",
     "customer.note_added": "Note added",
+    "customer.vat_checked": "VAT number checked (VIES or HMRC)",
     "customer.merged": "Another customer merged into this one",
     "customer.merged_away": "Merged into another customer",
     "customer.login_created": "My Account login created",

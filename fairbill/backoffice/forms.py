@@ -108,6 +108,10 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         ("Contact", ["name", "company", "email", "phone"]),
         ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
         ("Billing", ["currency", "payment_method", "vat_number", "vat_applies"]),
+        (
+            "VAT exemption (staff only: no VAT is charged)",
+            ["vat_exemption_code", "vat_exemption_reason"],
+        ),
     ]
 
     class Meta:
@@ -388,6 +392,9 @@ BUSINESS_FIELDS = [
     "logo",
     "terms_url",
     "payment_instructions",
+    "bank_account_name",
+    "iban",
+    "bic",
 ]
 
 BILLING_FIELDS = [
@@ -406,6 +413,8 @@ BILLING_FIELDS = [
     "date_window_years",
     "credit_confirm_above",
     "attach_pdf",
+    "einvoice_pdf",
+    "vat_check_max_age_days",
     "order_email",
     "order_return_url",
     "require_staff_2fa",
@@ -421,6 +430,7 @@ class BusinessForm(Fieldsets, forms.ModelForm):
         ("Business", ["company_name", "company_number", "vat_number", "email", "phone"]),
         ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
         ("On invoices", ["logo", "terms_url", "payment_instructions"]),
+        ("Bank account (bank transfers, e-invoices)", ["bank_account_name", "iban", "bic"]),
     ]
 
     class Meta:
@@ -459,6 +469,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
         ),
         ("Emails and orders", ["attach_pdf", "order_email", "order_return_url"]),
         ("Sanity checks", ["date_window_years", "credit_confirm_above"]),
+        ("Tax and e-invoices", ["vat_check_max_age_days", "einvoice_pdf"]),
         ("Security", ["require_staff_2fa"]),
     ]
     time_zone = forms.ChoiceField(choices=())

@@ -44,6 +44,11 @@ urlpatterns = [
         name="customer_login_action",
     ),
     path(
+        "customers/<int:pk>/vat-check/",
+        customers.customer_vat_check_view,
+        name="customer_vat_check",
+    ),
+    path(
         "customers/<int:pk>/packages/",
         customer_billing.customer_subscription_add,
         name="customer_subscription_add",
@@ -96,6 +101,11 @@ urlpatterns = [
     path("invoices/new", invoices.invoice_new, name="invoice_new"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf", invoices.invoice_pdf_view, name="invoice_pdf"),
+    path(
+        "invoices/<int:pk>/einvoice/<str:syntax>",
+        invoices.invoice_einvoice_view,
+        name="invoice_einvoice",
+    ),
     path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
     path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),

@@ -27,6 +27,11 @@ class BusinessSettings(models.Model):
     payment_instructions = models.TextField(
         blank=True, help_text="Shown on invoices and in My Account, e.g. bank details."
     )
+    bank_account_name = models.CharField(max_length=200, blank=True)
+    iban = models.CharField(
+        "IBAN", max_length=40, blank=True, help_text="For bank transfers; put in e-invoices."
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True)
 
     currency = models.CharField(max_length=3, default="GBP")
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
@@ -71,6 +76,17 @@ class BusinessSettings(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Adding or removing more account credit than this asks staff to confirm "
         "(0 = always ask).",
+    )
+    einvoice_pdf = models.BooleanField(
+        "invoice PDFs are Factur-X",
+        default=True,
+        help_text="PDF/A-3 with the EN 16931 (CII) XML inside, for the buyer's software.",
+    )
+    vat_check_max_age_days = models.PositiveSmallIntegerField(
+        "VAT number check valid for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="A reverse charge needs a valid check of the customer's number this recent.",
     )
     require_staff_2fa = models.BooleanField(
         "require two-factor authentication for staff", default=False

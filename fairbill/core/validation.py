@@ -69,6 +69,8 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
         values.credit_confirm_above = parse_amount(
             values.credit_confirm_above, values.currency, field="credit_confirm_above"
         )
+    if "iban" in changed or "bic" in changed:
+        _bank_details_check(values)
     days = values.reminder_days
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days
@@ -88,3 +90,14 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
             "cancel days after due must be at least the suspend days after due.",
             "cancel_days_after_due",
         )
+
+
+def _bank_details_check(values: BusinessSettings) -> None:
+    from stdnum import bic, iban
+
+    values.iban = iban.compact(values.iban or "")
+    values.bic = bic.compact(values.bic or "")
+    if values.iban and not iban.is_valid(values.iban):
+        raise InvalidInput(f"IBAN: '{values.iban}' is not a valid IBAN.", "iban")
+    if values.bic and not bic.is_valid(values.bic):
+        raise InvalidInput(f"BIC: '{values.bic}' is not a valid BIC.", "bic")

@@ -22,6 +22,17 @@ class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
 
 
+class VatCheckStatus(models.TextChoices):
+    """What the tax authority's register said about the customer's VAT number.
+
+    `unverified`: the check could not be made (service down, timeout); never read as invalid."""
+
+    UNCHECKED = "unchecked"
+    VALID = "valid"
+    INVALID = "invalid"
+    UNVERIFIED = "unverified"
+
+
 class Customer(models.Model):
     name = models.CharField(max_length=200, help_text="The person or company billed.")
     company = models.CharField(max_length=200, blank=True)
@@ -36,6 +47,20 @@ class Customer(models.Model):
     currency = models.CharField(max_length=3)
     vat_applies = models.BooleanField("VAT applies", default=True)
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
+    # The last check of vat_number against VIES (EU) or HMRC (GB): the evidence for a
+    # reverse charge. vat_check_number is the number that was checked.
+    vat_check_status = models.CharField(
+        max_length=10, choices=VatCheckStatus.choices, default=VatCheckStatus.UNCHECKED
+    )
+    vat_check_number = models.CharField(max_length=30, blank=True)
+    vat_checked_at = models.DateTimeField(null=True, blank=True)
+    vat_check_name = models.CharField(max_length=300, blank=True)
+    vat_check_address = models.CharField(max_length=500, blank=True)
+    vat_check_consultation = models.CharField(max_length=100, blank=True)
+    vat_check_error = models.CharField(max_length=300, blank=True)
+    # An exemption staff gave the customer: a VATEX code (e.g. VATEX-EU-132-1I) and its text.
+    vat_exemption_code = models.CharField("VAT exemption code", max_length=30, blank=True)
+    vat_exemption_reason = models.CharField("VAT exemption reason", max_length=300, blank=True)
     payment_method = models.CharField(
         max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
     )

@@ -26,7 +26,8 @@ from fairbill.core.services import (
 from fairbill.core.validation import country_check
 from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.logins import invitation_queue
-from fairbill.customers.models import Customer, CustomerNote, Status
+from fairbill.customers.models import Customer, CustomerNote, Status, VatCheckStatus
+from fairbill.customers.vat_registry import vat_number_lookup
 
 # What a customer may give about themselves (order forms, My Account, staff).
 CONTACT_FIELDS = (
@@ -41,8 +42,29 @@ CONTACT_FIELDS = (
     "postcode",
     "country",
 )
-EDITABLE_FIELDS = [*CONTACT_FIELDS, "currency", "vat_applies", "vat_number", "payment_method"]
-_TEXT_FIELDS = [f for f in CONTACT_FIELDS if f != "country"] + ["vat_number"]
+EDITABLE_FIELDS = [
+    *CONTACT_FIELDS,
+    "currency",
+    "vat_applies",
+    "vat_number",
+    "payment_method",
+    "vat_exemption_code",
+    "vat_exemption_reason",
+]
+_TEXT_FIELDS = [f for f in CONTACT_FIELDS if f != "country"] + [
+    "vat_number",
+    "vat_exemption_code",
+    "vat_exemption_reason",
+]
+VAT_CHECK_FIELDS = [
+    "vat_check_status",
+    "vat_check_number",
+    "vat_checked_at",
+    "vat_check_name",
+    "vat_check_address",
+    "vat_check_consultation",
+    "vat_check_error",
+]
 
 
 def customer_lock(customer_id: int) -> Customer:
@@ -67,7 +89,6 @@ def _clean(customer: Customer) -> None:
     full_clean_or_raise(customer, exclude=["user", "merged_into"])
 
 
-@transaction.atomic
 def customer_create(
     *,
     actor: Actor,
@@ -80,15 +101,19 @@ def customer_create(
     **fields: Any,
 ) -> Customer:
     """Create a customer; currency defaults to the business currency. `login` gives it a My
-    Account login (customer_login_apply's arguments) in the same transaction."""
-    customer = _customer_new(
-        name=name, email=email, country=country, currency=currency, status=status, **fields
-    )
-    customer.save()
-    event_record(**_created_event(actor, customer))
-    if login is not None:
-        customer_login_apply(actor=actor, customer=customer, **login)
-        customer.refresh_from_db()
+    Account login (customer_login_apply's arguments) in the same transaction. A VAT number is
+    checked with its register (VIES, HMRC) once the customer is saved."""
+    with transaction.atomic():
+        customer = _customer_new(
+            name=name, email=email, country=country, currency=currency, status=status, **fields
+        )
+        customer.save()
+        event_record(**_created_event(actor, customer))
+        if login is not None:
+            customer_login_apply(actor=actor, customer=customer, **login)
+            customer.refresh_from_db()
+    if customer.vat_number:
+        customer = customer_vat_check(actor=actor, customer=customer)
     return customer
 
 
@@ -154,12 +179,25 @@ def customers_create_many(
     return created, {}
 
 
-@transaction.atomic
 def customer_update(
     *, actor: Actor, customer: Customer, login: Mapping[str, Any] | None = None, **values: Any
 ) -> Customer:
     """Edit contact, address and billing details (not status: see customer_set_status), and
-    with `login` its My Account login (customer_login_apply)."""
+    with `login` its My Account login (customer_login_apply). A new VAT number forgets the
+    last check and is checked with its register at once."""
+    with transaction.atomic():
+        customer, diff = _customer_update(actor=actor, customer=customer, values=values)
+        if login is not None:
+            customer_login_apply(actor=actor, customer=customer, **login)
+            customer.refresh_from_db()
+    if "vat_number" in diff and customer.vat_number:
+        customer = customer_vat_check(actor=actor, customer=customer)
+    return customer
+
+
+def _customer_update(
+    *, actor: Actor, customer: Customer, values: dict[str, Any]
+) -> tuple[Customer, dict[str, Any]]:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
@@ -181,6 +219,8 @@ def customer_update(
             "invoices, payments or credit in it.",
             "currency",
         )
+    if "vat_number" in diff:
+        _vat_check_forget(customer)
     if diff:
         customer.updated_at = clock.now()
         customer.save()
@@ -194,9 +234,55 @@ def customer_update(
             customer_id=customer.pk,
             data=diff,
         )
-    if login is not None:
-        customer_login_apply(actor=actor, customer=customer, **login)
-        customer.refresh_from_db()
+    return customer, diff
+
+
+def _vat_check_forget(customer: Customer) -> None:
+    for field in VAT_CHECK_FIELDS:
+        setattr(customer, field, "")
+    customer.vat_check_status = VatCheckStatus.UNCHECKED
+    customer.vat_checked_at = None
+
+
+def customer_vat_check(*, actor: Actor, customer: Customer) -> Customer:
+    """Check the customer's VAT number with its register (VIES for EU numbers, HMRC for GB)
+    and keep the answer as evidence: status, when, the name and address registered, and
+    the consultation number. A check that could not be made is `unverified`, never
+    `invalid`. Numbers no register covers stay `unchecked`. The HTTP call is made outside
+    any transaction; the answer is written in one."""
+    number = customer.vat_number
+    if not number:
+        return customer
+    country = str(customer.country.code or "") if customer.country else ""
+    answer = vat_number_lookup(number, country, requester=BusinessSettings.load().vat_number)
+    if answer is None:
+        return customer
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.vat_number != number:  # changed meanwhile: that change checks again
+            return customer
+        customer.vat_check_status = answer.status
+        customer.vat_check_number = number
+        customer.vat_checked_at = clock.now()
+        customer.vat_check_name = answer.name[:300]
+        customer.vat_check_address = answer.address[:500]
+        customer.vat_check_consultation = answer.consultation[:100]
+        customer.vat_check_error = answer.error[:300]
+        customer.save(update_fields=VAT_CHECK_FIELDS)
+        event_record(
+            actor=actor,
+            action="customer.vat_checked",
+            subject=customer,
+            customer_id=customer.pk,
+            message=f"VAT number {number}: {answer.status}"
+            + (f" ({answer.error})" if answer.error else ""),
+            data={
+                "number": number,
+                "status": answer.status,
+                "consultation": answer.consultation,
+                "error": answer.error,
+            },
+        )
     return customer
 
 

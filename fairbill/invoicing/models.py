@@ -15,6 +15,13 @@ class Invoice(models.Model):
         PAID = "paid"
         VOID = "void"
 
+    class TaxTreatment(models.TextChoices):
+        STANDARD = "standard"
+        REVERSE_CHARGE = "reverse_charge", "Reverse charge"
+        EXEMPT = "exempt"
+        OUTSIDE_SCOPE = "outside_scope", "Outside the scope of VAT"
+        OSS = "oss", "OSS (customer's country rate)"
+
     class Kind(models.TextChoices):
         SIGNUP = "signup"
         RENEWAL = "renewal"
@@ -40,6 +47,14 @@ class Invoice(models.Model):
     bill_to = models.JSONField(default=dict, blank=True)
     seller = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
+    # How VAT was treated, decided at issue (invoicing/tax_treatment.py), and the wording
+    # printed for it (reverse charge and its legal basis, the exemption reason...).
+    tax_treatment = models.CharField(
+        max_length=20, choices=TaxTreatment.choices, default=TaxTreatment.STANDARD
+    )
+    tax_note = models.CharField(max_length=300, blank=True)
+    # The VATEX code of an exemption or reverse charge, for e-invoices.
+    tax_exemption_code = models.CharField(max_length=30, blank=True)
     created_at = models.DateTimeField()
     paid_on = models.DateField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)

@@ -39,11 +39,23 @@ def invoice_html(invoice: Invoice) -> str:
             "amount_paid": money(invoice.amount_paid),
             "balance": money(invoice.balance),
             "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
+            "iban": invoice.seller.get("iban", ""),
+            "bic": invoice.seller.get("bic", ""),
+            "account_name": invoice.seller.get("bank_account_name", ""),
         },
     )
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice's PDF: Factur-X (PDF/A-3 with its CII XML) when the setting says so and
+    the invoice is issued; a plain PDF for drafts or when the setting is off."""
     from weasyprint import HTML
+
+    from fairbill.core.models import BusinessSettings
+
+    if invoice.number and BusinessSettings.load().einvoice_pdf:
+        from fairbill.invoicing.einvoice.pdf import facturx_pdf
+
+        return facturx_pdf(invoice)
 
     return HTML(string=invoice_html(invoice), base_url=str(settings.MEDIA_ROOT)).write_pdf()

@@ -26,7 +26,7 @@ from fairbill.invoicing.documents import (
     seller,
 )
 from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.tax import tax_for_customer
+from fairbill.invoicing.tax import tax_for_customer, vat_checks_refresh
 
 MAX_LINES = 500
 INVOICE_ISSUED = "invoice.issued"  # hook: invoice= (not for the billing run's, sent in bulk)
@@ -106,7 +106,7 @@ def invoice_issue(
         specs=specs,
         issue_date=issue_date,
         due_date=due,
-        tax=tax_for_customer(customer),
+        tax=tax_for_customer(customer, issue_date),
         seller_details=seller(business),
         now=clock.now(),
         notes=notes,
@@ -137,7 +137,6 @@ def invoice_issue(
     return invoice
 
 
-@transaction.atomic
 def invoice_create(
     *,
     actor: Actor,
@@ -148,7 +147,34 @@ def invoice_create(
     notes: str = "",
     kind: str = Invoice.Kind.MANUAL,
 ) -> Invoice:
-    """A manual invoice with any lines, taxed per the customer's VAT setting."""
+    """A manual invoice with any lines, taxed per the customer's tax treatment. When a
+    reverse charge may apply, the customer's VAT number is checked first if its last
+    valid check is missing or too old (an HTTP call, made before the transaction)."""
+    vat_checks_refresh(
+        actor=actor, customer_ids=[customer.pk], as_of=issue_date, business=BusinessSettings.load()
+    )
+    return _invoice_create(
+        actor=actor,
+        customer=customer,
+        lines=lines,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=notes,
+        kind=kind,
+    )
+
+
+@transaction.atomic
+def _invoice_create(
+    *,
+    actor: Actor,
+    customer: Customer,
+    lines: Iterable[Mapping[str, Any]],
+    issue_date: date,
+    due_date: date | None = None,
+    notes: str = "",
+    kind: str = Invoice.Kind.MANUAL,
+) -> Invoice:
     customer = customer_lock(customer.pk)
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; invoice that one.")

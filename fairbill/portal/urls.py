@@ -39,6 +39,11 @@ urlpatterns = [
     path("account/invoices/", account.invoice_list, name="invoice_list"),
     path("account/invoices/<int:invoice_id>/", account.invoice_detail, name="invoice"),
     path("account/invoices/<int:invoice_id>/pdf/", account.invoice_pdf_view, name="invoice_pdf"),
+    path(
+        "account/invoices/<int:invoice_id>/einvoice/<str:syntax>/",
+        account.invoice_einvoice_view,
+        name="invoice_einvoice",
+    ),
     path("account/invoices/<int:invoice_id>/pay/", account.invoice_pay, name="invoice_pay"),
     path(
         "account/invoices/<int:invoice_id>/payment/",

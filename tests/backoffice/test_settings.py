@@ -51,6 +51,8 @@ BILLING = {
     "date_window_years": "10",
     "credit_confirm_above": "1000.00",
     "attach_pdf": "on",
+    "einvoice_pdf": "on",
+    "vat_check_max_age_days": "30",
     "order_email": "",
     "order_return_url": "",
 }

@@ -275,3 +275,17 @@ def test_credit_balance_amounts_are_decimal(alice, system):
     summary = account_summary(customer=alice, as_of=date(2027, 1, 1))
     assert summary.balance_due == Decimal("50.00")
     assert isinstance(summary.credit, Decimal)
+
+
+def test_einvoice_downloads_of_own_invoices_only(alice_client, alice, bob):
+    invoice = alice.invoices.get()
+    page = alice_client.get(f"/account/invoices/{invoice.pk}/").content.decode()
+    assert f"/account/invoices/{invoice.pk}/einvoice/cii/" in page
+    for syntax, root in (("cii", b"CrossIndustryInvoice"), ("ubl", b"<Invoice")):
+        response = alice_client.get(f"/account/invoices/{invoice.pk}/einvoice/{syntax}/")
+        assert response.status_code == 200
+        assert root in response.content
+        assert f'filename="{invoice.number}.{syntax}.xml"' in response["Content-Disposition"]
+    foreign = bob.invoices.get()
+    assert alice_client.get(f"/account/invoices/{foreign.pk}/einvoice/cii/").status_code == 404
+    assert alice_client.get(f"/account/invoices/{invoice.pk}/einvoice/pdf/").status_code == 404

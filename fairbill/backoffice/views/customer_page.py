@@ -21,6 +21,7 @@ from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing import selectors as invoice_selectors
 from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import CreditEntry, Payment
@@ -44,6 +45,7 @@ def customer_page(
         **invoices_and_payments(customer),
         **emails(customer),
         **history(customer),
+        **next_invoice_tax(customer),
         "can_login_as": bool(
             request.user.has_privilege("login_as")  # type: ignore[union-attr]
             and customer.user_id
@@ -175,3 +177,9 @@ def history(customer: Customer) -> dict[str, Any]:
         ],
         "history_limit": HISTORY_LIMIT,
     }
+
+
+def next_invoice_tax(customer: Customer) -> dict[str, Any]:
+    """How the next invoice would be taxed today, and why (e.g. why no reverse charge)."""
+    tax = tax_for_customer(customer)
+    return {"next_tax": tax, "next_tax_label": Invoice.TaxTreatment(tax.treatment).label}

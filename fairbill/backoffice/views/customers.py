@@ -29,6 +29,7 @@ from fairbill.customers.services import (
     customer_note_add,
     customer_set_status,
     customer_update,
+    customer_vat_check,
 )
 
 
@@ -175,3 +176,17 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Note added.")
             return redirect("backoffice:customer_detail", pk=customer.pk)
     return customer_page(request, customer, forms_={"note": form})
+
+
+@require_POST
+@staff_required("customers")
+def customer_vat_check_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Check now": ask VIES or HMRC about the customer's VAT number."""
+    customer = get_object_or_404(Customer, pk=pk)
+    customer = customer_vat_check(actor=request.actor, customer=customer)  # type: ignore[attr-defined]
+    status = customer.vat_check_status
+    text = f"VAT number {customer.vat_number}: {customer.get_vat_check_status_display().lower()}"
+    if customer.vat_check_error:
+        text += f" ({customer.vat_check_error})"
+    (messages.success if status == "valid" else messages.warning)(request, text + ".")
+    return redirect("backoffice:customer_detail", pk=customer.pk)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -23,13 +23,14 @@ from fairbill.backoffice.billing_forms import (
 )
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError, NeedsConfirmation
+from fairbill.core.errors import FairbillError, InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search, customers_named
 from fairbill.invoicing import selectors
+from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create
@@ -240,6 +241,21 @@ def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
     name = re.sub(r"[^\w.-]", "_", str(invoice))
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response
+
+
+@staff_required("invoices")
+def invoice_einvoice_view(request: HttpRequest, pk: int, syntax: str) -> HttpResponse:
+    return _einvoice_response(_invoice(pk), syntax)
+
+
+def _einvoice_response(invoice: Invoice, syntax: str) -> HttpResponse:
+    try:
+        name, xml = invoice_einvoice_file(invoice, syntax)
+    except (InvalidInput, Refused) as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

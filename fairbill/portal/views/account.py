@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError
+from fairbill.core.errors import FairbillError, InvalidInput, Refused
 from fairbill.core.keyset import list_page
 from fairbill.customers.models import Customer
+from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.payments.gateways import GatewayPayment, payment_gateway
@@ -106,6 +107,18 @@ def invoice_pdf_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice(request, invoice_id)
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+@customer_required
+def invoice_einvoice_view(request: HttpRequest, invoice_id: int, syntax: str) -> HttpResponse:
+    invoice = _invoice(request, invoice_id)
+    try:
+        name, xml = invoice_einvoice_file(invoice, syntax)
+    except (InvalidInput, Refused) as exc:
+        raise Http404(exc.message) from None
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
