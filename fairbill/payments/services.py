@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.hooks import hook_call
@@ -36,7 +36,7 @@ INVOICE_VOIDED = "invoice.voided"  # actor=, invoice=, on=
 
 
 def credit_balance(customer: Customer) -> Decimal:
-    total = CreditEntry.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"]
+    total = CreditEntry.objects.filter(customer=customer).aggregate(s=MoneySum("amount"))["s"]
     return total if total is not None else ZERO
 
 
@@ -45,7 +45,7 @@ def credit_balances(customer_ids: list[int]) -> dict[int, Decimal]:
     rows = (
         CreditEntry.objects.filter(customer_id__in=customer_ids)
         .values("customer_id")
-        .annotate(s=Sum("amount"))
+        .annotate(s=MoneySum("amount"))
         .values_list("customer_id", "s")
     )
     return {customer_id: total for customer_id, total in rows if total}

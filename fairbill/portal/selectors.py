@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from fairbill.catalog.models import Cycle, Option, OptionChoice, Package, PackagePrice
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.invoicing.models import Invoice
@@ -73,8 +74,8 @@ class AccountSummary:
 
 def account_summary(*, customer: Customer, as_of: date) -> AccountSummary:
     unpaid = Invoice.objects.filter(customer=customer, status=Invoice.Status.UNPAID)
-    due = unpaid.aggregate(s=Sum("balance"))["s"] or ZERO
-    overdue = unpaid.filter(overdue_q(as_of)).aggregate(s=Sum("balance"))["s"] or ZERO
+    due = unpaid.aggregate(s=MoneySum("balance"))["s"] or ZERO
+    overdue = unpaid.filter(overdue_q(as_of)).aggregate(s=MoneySum("balance"))["s"] or ZERO
     return AccountSummary(
         balance_due=due,
         overdue=overdue,

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, Status
 from fairbill.invoicing import selectors as invoice_selectors
@@ -48,13 +49,13 @@ def invoice_summary(*, as_of: date, currency: str) -> dict[str, InvoiceSummary]:
     invoices = Invoice.objects.filter(currency=currency)
     paid = invoices.filter(
         status="paid", paid_on__gt=add_months(as_of, -12), paid_on__lte=as_of
-    ).aggregate(paid_n=Count("*"), paid=Sum("total"))
+    ).aggregate(paid_n=Count("*"), paid=MoneySum("total"))
     # Both rules (invoicing.selectors) on the unpaid invoices: one index-only scan.
     unpaid = invoices.filter(status="unpaid").aggregate(
         due_n=Count("pk", filter=invoice_selectors.due(as_of)),
-        due=Sum("balance", filter=invoice_selectors.due(as_of)),
+        due=MoneySum("balance", filter=invoice_selectors.due(as_of)),
         overdue_n=Count("due_date", filter=invoice_selectors.overdue(as_of)),
-        overdue=Sum("balance", filter=invoice_selectors.overdue(as_of)),
+        overdue=MoneySum("balance", filter=invoice_selectors.overdue(as_of)),
     )
     result = {**paid, **unpaid}
     return {
@@ -68,7 +69,7 @@ def sales(*, since: date, until: date, currency: str) -> Decimal:
     total = (
         Invoice.objects.filter(currency=currency, issue_date__gte=since, issue_date__lte=until)
         .exclude(status__in=["void", "draft"])
-        .aggregate(s=Sum("subtotal"))["s"]
+        .aggregate(s=MoneySum("subtotal"))["s"]
     )
     return total or ZERO
 
@@ -80,7 +81,7 @@ def revenue_by_month(*, as_of: date, currency: str, months: int = 12) -> list[tu
         Payment.objects.filter(currency=currency, received_on__gte=first, received_on__lte=as_of)
         .annotate(month=TruncMonth("received_on"))
         .values("month")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .values_list("month", "total")
     )
     found = {_as_date(month): total for month, total in rows}
@@ -109,11 +110,11 @@ def recurring_revenue(*, currency: str) -> tuple[Decimal, list[tuple[str, Decima
     active = Subscription.objects.filter(status=Status.ACTIVE, currency=currency).exclude(
         cycle="one_time"
     )
-    prices = active.values_list("package__name", "cycle").annotate(s=Sum("price")).order_by()
+    prices = active.values_list("package__name", "cycle").annotate(s=MoneySum("price")).order_by()
     options = (
         SubscriptionOption.objects.filter(subscription__in=active)
         .values_list("subscription__package__name", "subscription__cycle")
-        .annotate(s=Sum(F("unit_price") * F("quantity")))
+        .annotate(s=MoneySum(F("unit_price") * F("quantity")))
         .order_by()
     )
     by_package: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -142,9 +143,9 @@ def overdue_by_age(*, as_of: date, currency: str) -> list[tuple[str, Decimal, in
         if high is not None:
             q &= Q(due_date__gte=as_of - timedelta(days=high))
         conditions[label] = q
-    aggregates: dict[str, Sum | Count] = {}
+    aggregates: dict[str, MoneySum | Count] = {}
     for n, q in enumerate(conditions.values()):
-        aggregates[f"a{n}"] = Sum("balance", filter=q)
+        aggregates[f"a{n}"] = MoneySum("balance", filter=q)
         aggregates[f"c{n}"] = Count("due_date", filter=q)
     result = Invoice.objects.filter(status="unpaid", currency=currency).aggregate(**aggregates)
     return [(label, result[f"a{n}"] or ZERO, result[f"c{n}"]) for n, label in enumerate(conditions)]
@@ -181,7 +182,7 @@ def tax_collected(*, since: date, until: date, currency: str) -> list[TaxRow]:
         .exclude(invoice__status__in=["void", "draft"])
         .annotate(month=TruncMonth("invoice__issue_date"))
         .values("month", "name", "rate")
-        .annotate(net=Sum("net"), tax=Sum("tax"))
+        .annotate(net=MoneySum("net"), tax=MoneySum("tax"))
         .order_by("month", "rate")
     )
     return [TaxRow(_as_date(r["month"]), r["name"], r["rate"], r["net"], r["tax"]) for r in rows]
@@ -193,7 +194,7 @@ def payments_by_method(
     rows = (
         Payment.objects.filter(currency=currency, received_on__gte=since, received_on__lte=until)
         .values("method")
-        .annotate(n=Count("*"), total=Sum("amount"))
+        .annotate(n=Count("*"), total=MoneySum("amount"))
         .order_by("method")
     )
     return [(r["method"], r["n"], r["total"]) for r in rows]
@@ -212,7 +213,7 @@ def credit_balances(
 
 def credit_total(*, currency: str, until: date | None = None) -> Decimal:
     """The sum of the credit balances listed by credit_balances, summed by the database."""
-    total = _positive_balances(currency, until).aggregate(total=Sum("balance"))["total"]
+    total = _positive_balances(currency, until).aggregate(total=MoneySum("balance"))["total"]
     return total or ZERO
 
 
@@ -220,7 +221,7 @@ def _positive_balances(currency: str, until: date | None) -> QuerySet[CreditEntr
     entries = CreditEntry.objects.filter(currency=currency)
     if until is not None:
         entries = entries.filter(created_on__lte=until)
-    return entries.values("customer_id").annotate(balance=Sum("amount")).filter(balance__gt=0)
+    return entries.values("customer_id").annotate(balance=MoneySum("amount")).filter(balance__gt=0)
 
 
 def paid_invoices(
@@ -242,7 +243,7 @@ def paid_invoices_totals(*, since: date, until: date, currency: str) -> tuple[De
     """Net, tax and total of the invoices paid in full in [since, until]."""
     sums = Invoice.objects.filter(
         currency=currency, status="paid", paid_on__gte=since, paid_on__lte=until
-    ).aggregate(net=Sum("subtotal"), tax=Sum("tax"), total=Sum("total"))
+    ).aggregate(net=MoneySum("subtotal"), tax=MoneySum("tax"), total=MoneySum("total"))
     return tuple(sums[key] or ZERO for key in ("net", "tax", "total"))
 
 
@@ -253,7 +254,7 @@ def sales_by_month(*, as_of: date, currency: str, months: int = 12) -> dict[date
         .exclude(status__in=["void", "draft"])
         .annotate(month=TruncMonth("issue_date"))
         .values("month")
-        .annotate(total=Sum("subtotal"))
+        .annotate(total=MoneySum("subtotal"))
         .values_list("month", "total")
     )
     found: dict[date, Decimal] = defaultdict(lambda: ZERO)

@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 
 from fairbill.catalog.models import Cycle, Package
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money
@@ -98,7 +98,7 @@ def charged_for_period(subscription: Subscription, start: date) -> Decimal:
             kind__in=[InvoiceLine.Kind.PACKAGE, InvoiceLine.Kind.OPTION],
         )
         .exclude(invoice__status=Invoice.Status.VOID)
-        .aggregate(s=Sum("amount"))["s"]
+        .aggregate(s=MoneySum("amount"))["s"]
     )
     return total if total is not None else ZERO
 

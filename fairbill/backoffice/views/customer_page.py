@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -16,6 +16,7 @@ from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
 from fairbill.backoffice.event_text import event_details
 from fairbill.backoffice.forms import CustomerNoteForm, CustomerStatusForm
 from fairbill.core import clock
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
@@ -91,8 +92,8 @@ def packages(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any
 def account_credit(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
     entries = CreditEntry.objects.filter(customer=customer).select_related("invoice")
     sums = entries.order_by().aggregate(
-        added=Sum("amount", filter=Q(amount__gt=0)),
-        applied=Sum("amount", filter=Q(kind=CreditEntry.Kind.APPLIED)),
+        added=MoneySum("amount", filter=Q(amount__gt=0)),
+        applied=MoneySum("amount", filter=Q(kind=CreditEntry.Kind.APPLIED)),
     )
     return {
         "credit": credit_balance(customer),
@@ -115,11 +116,11 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
     void = Q(status=Invoice.Status.VOID)
     sums = issued.order_by().aggregate(
         overdue_n=Count("id", filter=late),
-        overdue=Sum("balance", filter=late),
+        overdue=MoneySum("balance", filter=late),
         due_n=Count("id", filter=on_time),
-        due=Sum("balance", filter=on_time),
+        due=MoneySum("balance", filter=on_time),
         paid_n=Count("id", filter=paid),
-        paid=Sum("total", filter=paid),
+        paid=MoneySum("total", filter=paid),
         void_n=Count("id", filter=void),
     )
     open_invoices = list(issued.filter(unpaid).order_by("due_date", "id")[: SHOWN * 2])

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -23,6 +23,7 @@ from fairbill.backoffice.billing_forms import (
 )
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.errors import FairbillError, InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
@@ -73,8 +74,8 @@ def _totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
         .values("currency")
         .annotate(
             count=Count("id"),
-            total=Sum("total", filter=~Q(status=Invoice.Status.VOID)),
-            balance=Sum("balance"),
+            total=MoneySum("total", filter=~Q(status=Invoice.Status.VOID)),
+            balance=MoneySum("balance"),
         )
         .order_by("currency")
     )
