@@ -19,7 +19,8 @@ CENT = Decimal("0.01")
 def _to_cents(value: Any, expression: Any, connection: Any) -> Decimal | None:
     if value is None:
         return None
-    return Decimal(value).quantize(CENT)
+    # + 0 turns the -0.00 that rounding a tiny negative residue gives into 0.00
+    return Decimal(value).quantize(CENT) + 0
 
 
 class MoneySum(Sum):

@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fairbill.core.aggregates import MoneySum
 from fairbill.core.errors import FairbillError
 from fairbill.core.money import quantize
 from fairbill.customers.services import customer_create
@@ -103,7 +103,7 @@ def apply(op, customers, actor):
 
 
 def total(queryset, field="amount"):
-    return queryset.aggregate(s=Sum(field))["s"] or Decimal(0)
+    return queryset.aggregate(s=MoneySum(field))["s"] or Decimal(0)
 
 
 def check_invariants(customers):

@@ -31,6 +31,6 @@ def test_a_credit_balance_is_exact_to_the_cent(db, admin, customer):
     # when the balance is summed by the database
     balance = credit_balance(customer)
     # then it is exactly zero, with the currency's two places, not a float's residue
-    assert balance == Decimal("0.00")
+    assert str(balance) == "0.00"
     assert balance.as_tuple().exponent == -2
     assert credit_balances([customer.pk]) == {}
