@@ -84,6 +84,13 @@ class Writer:
                     cursor.execute("ROLLBACK TO SAVEPOINT replica")
 
     def write(self, model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        # Columns not named take the model's default, so a field added later (with a default
+        # in Django, not in the database) doesn't break the builder.
+        extra = _defaults(model, columns)
+        if extra:
+            columns = [*columns, *extra]
+            values = tuple(extra.values())
+            rows = (tuple(row) + values for row in rows)
         table = model._meta.db_table
         names = ", ".join(f'"{c}"' for c in columns)
         with self.connection.cursor() as wrapper:
@@ -105,6 +112,13 @@ class Writer:
                     batch = []
             cursor.executemany(sql, batch)
             self.rows += len(batch)
+
+
+def _defaults(model: Any, columns: Sequence[str]) -> dict[str, Any]:
+    named = set(columns)
+    fields = model._meta.concrete_fields
+    missing = [f for f in fields if f.column not in named and not f.primary_key and not f.null]
+    return {f.column: f.get_default() for f in missing if f.get_default() is not None}
 
 
 def _pg(value: Any) -> Any:
