@@ -27,11 +27,16 @@ class BusinessSettings(models.Model):
     payment_instructions = models.TextField(
         blank=True, help_text="Shown on invoices and in My Account, e.g. bank details."
     )
-    bank_account_name = models.CharField(max_length=200, blank=True)
+    bank_account_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     iban = models.CharField(
-        "IBAN", max_length=40, blank=True, help_text="For bank transfers; put in e-invoices."
+        "IBAN",
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="For bank transfers; put in e-invoices.",
     )
-    bic = models.CharField("BIC", max_length=11, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True, default="", db_default="")
 
     currency = models.CharField(max_length=3, default="GBP")
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
@@ -80,11 +85,13 @@ class BusinessSettings(models.Model):
     einvoice_pdf = models.BooleanField(
         "invoice PDFs are Factur-X",
         default=True,
+        db_default=True,
         help_text="PDF/A-3 with the EN 16931 (CII) XML inside, for the buyer's software.",
     )
     vat_check_max_age_days = models.PositiveSmallIntegerField(
         "VAT number check valid for (days)",
         default=30,
+        db_default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="A reverse charge needs a valid check of the customer's number this recent.",
     )

@@ -50,17 +50,24 @@ class Customer(models.Model):
     # The last check of vat_number against VIES (EU) or HMRC (GB): the evidence for a
     # reverse charge. vat_check_number is the number that was checked.
     vat_check_status = models.CharField(
-        max_length=10, choices=VatCheckStatus.choices, default=VatCheckStatus.UNCHECKED
+        max_length=10,
+        choices=VatCheckStatus.choices,
+        default=VatCheckStatus.UNCHECKED,
+        db_default=VatCheckStatus.UNCHECKED,
     )
-    vat_check_number = models.CharField(max_length=30, blank=True)
+    vat_check_number = models.CharField(max_length=30, blank=True, default="", db_default="")
     vat_checked_at = models.DateTimeField(null=True, blank=True)
-    vat_check_name = models.CharField(max_length=300, blank=True)
-    vat_check_address = models.CharField(max_length=500, blank=True)
-    vat_check_consultation = models.CharField(max_length=100, blank=True)
-    vat_check_error = models.CharField(max_length=300, blank=True)
+    vat_check_name = models.CharField(max_length=300, blank=True, default="", db_default="")
+    vat_check_address = models.CharField(max_length=500, blank=True, default="", db_default="")
+    vat_check_consultation = models.CharField(max_length=100, blank=True, default="", db_default="")
+    vat_check_error = models.CharField(max_length=300, blank=True, default="", db_default="")
     # An exemption staff gave the customer: a VATEX code (e.g. VATEX-EU-132-1I) and its text.
-    vat_exemption_code = models.CharField("VAT exemption code", max_length=30, blank=True)
-    vat_exemption_reason = models.CharField("VAT exemption reason", max_length=300, blank=True)
+    vat_exemption_code = models.CharField(
+        "VAT exemption code", max_length=30, blank=True, default="", db_default=""
+    )
+    vat_exemption_reason = models.CharField(
+        "VAT exemption reason", max_length=300, blank=True, default="", db_default=""
+    )
     payment_method = models.CharField(
         max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
     )

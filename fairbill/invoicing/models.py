@@ -50,11 +50,14 @@ class Invoice(models.Model):
     # How VAT was treated, decided at issue (invoicing/tax_treatment.py), and the wording
     # printed for it (reverse charge and its legal basis, the exemption reason...).
     tax_treatment = models.CharField(
-        max_length=20, choices=TaxTreatment.choices, default=TaxTreatment.STANDARD
+        max_length=20,
+        choices=TaxTreatment.choices,
+        default=TaxTreatment.STANDARD,
+        db_default=TaxTreatment.STANDARD,
     )
-    tax_note = models.CharField(max_length=300, blank=True)
+    tax_note = models.CharField(max_length=300, blank=True, default="", db_default="")
     # The VATEX code of an exemption or reverse charge, for e-invoices.
-    tax_exemption_code = models.CharField(max_length=30, blank=True)
+    tax_exemption_code = models.CharField(max_length=30, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
     paid_on = models.DateField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
