@@ -127,3 +127,23 @@ def test_bank_details_and_einvoice_settings_through_the_api(api, business):
     ).json()
     assert (body["iban"], body["bic"]) == ("GB29NWBK60161331926819", "NWBKGB2L")
     assert (body["einvoice_pdf"], body["vat_check_max_age_days"]) == (False, 14)
+
+
+def test_a_control_character_in_a_name_does_not_stop_the_export(api, customer, gb_vat, system):
+    # given an invoice to a customer whose name was typed with a vertical tab
+    customer.name = "Vertical\x0bTab Ltd"
+    customer.save(update_fields=["name"])
+    invoice = invoice_create(
+        actor=system,
+        customer=customer,
+        lines=[{"description": "Setup\x0c work", "quantity": "1", "unit_price": "10.00"}],
+        issue_date=date(2027, 3, 10),
+    )
+    # when it is exported in both syntaxes
+    for syntax in ("cii", "ubl"):
+        response = api.get(f"/invoices/{invoice.pk}/einvoice", syntax=syntax)
+        # then the XML is well formed, without the characters XML can't carry
+        assert response.status_code == 200
+        assert b"VerticalTab Ltd" in response.content
+        assert b"Setup work" in response.content
+        etree.fromstring(response.content)

@@ -20,7 +20,7 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
     prefix, name = tag.split(":")
     element = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", attrs)
     if text is not None:
-        element.text = text
+        element.text = doc.xml_text(text)
     return element
 
 

@@ -7,6 +7,7 @@ standard checks (BR-CO-10..17) hold exactly as on the PDF.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -119,3 +120,14 @@ def decimal_text(value: Decimal, places: int | None = None) -> str:
         return f"{value:f}"
     text = f"{value.normalize():f}"
     return text
+
+
+# Characters XML 1.0 can't carry (C0 controls other than tab, newline and carriage return, and
+# the non-characters U+FFFE/U+FFFF). A name typed with one must not make an issued invoice
+# impossible to export, so they are dropped from the XML.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 can't carry."""
+    return _NOT_XML.sub("", text)

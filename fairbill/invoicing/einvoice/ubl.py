@@ -21,7 +21,7 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
     namespace = {"cac": CAC, "cbc": CBC}[prefix]
     element = etree.SubElement(parent, f"{{{namespace}}}{name}", attrs)
     if text is not None:
-        element.text = text
+        element.text = doc.xml_text(text)
     return element
 
 
