@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet
 
 from fairbill.core.errors import InvalidInput
+from fairbill.core.validation import text_problem
 
 M = TypeVar("M", bound=models.Model)
 # Up to this many rows a list's count is exact; above it PostgreSQL's estimate is used.
@@ -53,15 +55,33 @@ def decode_cursor(model: type[models.Model], ordering: Sequence[str], cursor: st
     """The ordering values in a cursor; a cursor that is not one of ours is refused."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values = json.loads(raw, parse_constant=_refuse_constant)
         if not isinstance(values, list) or len(values) != len(ordering):
             raise ValueError
         return [
-            None if value is None else _field(model, name).to_python(value)
+            None if value is None else _field(model, name).to_python(_checked(value))
             for name, value in zip(ordering, values, strict=True)
         ]
-    except (ValueError, TypeError, binascii.Error, ValidationError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, ValidationError):
         raise InvalidInput("cursor: not a cursor this list gave out.", "cursor") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a value a cursor holds")
+
+
+def _checked(value: Any) -> Any:
+    """A cursor value a database can compare with: no text it can't store, no number
+    beyond a 64-bit integer or a finite float (1e999 is infinity)."""
+    if isinstance(value, str) and text_problem(value):
+        raise ValueError
+    if isinstance(value, bool) or isinstance(value, (list, dict)):
+        raise ValueError
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError
+    return value
 
 
 def keyset_page(

@@ -95,7 +95,19 @@ def test_previous_cursor_goes_back_to_the_page_before(business):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("cursor", ["", "not base64!", "bnVsbA", "WzFd", "WyJ4IiwieSJd"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "not base64!",
+        "bnVsbA",
+        "WzFd",
+        "WyJ4IiwieSJd",
+        "WyIyMDI0LTAxLTAxIiwxZTk5OV0",  # ["2024-01-01",1e999]: an infinite id
+        "WyIyMDI0LTAxLTAxIixJbmZpbml0eV0",  # ["2024-01-01",Infinity]
+        "WyIyMDI0LTAxLTAxIiw5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OV0",  # an id past 64 bits
+    ],
+)
 def test_a_forged_or_broken_cursor_is_refused(business, cursor):
     with pytest.raises(InvalidInput):
         decode_cursor(Invoice, ORDER, cursor or "=")
@@ -109,3 +121,10 @@ def test_a_cursor_reads_back_its_values(business):
         invoice.issue_date,
         invoice.pk,
     ]
+
+
+@pytest.mark.django_db
+def test_a_cursor_with_text_a_database_cannot_store_is_refused(business):
+    # ["x\u0000", 1]: NUL in a name, which PostgreSQL refuses with a server error
+    with pytest.raises(InvalidInput):
+        decode_cursor(Customer, ["name", "id"], "WyJ4XHUwMDAwIiwxXQ")
