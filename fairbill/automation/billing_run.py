@@ -66,6 +66,14 @@ MIN_LOCK_WAIT = 0.05  # seconds: once the run's wait is spent, a last short try 
 Progress = Callable[[int, int], None]
 
 
+def _beat(ctx: Any) -> Callable[[], None] | None:
+    """The run's heartbeat between batches (when it has a record)."""
+    run_id = ctx.run_id
+    if run_id is None:
+        return None
+    return lambda: run_heartbeat(run_id)
+
+
 @dataclass
 class RunReport:
     as_of: date
@@ -279,7 +287,11 @@ def _run_batches(
         batch = customer_ids[start : start + batch_size]
         if not ctx.dry_run:  # HTTP calls, before the batch's transaction
             vat_checks_refresh(
-                actor=ctx.actor, customer_ids=batch, as_of=ctx.as_of, business=ctx.business
+                actor=ctx.actor,
+                customer_ids=batch,
+                as_of=ctx.as_of,
+                business=ctx.business,
+                on_checked=_beat(ctx),
             )
         skipped.extend(_bill_batch(ctx, batch, report))
         done += len(batch)

@@ -4,7 +4,7 @@ check, and the rates configured by country and region."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -106,11 +106,17 @@ def vat_check_due(customer: Customer, *, business: BusinessSettings, as_of: date
 
 
 def vat_checks_refresh(
-    *, actor: Actor, customer_ids: Iterable[int], as_of: date, business: BusinessSettings
+    *,
+    actor: Actor,
+    customer_ids: Iterable[int],
+    as_of: date,
+    business: BusinessSettings,
+    on_checked: Callable[[], None] | None = None,
 ) -> int:
     """Check, before issuing, the VAT numbers of customers a reverse charge may apply to
     whose last valid check is missing or too old. Runs HTTP calls: call it outside a
-    transaction. Returns how many were checked."""
+    transaction. `on_checked` runs after each check (the billing run's heartbeat: a slow
+    register must not make a live run look dead). Returns how many were checked."""
     from fairbill.customers.services import customer_vat_check
 
     checked = 0
@@ -119,4 +125,6 @@ def vat_checks_refresh(
         if vat_check_due(customer, business=business, as_of=as_of):
             customer_vat_check(actor=actor, customer=customer)
             checked += 1
+            if on_checked is not None:
+                on_checked()
     return checked

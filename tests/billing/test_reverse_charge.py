@@ -12,6 +12,7 @@ from fairbill.customers.services import customer_create, customer_update
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_html
 from fairbill.invoicing.services import invoice_create
+from fairbill.invoicing.tax import vat_checks_refresh
 from tests.fakes.vat_registers import VIES_PATH, vies_error, vies_valid
 
 ISSUED = date(2027, 3, 15)
@@ -152,3 +153,24 @@ def test_outside_scope_when_no_rate(eu_business, system):
     customer = customer_create(actor=system, name="US Inc", email="u@x.com", country="US")
     invoice = issue(system, customer, on=date.today() + timedelta(days=1))
     assert (invoice.tax_treatment, invoice.tax) == ("outside_scope", Decimal("0.00"))
+
+
+def test_each_check_before_a_batch_reports_that_the_run_is_alive(rates, system, vies, eu_business):
+    # given two customers whose checks are too old, and a register that answers
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_valid("DE136695976"))
+    with time_machine.travel("2027-01-02 10:00 +0000", tick=False):
+        customers = [german(system), german(system)]
+    beats = []
+    # when the billing run refreshes them before their batch
+    with time_machine.travel("2027-03-15 10:00 +0000", tick=False):
+        checked = vat_checks_refresh(
+            actor=system,
+            customer_ids=[c.pk for c in customers],
+            as_of=ISSUED,
+            business=eu_business,
+            on_checked=lambda: beats.append(1),
+        )
+    # then each check made is followed by a heartbeat (a slow register never looks like a
+    # dead run)
+    assert checked == 2
+    assert len(beats) == 2
