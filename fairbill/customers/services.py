@@ -190,7 +190,7 @@ def customer_update(
         if login is not None:
             customer_login_apply(actor=actor, customer=customer, **login)
             customer.refresh_from_db()
-    if "vat_number" in diff and customer.vat_number:
+    if VAT_CHECK_INPUTS & diff.keys() and customer.vat_number:
         customer = customer_vat_check(actor=actor, customer=customer)
     return customer
 
@@ -219,7 +219,7 @@ def _customer_update(
             "invoices, payments or credit in it.",
             "currency",
         )
-    if "vat_number" in diff:
+    if VAT_CHECK_INPUTS & diff.keys():
         _vat_check_forget(customer)
     if diff:
         customer.updated_at = clock.now()
@@ -235,6 +235,11 @@ def _customer_update(
             data=diff,
         )
     return customer, diff
+
+
+# A check is evidence about one number in one country: a new number or a move to another
+# country needs a new one before a reverse charge applies again.
+VAT_CHECK_INPUTS = frozenset({"vat_number", "country"})
 
 
 def _vat_check_forget(customer: Customer) -> None:

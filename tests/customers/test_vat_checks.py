@@ -142,6 +142,22 @@ def test_changing_the_number_forgets_the_old_check_and_checks_the_new(eu_busines
     assert customer.vat_check_consultation == ""
 
 
+def test_moving_to_another_country_forgets_the_check_and_checks_again(eu_business, system, vies):
+    # given a German customer whose number was checked valid
+    vies.expect_oneshot_request(VIES_PATH, method="POST").respond_with_json(
+        vies_valid("DE136695976")
+    )
+    customer = german_customer(system, vat_number="DE136695976")
+    # when the customer moves to France keeping the number, and the register can't answer
+    vies.expect_oneshot_request(VIES_PATH, method="POST").respond_with_json(
+        vies_error("MS_UNAVAILABLE")
+    )
+    customer = customer_update(actor=system, customer=customer, country="FR")
+    # then the old valid check no longer counts
+    assert customer.vat_check_status == VatCheckStatus.UNVERIFIED
+    assert len(vies.log) == 2
+
+
 def test_editing_something_else_does_not_check_again(eu_business, system, vies):
     vies.expect_oneshot_request(VIES_PATH, method="POST").respond_with_json(
         vies_valid("DE136695976")
