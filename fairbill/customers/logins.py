@@ -56,7 +56,9 @@ def invitation_queue(user_id: int) -> None:
 
 
 def _login_of(customer: Customer) -> tuple[Customer, Any]:
-    customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    customer = (
+        Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    )
     if customer.user is None:
         raise Refused("This customer has no My Account login.")
     if customer.merged_into_id:

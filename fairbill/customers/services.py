@@ -426,7 +426,9 @@ def customer_login_apply(
     login can have the invitation sent again, and be disabled or enabled."""
     from fairbill.customers.logins import customer_login_invite, customer_login_set_active
 
-    customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    customer = (
+        Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    )
     user = customer.user
     if user is None:
         if active is False:
