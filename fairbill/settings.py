@@ -322,5 +322,7 @@ LOGGING = {
         # and status itself. WeasyPrint logs each step of every PDF.
         "httpx": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
+        # factur-x logs five lines for every Factur-X PDF it makes.
+        "factur-x": {"level": "WARNING"},
     },
 }

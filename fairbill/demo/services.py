@@ -39,6 +39,7 @@ from fairbill.customers.services import (
     customer_note_add,
     customer_set_status,
 )
+from fairbill.customers.vat_registry import registers_offline
 from fairbill.demo.billing_history import billing_history_load
 from fairbill.invoicing.models import Invoice
 from fairbill.subscriptions.models import Subscription
@@ -140,7 +141,7 @@ def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResu
         )
     if if_empty and Customer.objects.exists():
         return DemoResult(False, "There are customers already: demo data not loaded.")
-    with transaction.atomic():
+    with transaction.atomic(), registers_offline():
         business = business_settings_load(actor)
         tax_rates_load(actor)
         packages = packages_load(actor)

@@ -149,3 +149,15 @@ def test_demo_loads_nothing_if_any_step_fails(monkeypatch):
     # then nothing at all was written
     assert not Customer.objects.exists()
     assert not Package.objects.exists()
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_asks_no_vat_register(vies):
+    # given VIES standing at a local server that records every request
+    # when the demo is loaded (its customers have made-up EU and GB VAT numbers)
+    demo()
+    # then no register was asked, and the EU customers' checks say they were not made
+    assert vies.log == []
+    checked = Customer.objects.exclude(vat_number="").exclude(vat_check_status="unchecked")
+    assert checked.exists()
+    assert set(checked.values_list("vat_check_status", flat=True)) == {"unverified"}
