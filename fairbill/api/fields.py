@@ -215,7 +215,9 @@ Quantity = Annotated[
     ),
 ]
 NO_NUL = "^[^\\x00]*$"
-FILLED = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# "Not blank" means the same in Python and in JSON Schema's (ECMAScript) regex: Python's \s
+# also takes \x1c-\x1f and \x85, ECMAScript's also \ufeff, so all of them count as blank.
+FILLED = "^[^\\x00]*[^\\s\\x00\\x1c-\\x1f\\x85\\ufeff][^\\x00]*$"
 Text = Annotated[str, AfterValidator(_plain_text), Field(json_schema_extra={"pattern": NO_NUL})]
 # Text that must not be blank: a name, a reason.
 Filled = Annotated[str, AfterValidator(_filled_text), Field(json_schema_extra={"pattern": FILLED})]
