@@ -25,6 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from seeding import options_and_credit_seed
+
 ROOT = Path(__file__).resolve().parent.parent
 DUE = date(2027, 3, 1)
 
@@ -57,8 +59,7 @@ def populate(n: int) -> None:
     from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
     from fairbill.core.models import BusinessSettings
     from fairbill.customers.models import Customer
-    from fairbill.payments.models import CreditEntry
-    from fairbill.subscriptions.models import Subscription, SubscriptionOption
+    from fairbill.subscriptions.models import Subscription
 
     rng = random.Random(42)
     now = datetime(2027, 2, 1, tzinfo=UTC)
@@ -118,28 +119,14 @@ def populate(n: int) -> None:
                 )
             )
         subs = Subscription.objects.bulk_create(subs)
-        SubscriptionOption.objects.bulk_create(
-            SubscriptionOption(
-                subscription=s,
-                option=option,
-                quantity=rng.randint(1, 5),
-                unit_price=prices[s.cycle] / 5,
-            )
-            for s in subs
-            if rng.random() < 0.3
-        )
-        CreditEntry.objects.bulk_create(
-            CreditEntry(
-                customer=c,
-                currency="GBP",
-                amount=Decimal(rng.randint(100, 3000)) / 100,
-                kind="added",
-                reason="benchmark",
-                created_on=date(2027, 2, 1),
-                created_at=now,
-            )
-            for c in customers
-            if rng.random() < 0.3
+        options_and_credit_seed(
+            subs=subs,
+            customers=customers,
+            option=option,
+            prices=prices,
+            rng=rng,
+            now=now,
+            reason="benchmark",
         )
     # A database in use has planner statistics (autovacuum keeps them); bulk-loaded tables
     # don't yet.

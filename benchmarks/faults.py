@@ -41,6 +41,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from seeding import options_and_credit_seed
+
 ROOT = Path(__file__).resolve().parent.parent
 DUE = date(2027, 3, 1)
 PORT = int(os.environ.get("FAIRBILL_FAULTS_PORT", "8110"))
@@ -131,8 +133,7 @@ def fill(n: int, rng: random.Random) -> None:
     10% quarterly; some monthly ones two months behind, so several periods are due),
     inserted in bulk."""
     from fairbill.customers.models import Customer
-    from fairbill.payments.models import CreditEntry
-    from fairbill.subscriptions.models import Subscription, SubscriptionOption
+    from fairbill.subscriptions.models import Subscription
 
     now = datetime(2027, 2, 1, tzinfo=UTC)
     package, option = catalog()
@@ -173,28 +174,14 @@ def fill(n: int, rng: random.Random) -> None:
             )
         )
     subs = Subscription.objects.bulk_create(subs)
-    SubscriptionOption.objects.bulk_create(
-        SubscriptionOption(
-            subscription=s,
-            option=option,
-            quantity=rng.randint(1, 5),
-            unit_price=prices[s.cycle] / 5,
-        )
-        for s in subs
-        if rng.random() < 0.3
-    )
-    CreditEntry.objects.bulk_create(
-        CreditEntry(
-            customer=c,
-            currency="GBP",
-            amount=Decimal(rng.randint(100, 3000)) / 100,
-            kind="added",
-            reason="campaign",
-            created_on=date(2027, 2, 1),
-            created_at=now,
-        )
-        for c in customers
-        if rng.random() < 0.3
+    options_and_credit_seed(
+        subs=subs,
+        customers=customers,
+        option=option,
+        prices=prices,
+        rng=rng,
+        now=now,
+        reason="campaign",
     )
 
 
