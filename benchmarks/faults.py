@@ -320,13 +320,12 @@ def worker_pass(mailbox: Path) -> None:
 
 def snapshot() -> dict:
     """What the clean run left (compared with each trial's)."""
-    from django.db.models import Sum
-
+    from fairbill.core.aggregates import MoneySum
     from fairbill.invoicing.models import Invoice, InvoiceLine
 
     totals: dict[int, tuple[Decimal, Decimal]] = {}
     for row in Invoice.objects.values("customer_id").annotate(
-        total=Sum("total"), credit=Sum("credit_applied")
+        total=MoneySum("total"), credit=MoneySum("credit_applied")
     ):
         totals[row["customer_id"]] = (row["total"], row["credit"])
     periods = set(
@@ -336,8 +335,7 @@ def snapshot() -> dict:
 
 
 def check(clean: dict, trial: Trial, mailbox: Path, credit_added: bool) -> dict[str, bool]:
-    from django.db.models import Sum
-
+    from fairbill.core.aggregates import MoneySum
     from fairbill.invoicing.models import BillingRun, Invoice, InvoiceLine
     from fairbill.invoicing.run_records import runs_mark_interrupted
     from fairbill.notifications.models import EmailLog
@@ -352,7 +350,7 @@ def check(clean: dict, trial: Trial, mailbox: Path, credit_added: bool) -> dict[
     broken["not billed"] = set(lines) != clean["periods"]
     sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
     broken["number gap"] = sequences != list(range(1, len(sequences) + 1))
-    balances = CreditEntry.objects.values("customer_id").annotate(balance=Sum("amount"))
+    balances = CreditEntry.objects.values("customer_id").annotate(balance=MoneySum("amount"))
     broken["credit < 0"] = any(row["balance"] < 0 for row in balances)
     now = snapshot()["totals"]
     if credit_added:  # credit added during the run changes what it applies, not the totals
@@ -377,7 +375,7 @@ def check(clean: dict, trial: Trial, mailbox: Path, credit_added: bool) -> dict[
 
 
 def records_match(BillingRun, Invoice, trial: Trial) -> bool:  # noqa: N803 (models)
-    from django.db.models import Sum
+    from fairbill.core.aggregates import MoneySum
 
     invoices, total, credit = 0, Decimal(0), Decimal(0)
     records = {}
@@ -388,7 +386,7 @@ def records_match(BillingRun, Invoice, trial: Trial) -> bool:  # noqa: N803 (mod
         records[("pid", run.pid)] = records[("id", run.pk)] = run.counts
         if run.not_done:
             return False
-    db = Invoice.objects.aggregate(total=Sum("total"), credit=Sum("credit_applied"))
+    db = Invoice.objects.aggregate(total=MoneySum("total"), credit=MoneySum("credit_applied"))
     db_total, db_credit = db["total"] or Decimal(0), db["credit"] or Decimal(0)
     printed_ok = all(records.get((kind, key)) == counts for kind, key, counts in trial.reports)
     return (invoices, total, credit) == (Invoice.objects.count(), db_total, db_credit) and (
