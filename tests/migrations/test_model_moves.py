@@ -61,3 +61,24 @@ def test_hourly_rates_and_billed_entries_keep_their_rows_when_they_move_to_timeb
 
     assert HourlyRate.objects.get(customer=customer).rate == Decimal("85.5")
     assert BilledEntry.objects.count() == 0
+
+
+def test_a_billing_run_queued_before_the_upgrade_runs_after_it():
+    from django_tasks_db.models import DBTaskResult
+
+    # given a billing run queued by the old worker, under the task's old path
+    migrate([("automation", None)])
+    DBTaskResult.objects.create(
+        task_path="fairbill.invoicing.tasks.run_billing",
+        args_kwargs={"args": ["2027-01-01"], "kwargs": {}},
+        queue_name="default",
+        backend_name="default",
+        priority=0,
+        status="READY",
+    )
+    # when it migrates forward
+    migrate(latest())
+    # then the new worker finds the task it names
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "fairbill.automation.tasks.run_billing"
+    assert queued.task.name == "run_billing"
