@@ -68,10 +68,20 @@ def _login_of(customer: Customer) -> tuple[Customer, Any]:
 
 @transaction.atomic
 def customer_login_invite(*, actor: Actor, customer: Customer) -> None:
-    """Send (again) the invitation to choose a password. A disabled login gets none."""
+    """Send (again) the invitation to choose a password. A disabled login gets none.
+
+    An invitation sets a new password, so for a login the customer already uses (it has a
+    password) it gives whoever sends it to an address of their choosing the customer's My
+    Account: only staff who may log in as the customer send one then. The customer can
+    always reset their own password from the login page."""
     customer, user = _login_of(customer)
     if not user.is_active:
         raise Refused("The login is disabled: enable it before sending an invitation.")
+    if user.has_usable_password() and not _may_log_in_as(actor):
+        raise Refused(
+            "The customer already has a password: only staff who may log in as a customer "
+            "send a new invitation. The customer can reset the password from the login page."
+        )
     invitation_queue(user.pk)
     event_record(
         actor=actor,
@@ -81,6 +91,13 @@ def customer_login_invite(*, actor: Actor, customer: Customer) -> None:
         message=f"My Account invitation sent to {customer.email}",
         data={"username": user.username, "email": customer.email},
     )
+
+
+def _may_log_in_as(actor: Actor) -> bool:
+    """The system may; staff and API keys need the "login_as" privilege."""
+    if actor.user is None or actor.kind == "system":
+        return True
+    return bool(actor.user.has_privilege("login_as"))
 
 
 @transaction.atomic

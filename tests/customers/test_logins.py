@@ -252,3 +252,42 @@ def test_api_shows_null_without_a_login_and_names_the_login_field(api, business,
     )
     assert response.status_code == 422
     assert response.json()["field"] == "login.password"
+
+
+@pytest.mark.parametrize(
+    ("privileges", "sent"), [(["customers"], 0), (["customers", "login_as"], 1)]
+)
+def test_a_new_invitation_to_a_login_in_use_needs_the_login_as_privilege(
+    client, business, system, django_capture_on_commit_callbacks, privileges, sent
+):
+    from fairbill.accounts.services import staff_create
+    from fairbill.core.actors import Actor
+    from tests.conftest import STAFF_PASSWORD
+
+    # given a customer who chose their password, and staff who changed the email to their own
+    customer = customer_create(
+        actor=system, login={"invite": True}, name="N", email="n@example.com", country="GB"
+    )
+    customer.user.set_password(PASSWORD)
+    customer.user.save()
+    Customer.objects.filter(pk=customer.pk).update(email="clerk@example.com")
+    clerk = staff_create(
+        actor=Actor.system("tests"),
+        username="clerk",
+        email="clerk@example.com",
+        password=STAFF_PASSWORD,
+        privileges=privileges,
+    )
+    client.force_login(clerk)
+    # when they resend the invitation
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/customers/{customer.pk}/login/invite/", follow=True)
+    # then only staff who may log in as the customer can (it would give them the account)
+    assert len(mail.outbox) == sent
+    if not sent:
+        assert "only staff who may log in as a customer" in response.content.decode()
+        assert not Event.objects.filter(
+            action="customer.login_invited", data__email="clerk@example.com"
+        ).exists()
+    customer.user.refresh_from_db()
+    assert customer.user.check_password(PASSWORD)
