@@ -19,6 +19,7 @@ from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer
 from fairbill.invoicing.estimate_pdf import estimate_pdf
+from fairbill.invoicing.estimate_selectors import estimates_filtered
 from fairbill.invoicing.estimates import (
     estimate_accept,
     estimate_create,
@@ -126,14 +127,7 @@ def estimate_list(
     found = estimates()
     if customer_id is not None:
         found = found.filter(customer_id=customer_id)
-    if status == "expired":
-        found = found.filter(
-            status__in=[Estimate.Status.DRAFT, Estimate.Status.SENT],
-            valid_until__lt=clock.today(),
-        )
-    elif status:
-        found = found.filter(status=status)
-    return found.order_by("-issue_date", "-id")
+    return estimates_filtered(found, status, clock.today()).order_by("-issue_date", "-id")
 
 
 @router.post("/estimates", response={201: EstimateOut})
