@@ -16,7 +16,7 @@ from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.hooks import hook_call
 from fairbill.core.limits import date_in_window
 from fairbill.core.models import BusinessSettings
-from fairbill.core.money import format_money
+from fairbill.core.money import MAX_AMOUNT, format_money
 from fairbill.core.numbering import ESTIMATE, number_format, numbers_take
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer
@@ -57,6 +57,9 @@ def estimate_create(
     totals = invoice_totals(inputs, customer.currency)
     if totals.total < 0:
         raise InvalidInput("total: an estimate can't be negative.", "lines")
+    amounts = [totals.subtotal, totals.total, *totals.line_amounts]
+    if any(abs(amount) > MAX_AMOUNT for amount in amounts):
+        raise InvalidInput(f"total: an estimate can't be more than {MAX_AMOUNT}.", "lines")
     business = BusinessSettings.load()
     [sequence] = numbers_take(name=ESTIMATE, count=1)
     estimate = Estimate.objects.create(

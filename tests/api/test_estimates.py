@@ -154,6 +154,8 @@ def test_unknown_customer_is_invalid_and_nothing_is_written(api, quote, gb_vat, 
         [{"description": "Audit", "quantity": "0", "unit_price": "10.00"}],
         [{"description": "Audit", "unit_price": "10.001"}],
         [{"description": "Discount only", "unit_price": "-10.00"}],
+        # each price within its limit, the total above what an amount can hold
+        [{"description": "Audit", "quantity": "1000000", "unit_price": "9999999.99"}],
     ],
 )
 def test_bad_lines_are_refused_and_nothing_is_written(api, quote, gb_vat, today, lines):
