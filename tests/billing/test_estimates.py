@@ -7,6 +7,9 @@ from io import BytesIO
 
 import pytest
 from django.core import mail
+from django.db import transaction
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from fairbill.catalog.models import TaxRate
@@ -195,3 +198,50 @@ def test_merge_moves_the_estimates(estimate, admin, system):
     estimate.refresh_from_db()
     assert estimate.customer == duplicate
     assert {item.label: item.count for item in moved}["estimates"] == 1
+
+
+class Rollback(Exception):
+    pass
+
+
+lines_strategy = st.lists(
+    st.fixed_dictionaries(
+        {
+            "description": st.just("Work"),
+            "quantity": st.integers(1, 4000).map(lambda q: str(Decimal(q) / 4)),
+            "unit_price": st.integers(-5_000, 500_000).map(lambda c: str(Decimal(c) / 100)),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=lines_strategy)
+def test_the_invoice_always_bills_exactly_what_the_estimate_quoted(lines, customer, admin, gb_vat):
+    try:
+        with transaction.atomic():
+            try:
+                estimate = estimate_create(
+                    actor=admin, customer=customer, lines=lines, issue_date=ON
+                )
+            except InvalidInput:
+                assume(False)  # a negative total: refused, as for an invoice
+            invoice = estimate_accept(actor=admin, estimate=estimate, on=ON)
+            assert (invoice.subtotal, invoice.tax, invoice.total) == (
+                estimate.subtotal,
+                estimate.tax,
+                estimate.total,
+            )
+            assert [li.amount for li in invoice.lines.all()] == [
+                li.amount for li in estimate.lines.all()
+            ]
+            assert invoice.balance == estimate.total
+            raise Rollback
+    except Rollback:
+        pass
