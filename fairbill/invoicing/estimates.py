@@ -48,6 +48,7 @@ def estimate_create(
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one; quote that one.")
     specs = line_specs_parse(lines, customer.currency)
+    date_in_window(issue_date, field="issue_date", label="issue date")
     if valid_until is not None:
         date_in_window(valid_until, field="valid_until", label="valid until")
         if valid_until < issue_date:

@@ -171,6 +171,12 @@ def test_valid_until_before_the_issue_date_is_refused(api, quote, gb_vat, today)
     assert Estimate.objects.count() == 0
 
 
+def test_issue_date_far_from_today_is_refused(api, quote, gb_vat, today):
+    response = api.post("/estimates", {**quote, "issue_date": "1950-01-01"})
+    assert_invalid(response, "issue_date")
+    assert Estimate.objects.count() == 0
+
+
 def test_unknown_estimate_is_404(api, db):
     for response in (
         api.get("/estimates/999999"),
