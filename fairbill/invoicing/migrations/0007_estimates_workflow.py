@@ -1,23 +1,17 @@
 from django.db import migrations, models
 
 
-def invoiced_to_accepted(apps, schema_editor):
-    """"invoiced" was an accepted estimate turned into an invoice: now one status, accepted."""
-    Estimate = apps.get_model("invoicing", "Estimate")
-    Estimate.objects.filter(status="invoiced").update(status="accepted")
-    # An estimate marked accepted but never invoiced goes back to sent: accepting invoices it.
-    Estimate.objects.filter(status="accepted", invoice__isnull=True).update(status="sent")
-
-
 class Migration(migrations.Migration):
+    """Estimates: sent and answered times, a decline reason, list indexes, and accepted ⇔ has
+    an invoice. (Apart from the data change of 0006: PostgreSQL can't alter a table in the
+    transaction that updated its rows.)"""
 
     dependencies = [
         ("customers", "0004_vat_check"),
-        ("invoicing", "0005_tax_treatment"),
+        ("invoicing", "0006_estimates_statuses"),
     ]
 
     operations = [
-        migrations.RunPython(invoiced_to_accepted, migrations.RunPython.noop),
         migrations.AddField(
             model_name='estimate',
             name='decided_at',
