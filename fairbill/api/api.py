@@ -20,6 +20,7 @@ from fairbill.api import (
     catalog,
     changes,
     customers,
+    estimates,
     events,
     invoices,
     subscriptions,
@@ -128,5 +129,6 @@ api.add_router("", customers.router)
 api.add_router("", subscriptions.router)
 api.add_router("", changes.router)
 api.add_router("", invoices.router)
+api.add_router("", estimates.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)

@@ -54,6 +54,7 @@ LINKS: dict[tuple[str, str, int], list[tuple[str, str]]] = {
         ("/subscriptions/{id}/changes", "get"),
     ],
     ("/invoices", "post", 201): [("/invoices/{id}", "get"), ("/invoices/{id}/pdf", "get")],
+    ("/estimates", "post", 201): [("/estimates/{id}", "get"), ("/estimates/{id}/pdf", "get")],
 }
 
 

@@ -11,6 +11,7 @@ from fairbill.backoffice.views import (
     customers,
     dashboard,
     emails,
+    estimates,
     invoices,
     login_as,
     options,
@@ -109,6 +110,14 @@ urlpatterns = [
     path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
     path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),
+    # Estimates
+    path("customers/<int:pk>/estimates/new/", estimates.estimate_new, name="estimate_new"),
+    path("estimates/", estimates.estimate_list, name="estimate_list"),
+    path("estimates/<int:pk>/", estimates.estimate_detail, name="estimate_detail"),
+    path("estimates/<int:pk>/pdf", estimates.estimate_pdf_view, name="estimate_pdf"),
+    path("estimates/<int:pk>/send/", estimates.estimate_send_view, name="estimate_send"),
+    path("estimates/<int:pk>/accept/", estimates.estimate_accept_view, name="estimate_accept"),
+    path("estimates/<int:pk>/decline/", estimates.estimate_decline_view, name="estimate_decline"),
     path("billing/", billing.billing_page, name="billing"),
     path("billing/progress/", billing.billing_progress, name="billing_progress"),
     # Packages, options, order forms

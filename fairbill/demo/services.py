@@ -12,6 +12,7 @@ The fixed passwords below are for the demo only and are printed by `fairbill dem
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,7 @@ from fairbill.customers.services import (
 )
 from fairbill.customers.vat_registry import registers_offline
 from fairbill.demo.billing_history import billing_history_load
+from fairbill.invoicing.estimates import estimate_create, estimate_send
 from fairbill.invoicing.models import Invoice
 from fairbill.subscriptions.models import Subscription
 
@@ -151,6 +153,7 @@ def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResu
         customers = customers_load(Actor.staff(staff[ADMIN_USERNAME]))
         customer_logins_load(actor, customers)
         billing_history_load(actor=Actor.staff(staff[ADMIN_USERNAME]), today=clock.today())
+        estimates_load(Actor.staff(staff[ADMIN_USERNAME]), customers[CUSTOMER_EMAIL])
         counts = {
             "tax rates": TaxRate.objects.count(),
             "packages": Package.objects.count(),
@@ -511,6 +514,23 @@ def customers_load(actor: Actor) -> dict[str, Customer]:
             customer_note_add(actor=actor, customer=customer, body=body, public=public)
         customers[email] = customer
     return customers
+
+
+def estimates_load(actor: Actor, customer: Customer) -> None:
+    """A sent estimate waiting for the demo customer's answer in My Account."""
+    today = clock.today()
+    estimate = estimate_create(
+        actor=actor,
+        customer=customer,
+        lines=[
+            {"description": "Website migration (days)", "quantity": "2", "unit_price": "350.00"},
+            {"description": "SSL certificate, 1 year", "quantity": "1", "unit_price": "49.00"},
+        ],
+        issue_date=today,
+        valid_until=today + timedelta(days=30),
+        notes="Includes moving the mailboxes.",
+    )
+    estimate_send(actor=actor, estimate=estimate, on=today)
 
 
 def customer_logins_load(actor: Actor, customers: dict[str, Customer]) -> User | None:

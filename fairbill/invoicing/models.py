@@ -201,16 +201,19 @@ class InvoiceReminder(models.Model):
 
 
 class Estimate(models.Model):
+    """A quote: drafted, sent to the customer, then accepted (it becomes an invoice, once:
+    `invoice` is set in the same transaction) or declined. Past `valid_until` it can't be
+    accepted (shown as expired; no status of its own, it depends on the day)."""
+
     class Status(models.TextChoices):
         DRAFT = "draft"
         SENT = "sent"
         ACCEPTED = "accepted"
         DECLINED = "declined"
-        INVOICED = "invoiced"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="estimates")
     number = models.CharField(max_length=40, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     currency = models.CharField(max_length=3)
     issue_date = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
@@ -222,12 +225,38 @@ class Estimate(models.Model):
         Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="estimate"
     )
     created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["-issue_date", "-id"]
+        indexes = [
+            models.Index(fields=["status", "issue_date", "id"], name="estimate_status_issued"),
+            models.Index(fields=["customer", "issue_date", "id"], name="estimate_customer_issued"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="accepted", invoice__isnull=False)
+                | (~models.Q(status="accepted") & models.Q(invoice__isnull=True)),
+                name="estimate_accepted_has_invoice",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    def is_expired(self, as_of) -> bool:  # noqa: ANN001
+        """Still open (draft or sent) and past its valid-until day."""
+        return (
+            self.status in (self.Status.DRAFT, self.Status.SENT)
+            and self.valid_until is not None
+            and as_of > self.valid_until
+        )
+
+    def is_open(self, as_of) -> bool:  # noqa: ANN001
+        """Waiting for the customer's answer: sent (or draft) and not expired."""
+        return self.status in (self.Status.DRAFT, self.Status.SENT) and not self.is_expired(as_of)
 
 
 class EstimateLine(models.Model):

@@ -21,6 +21,19 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "{% endif %}<p>Thank you,<br>{{ business.company_name }}</p>"
         ),
     },
+    "estimate_sent": {
+        "name": "Estimate sent",
+        "subject": "Estimate {{ estimate.number }} from {{ business.company_name }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p>"
+            "<p>Here is our estimate <strong>{{ estimate.number }}</strong> for "
+            "<strong>{{ estimate_total }}</strong>"
+            "{% if estimate.valid_until %}, valid until {{ estimate.valid_until|date:'j F Y' }}"
+            "{% endif %}.</p>"
+            '<p>Accept or decline it in My Account: <a href="{{ estimate_url }}">'
+            "{{ estimate_url }}</a></p><p>Thank you,<br>{{ business.company_name }}</p>"
+        ),
+    },
     "payment_received": {
         "name": "Payment received",
         "subject": "Payment received for invoice {{ invoice.number }}",

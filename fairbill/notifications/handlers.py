@@ -7,7 +7,8 @@ from django.db import transaction
 
 from fairbill.core.hooks import hook_register
 from fairbill.customers.logins import LOGIN_INVITED
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.estimates import ESTIMATE_SENT
+from fairbill.invoicing.models import Estimate, Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
 from fairbill.notifications.services import email_queue, login_invitation_send
 from fairbill.payments.models import CreditEntry, Payment
@@ -19,6 +20,14 @@ def invoice_issued(*, invoice: Invoice) -> None:
         template="invoice_issued",
         customer_id=invoice.customer_id,
         context={"invoice_id": invoice.pk},
+    )
+
+
+def estimate_sent(*, estimate: Estimate) -> None:
+    email_queue(
+        template="estimate_sent",
+        customer_id=estimate.customer_id,
+        context={"estimate_id": estimate.pk},
     )
 
 
@@ -45,6 +54,7 @@ def login_invited(*, user_id: int) -> None:
 
 def handlers_register() -> None:
     hook_register(INVOICE_ISSUED, invoice_issued)
+    hook_register(ESTIMATE_SENT, estimate_sent)
     hook_register(CREDIT_ADDED, credit_added)
     hook_register(PAYMENT_RECEIVED, payment_received)
     hook_register(LOGIN_INVITED, login_invited)

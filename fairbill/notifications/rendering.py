@@ -14,7 +14,8 @@ from django.utils.html import strip_tags
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.estimate_pdf import estimate_pdf, estimate_pdf_name
+from fairbill.invoicing.models import Estimate, Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.notifications.models import EmailLog, EmailTemplate
 from fairbill.payments.models import CreditEntry, Payment
@@ -64,6 +65,16 @@ def email_context(log: EmailLog) -> dict[str, Any]:
                 invoice_credit=format_money(invoice.credit_applied, money),
                 invoice_url=f"{settings.SITE_URL}/account/invoices/{invoice.pk}/",
             )
+    if data.get("estimate_id"):
+        estimate = (
+            Estimate.objects.filter(pk=data["estimate_id"]).select_related("customer").first()
+        )
+        if estimate is not None:
+            context.update(
+                estimate=estimate,
+                estimate_total=format_money(estimate.total, estimate.currency),
+                estimate_url=f"{settings.SITE_URL}/account/estimates/{estimate.pk}/",
+            )
     if data.get("payment_id"):
         payment = Payment.objects.filter(pk=data["payment_id"]).first()
         if payment is not None:
@@ -99,6 +110,9 @@ def email_render(template: EmailTemplate, log: EmailLog) -> Rendered:
     invoice = context.get("invoice")
     if invoice is not None and log.template == "invoice_issued" and context["business"].attach_pdf:
         attachments.append((f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"))
+    estimate = context.get("estimate")
+    if estimate is not None and log.template == "estimate_sent" and context["business"].attach_pdf:
+        attachments.append((estimate_pdf_name(estimate), estimate_pdf(estimate), "application/pdf"))
     return Rendered(
         to=to, subject=" ".join(subject.split())[:300], html=html, attachments=attachments
     )

@@ -13,7 +13,8 @@ from fairbill.catalog.models import Cycle, Option, OptionChoice, Package, Packag
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer, CustomerNote, Status
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.estimate_selectors import waiting
+from fairbill.invoicing.models import Estimate, Invoice
 from fairbill.invoicing.selectors import overdue as overdue_q
 from fairbill.payments.models import Payment
 from fairbill.payments.services import credit_balance
@@ -43,6 +44,25 @@ def invoice_of(*, customer: Customer, invoice_id: int) -> Invoice | None:
         .prefetch_related("lines", "taxes")
         .first()
     )
+
+
+def estimates_of(*, customer: Customer) -> QuerySet[Estimate]:
+    """Estimates the customer was sent (drafts are the business's own), newest first."""
+    return (
+        Estimate.objects.filter(customer=customer)
+        .exclude(status=Estimate.Status.DRAFT)
+        .select_related("invoice")
+        .order_by("-issue_date", "-id")
+    )
+
+
+def estimates_waiting(*, customer: Customer, as_of: date) -> list[Estimate]:
+    """Sent, not answered and still valid: the customer can accept or decline them."""
+    return list(estimates_of(customer=customer).filter(waiting(as_of))[:20])
+
+
+def estimate_of(*, customer: Customer, estimate_id: int) -> Estimate | None:
+    return estimates_of(customer=customer).filter(pk=estimate_id).first()
 
 
 def subscriptions_of(*, customer: Customer) -> QuerySet[Subscription]:

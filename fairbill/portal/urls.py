@@ -1,7 +1,7 @@
 from django.urls import path
 
 from fairbill.payments.gateways.views import stripe_webhook
-from fairbill.portal.views import account, auth, change, order
+from fairbill.portal.views import account, auth, change, estimates, order
 
 app_name = "portal"
 
@@ -51,6 +51,23 @@ urlpatterns = [
         name="invoice_payment_result",
     ),
     path("account/checkout/demo/<str:token>/", account.fake_checkout, name="fake_checkout"),
+    path("account/estimates/", estimates.estimate_list, name="estimate_list"),
+    path("account/estimates/<int:estimate_id>/", estimates.estimate_detail, name="estimate"),
+    path(
+        "account/estimates/<int:estimate_id>/pdf/",
+        estimates.estimate_pdf_view,
+        name="estimate_pdf",
+    ),
+    path(
+        "account/estimates/<int:estimate_id>/accept/",
+        estimates.estimate_accept_view,
+        name="estimate_accept",
+    ),
+    path(
+        "account/estimates/<int:estimate_id>/decline/",
+        estimates.estimate_decline_view,
+        name="estimate_decline",
+    ),
     path("account/details/", account.details, name="details"),
     path(
         "account/packages/<int:subscription_id>/change/",

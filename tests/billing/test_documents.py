@@ -11,7 +11,6 @@ from pypdf import PdfReader
 from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.services import settings_update
 from fairbill.customers.services import customer_create
-from fairbill.invoicing.estimates import estimate_convert, estimate_create, estimate_set_status
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create
@@ -129,20 +128,6 @@ def test_overpayment_becomes_credit(invoice, admin):
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     assert credit_balance(invoice.customer) == Decimal("48.01")
-
-
-def test_estimate_becomes_an_invoice_once(customer, admin, gb_vat):
-    estimate = estimate_create(
-        actor=admin, customer=customer, lines=LINES, issue_date=ON, valid_until=date(2027, 6, 1)
-    )
-    assert estimate.number == "EST-00001"
-    assert estimate.total == Decimal("251.99")
-    estimate_set_status(actor=admin, estimate=estimate, status="accepted")
-    invoice = estimate_convert(actor=admin, estimate=estimate, issue_date=ON)
-    assert invoice.total == estimate.total
-    assert [line.description for line in invoice.lines.all()] == ["Consulting", "Domain"]
-    with pytest.raises(Refused, match="already"):
-        estimate_convert(actor=admin, estimate=estimate, issue_date=ON)
 
 
 def pdf_text(invoice) -> str:

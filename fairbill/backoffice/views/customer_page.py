@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -21,6 +21,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing import selectors as invoice_selectors
+from fairbill.invoicing.estimate_selectors import expired
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
@@ -44,6 +45,7 @@ def customer_page(
         **packages(customer, forms_),
         **account_credit(customer, forms_),
         **invoices_and_payments(customer),
+        **estimates(customer),
         **emails(customer),
         **history(customer),
         **next_invoice_tax(customer),
@@ -160,6 +162,26 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
         "payments": Payment.objects.filter(customer=customer).prefetch_related(
             "allocations__invoice"
         )[:SHOWN],
+    }
+
+
+def estimates(customer: Customer) -> dict[str, Any]:
+    """The latest estimates, waiting ones first (two queries, however many there are)."""
+    today = clock.today()
+    found = customer.estimates.select_related("invoice")
+    answered = Case(
+        When(Q(status__in=["accepted", "declined"]) | expired(today), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    latest = list(
+        found.annotate(answered=answered).order_by("answered", "-issue_date", "-id")[:SHOWN]
+    )
+    for estimate in latest:
+        estimate.expired = estimate.is_expired(today)  # type: ignore[attr-defined]
+    return {
+        "estimates": latest,
+        "estimate_count": found.count() if len(latest) == SHOWN else len(latest),
     }
 
 

@@ -52,7 +52,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/overview.html",
-        {"nav": "overview", "customer": customer, "summary": summary, "today": today},
+        {
+            "nav": "overview",
+            "customer": customer,
+            "summary": summary,
+            "today": today,
+            "estimates_waiting": selectors.estimates_waiting(customer=customer, as_of=today),
+        },
     )
 
 
