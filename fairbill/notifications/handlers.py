@@ -7,9 +7,10 @@ from django.db import transaction
 
 from fairbill.core.hooks import hook_register
 from fairbill.customers.logins import LOGIN_INVITED
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
 from fairbill.notifications.services import email_queue, login_invitation_send
+from fairbill.payments.credit_notes import CREDIT_NOTE_ISSUED
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.payments.services import CREDIT_ADDED, PAYMENT_RECEIVED
 
@@ -19,6 +20,14 @@ def invoice_issued(*, invoice: Invoice) -> None:
         template="invoice_issued",
         customer_id=invoice.customer_id,
         context={"invoice_id": invoice.pk},
+    )
+
+
+def credit_note_issued(*, credit_note: CreditNote) -> None:
+    email_queue(
+        template="credit_note_issued",
+        customer_id=credit_note.customer_id,
+        context={"credit_note_id": credit_note.pk, "invoice_id": credit_note.invoice_id},
     )
 
 
@@ -46,5 +55,6 @@ def login_invited(*, user_id: int) -> None:
 def handlers_register() -> None:
     hook_register(INVOICE_ISSUED, invoice_issued)
     hook_register(CREDIT_ADDED, credit_added)
+    hook_register(CREDIT_NOTE_ISSUED, credit_note_issued)
     hook_register(PAYMENT_RECEIVED, payment_received)
     hook_register(LOGIN_INVITED, login_invited)

@@ -14,8 +14,8 @@ from django.utils.html import strip_tags
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
-from fairbill.invoicing.models import Invoice
-from fairbill.invoicing.pdf import invoice_pdf
+from fairbill.invoicing.models import CreditNote, Invoice
+from fairbill.invoicing.pdf import credit_note_pdf, invoice_pdf
 from fairbill.notifications.models import EmailLog, EmailTemplate
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.subscriptions.models import Subscription
@@ -64,6 +64,16 @@ def email_context(log: EmailLog) -> dict[str, Any]:
                 invoice_credit=format_money(invoice.credit_applied, money),
                 invoice_url=f"{settings.SITE_URL}/account/invoices/{invoice.pk}/",
             )
+    if data.get("credit_note_id"):
+        note = CreditNote.objects.filter(pk=data["credit_note_id"]).first()
+        if note is not None:
+            context.update(
+                credit_note=note,
+                credit_note_total=format_money(note.total, note.currency),
+                credit_note_to_balance=format_money(note.to_balance, note.currency),
+                credit_note_to_credit=format_money(note.to_credit, note.currency),
+                credit_note_refunded=format_money(note.refunded, note.currency),
+            )
     if data.get("payment_id"):
         payment = Payment.objects.filter(pk=data["payment_id"]).first()
         if payment is not None:
@@ -99,6 +109,10 @@ def email_render(template: EmailTemplate, log: EmailLog) -> Rendered:
     invoice = context.get("invoice")
     if invoice is not None and log.template == "invoice_issued" and context["business"].attach_pdf:
         attachments.append((f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"))
+    note = context.get("credit_note")
+    # Credit notes go with their PDF under the same setting as invoices.
+    if note is not None and log.template == "credit_note_issued" and context["business"].attach_pdf:
+        attachments.append((f"{note.number}.pdf", credit_note_pdf(note), "application/pdf"))
     return Rendered(
         to=to, subject=" ".join(subject.split())[:300], html=html, attachments=attachments
     )

@@ -69,7 +69,7 @@ def credit_add(
     customer = customer_lock(customer.pk)
     value = parse_amount(amount, customer.currency, allow_zero=False)
     reason = _credit_checks(customer, value, reason, on, kind, confirmed, verb="added")
-    entry = _credit_entry(
+    entry = credit_entry_record(
         actor=actor, customer=customer, amount=value, kind=kind, reason=reason, on=on
     )
     if notify:
@@ -101,7 +101,7 @@ def credit_remove(
             "no more than that can be removed.",
             "amount",
         )
-    return _credit_entry(
+    return credit_entry_record(
         actor=actor,
         customer=customer,
         amount=-value,
@@ -139,15 +139,24 @@ def _credit_checks(
     return reason[:300]
 
 
-def _credit_entry(
-    *, actor: Actor, customer: Customer, amount: Decimal, kind: str, reason: str, on: date
+def credit_entry_record(
+    *,
+    actor: Actor,
+    customer: Customer,
+    amount: Decimal,
+    kind: str,
+    reason: str,
+    on: date,
+    invoice: Invoice | None = None,
 ) -> CreditEntry:
+    """Write one ledger entry and its Event (the customer is locked by the caller)."""
     entry = CreditEntry.objects.create(
         customer=customer,
         currency=customer.currency,
         amount=amount,
         kind=kind,
         reason=reason,
+        invoice=invoice,
         created_on=on,
         created_at=clock.now(),
     )
