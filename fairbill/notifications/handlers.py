@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from fairbill.core.errors import Refused
 from fairbill.core.hooks import hook_register
 from fairbill.customers.logins import LOGIN_INVITED
 from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
+from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, login_invitation_send
 from fairbill.payments.credit_notes import CREDIT_NOTE_ISSUED
 from fairbill.payments.models import CreditEntry, Payment
-from fairbill.payments.services import CREDIT_ADDED, PAYMENT_RECEIVED
+from fairbill.payments.services import CREDIT_ADDED, INVOICE_VOID_CHECK, PAYMENT_RECEIVED
 
 
 def invoice_issued(*, invoice: Invoice) -> None:
@@ -47,6 +49,17 @@ def payment_received(*, payment: Payment, invoice: Invoice) -> None:
     )
 
 
+def invoice_void_check(*, invoice: Invoice) -> None:
+    """An invoice emailed to anyone (issued, reminder, any email naming it) was sent: it is
+    corrected by a credit note, not voided."""
+    sent = EmailLog.objects.filter(
+        context__invoice_id=invoice.pk,
+        status__in=[EmailLog.Status.SENT, EmailLog.Status.SENDING],
+    ).exists()
+    if sent:
+        raise Refused("it was emailed to the customer")
+
+
 def login_invited(*, user_id: int) -> None:
     # Sent after commit and not logged: the link lets whoever reads it into the account.
     transaction.on_commit(lambda: login_invitation_send(user_id=user_id))
@@ -57,4 +70,5 @@ def handlers_register() -> None:
     hook_register(CREDIT_ADDED, credit_added)
     hook_register(CREDIT_NOTE_ISSUED, credit_note_issued)
     hook_register(PAYMENT_RECEIVED, payment_received)
+    hook_register(INVOICE_VOID_CHECK, invoice_void_check)
     hook_register(LOGIN_INVITED, login_invited)
