@@ -38,6 +38,8 @@ def invoice_html(invoice: Invoice) -> str:
             "credit_applied": money(invoice.credit_applied),
             "amount_paid": money(invoice.amount_paid),
             "balance": money(invoice.balance),
+            "credited": money(invoice.credited),
+            "credit_returned": money(invoice.credit_returned),
             "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
             "iban": invoice.seller.get("iban", ""),
             "bic": invoice.seller.get("bic", ""),

@@ -213,7 +213,7 @@ def credit_note_issue(
     date_in_window(on, field="on", label="credit note date")
     if invoice.issue_date and on < invoice.issue_date:
         raise InvalidInput(
-            f"date: a credit note can't be dated before its invoice ({invoice.issue_date}).",
+            f"on: a credit note can't be dated before its invoice ({invoice.issue_date}).",
             "on",
         )
     totals = credit_note_preview(invoice=invoice, lines=lines, amount=amount)
