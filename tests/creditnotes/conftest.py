@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from fairbill.invoicing.services import invoice_create
+from tests.billing.conftest import billing  # noqa: F401  (shared billing driver)
 
 ISSUED = date(2027, 3, 1)
 
