@@ -52,6 +52,7 @@ def quantity_out(quantity: Any) -> str:
 
 
 class LineOut(Schema):
+    id: int = Field(description="the line's id, to credit it (POST /invoices/{id}/credit-notes)")
     description: str
     kind: str
     quantity: str
