@@ -213,6 +213,8 @@ def test_pdf_and_einvoices(api, invoice):
     ubl = api.get(f"/credit-notes/{note['id']}/einvoice", syntax="ubl")
     assert b"<CreditNote" in ubl.content
     assert_invalid(api.get(f"/credit-notes/{note['id']}/einvoice", syntax="pdf"), "syntax")
+    # the credited invoice's own PDF still renders, with its credit notes
+    assert api.get(f"/invoices/{invoice.pk}/pdf").content.startswith(b"%PDF")
 
 
 def test_settings_show_and_change_the_credit_note_numbering(api, business, invoice):
