@@ -3,8 +3,11 @@ hooks those apps call (registered in NotificationsConfig.ready)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 
+from fairbill.core.actors import Actor
 from fairbill.core.errors import Refused
 from fairbill.core.hooks import hook_register
 from fairbill.customers.logins import LOGIN_INVITED
@@ -14,7 +17,12 @@ from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, login_invitation_send
 from fairbill.payments.credit_notes import CREDIT_NOTE_ISSUED
 from fairbill.payments.models import CreditEntry, Payment
-from fairbill.payments.services import CREDIT_ADDED, INVOICE_VOID_CHECK, PAYMENT_RECEIVED
+from fairbill.payments.services import (
+    CREDIT_ADDED,
+    INVOICE_VOID_CHECK,
+    INVOICE_VOIDED,
+    PAYMENT_RECEIVED,
+)
 
 
 def invoice_issued(*, invoice: Invoice) -> None:
@@ -60,6 +68,16 @@ def invoice_void_check(*, invoice: Invoice) -> None:
         raise Refused("it was emailed to the customer")
 
 
+def invoice_voided(*, actor: Actor, invoice: Invoice, on: date) -> None:
+    """Emails about a voided invoice still waiting to be sent are not sent: a void is for an
+    invoice nobody saw. (A sender claims an email with a conditional update, so an email is
+    either claimed, and the void refused, or skipped here.)"""
+    EmailLog.objects.filter(context__invoice_id=invoice.pk, status=EmailLog.Status.QUEUED).update(
+        status=EmailLog.Status.SKIPPED,
+        error=f"Invoice {invoice.number} was voided before it was sent.",
+    )
+
+
 def login_invited(*, user_id: int) -> None:
     # Sent after commit and not logged: the link lets whoever reads it into the account.
     transaction.on_commit(lambda: login_invitation_send(user_id=user_id))
@@ -71,4 +89,5 @@ def handlers_register() -> None:
     hook_register(CREDIT_NOTE_ISSUED, credit_note_issued)
     hook_register(PAYMENT_RECEIVED, payment_received)
     hook_register(INVOICE_VOID_CHECK, invoice_void_check)
+    hook_register(INVOICE_VOIDED, invoice_voided)
     hook_register(LOGIN_INVITED, login_invited)

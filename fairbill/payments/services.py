@@ -399,6 +399,16 @@ def void_check(invoice: Invoice) -> None:
         raise Refused(_void_refusal(invoice, exc.message), code=ISSUE_CREDIT_NOTE) from None
 
 
+def invoice_void_refusal(invoice: Invoice) -> str:
+    """Why this invoice can't be voided ("" when it can): for pages that offer a void only
+    where it is allowed, and "Credit…" otherwise."""
+    try:
+        void_check(invoice)
+    except Refused as exc:
+        return exc.message
+    return ""
+
+
 def _void_refusal(invoice: Invoice, why: str) -> str:
     return (
         f"Invoice {invoice.number} can't be voided: {why}. Issue a credit note instead "

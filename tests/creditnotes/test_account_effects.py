@@ -163,3 +163,31 @@ def test_an_invoice_whose_email_was_sent_is_not_voided_but_can_be_credited(
     credit_note_issue(actor=admin, invoice=invoice, reason="Wrong", on=date(2027, 3, 2))
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.CREDITED
+
+
+def test_voiding_an_unsent_invoice_skips_its_queued_email(admin, customer, gb_vat):
+    from fairbill.invoicing.services import invoice_create
+    from fairbill.payments.services import invoice_void, invoice_void_refusal
+
+    # issued in a transaction whose email has not gone out yet (still queued)
+    invoice = invoice_create(
+        actor=admin,
+        customer=customer,
+        lines=[{"description": "X", "unit_price": "10.00"}],
+        issue_date=date(2027, 3, 1),
+    )
+    assert EmailLog.objects.get(template="invoice_issued").status == EmailLog.Status.QUEUED
+    assert invoice_void_refusal(invoice) == ""
+    invoice_void(actor=admin, invoice=invoice, reason="Wrong customer", on=date(2027, 3, 1))
+    log = EmailLog.objects.get(template="invoice_issued")
+    assert log.status == EmailLog.Status.SKIPPED
+    assert "voided before it was sent" in log.error
+
+
+def test_the_reason_a_paid_invoice_cannot_be_voided(admin, two_lines):
+    from fairbill.payments.services import invoice_void_refusal, payment_record
+
+    payment_record(
+        actor=admin, invoice=two_lines, amount="1.00", method="cash", on=date(2027, 3, 2)
+    )
+    assert "it has a payment. Issue a credit note" in invoice_void_refusal(two_lines)
