@@ -26,6 +26,7 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount, parse_decimal
 from fairbill.core.numbering import CREDIT_NOTE, number_format, numbers_take
 from fairbill.core.services import event_record
+from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_lock
 from fairbill.invoicing.crediting import (
     CreditTotals,
@@ -221,21 +222,13 @@ def credit_note_issue(
         left = format_money(invoice.total - invoice.credited, invoice.currency)
         raise Refused(f"Only {left} is left to credit on invoice {invoice}.", code="more_than_left")
     refund_given = refund_parse(refund)
-    note = _note_build(invoice, totals, reason[:300], on, request_key)
+    note = _note_build(invoice, customer, totals, reason[:300], on, request_key)
     _money_split(note, invoice, refund_given)
     reversed_lines = _reversal_lines(invoice, totals) if reverse_renewal else []
     note.reversed_renewal = bool(reversed_lines)
     _note_save(note, totals)
     before = invoice.status
-    invoice.credited += note.total
-    invoice.credit_returned += note.to_credit + note.refunded
-    invoice.balance -= note.to_balance
-    paid = False
-    if invoice.credited == invoice.total:
-        invoice.status = Invoice.Status.CREDITED
-    else:
-        paid = invoice_settle(invoice, on)
-    invoice.save(update_fields=["credited", "credit_returned", "balance", "status", "paid_on"])
+    paid = _invoice_credit(invoice, note, on)
     if note.to_credit:
         credit_entry_record(
             actor=actor,
@@ -270,6 +263,29 @@ def credit_note_issue(
         },
     )
     hook_call(CREDIT_NOTE_ISSUED, credit_note=note)
+    _after_settled(actor=actor, invoice=invoice, note=note, before=before, paid=paid, on=on)
+    return note
+
+
+def _invoice_credit(invoice: Invoice, note: CreditNote, on: date) -> bool:
+    """Move the invoice's credited amount, balance and status; True if it just became paid."""
+    invoice.credited += note.total
+    invoice.credit_returned += note.to_credit + note.refunded
+    invoice.balance -= note.to_balance
+    paid = False
+    if invoice.credited == invoice.total:
+        invoice.status = Invoice.Status.CREDITED
+    else:
+        paid = invoice_settle(invoice, on)
+    invoice.save(update_fields=["credited", "credit_returned", "balance", "status", "paid_on"])
+    return paid
+
+
+def _after_settled(
+    *, actor: Actor, invoice: Invoice, note: CreditNote, before: str, paid: bool, on: date
+) -> None:
+    """An unpaid invoice credited in full, or credited down to a zero balance, is settled:
+    the subscriptions' reinstatement (and activation, when paid) follow, as after a payment."""
     if invoice.status == Invoice.Status.CREDITED and before == Invoice.Status.UNPAID:
         hook_call(INVOICE_CREDITED, actor=actor, invoice=invoice, on=on)
     elif paid:
@@ -281,11 +297,15 @@ def credit_note_issue(
             data={"number": invoice.number, "by_credit_note": note.number},
         )
         hook_call(INVOICE_PAID, actor=actor, invoice=invoice, on=on)
-    return note
 
 
 def _note_build(
-    invoice: Invoice, totals: CreditTotals, reason: str, on: date, request_key: str | None
+    invoice: Invoice,
+    customer: Customer,
+    totals: CreditTotals,
+    reason: str,
+    on: date,
+    request_key: str | None,
 ) -> CreditNote:
     business = BusinessSettings.load()
     return CreditNote(
@@ -297,7 +317,7 @@ def _note_build(
         subtotal=totals.subtotal,
         tax=totals.tax,
         total=totals.total,
-        bill_to=bill_to(invoice.customer),
+        bill_to=bill_to(customer),
         seller=seller(business),
         tax_treatment=invoice.tax_treatment,
         tax_note=invoice.tax_note,
