@@ -234,3 +234,13 @@ def test_a_void_of_a_credited_invoice_is_refused_with_the_way_to_credit(api, inv
     assert response.status_code == 409
     assert response.json()["code"] == "issue_credit_note"
     assert Invoice.objects.get(pk=invoice.pk).status == "unpaid"
+
+
+def test_the_list_pages_by_cursor(api, invoice):
+    for _ in range(3):
+        api.post(f"/invoices/{invoice.pk}/credit-notes", {"reason": "x", "amount": "1.00"})
+    first = api.get("/credit-notes", limit=2).json()
+    assert [n["number"] for n in first["items"]] == ["CN-00003", "CN-00002"]
+    rest = api.get("/credit-notes", limit=2, cursor=first["next_cursor"]).json()
+    assert [n["number"] for n in rest["items"]] == ["CN-00001"]
+    assert rest["next_cursor"] is None
