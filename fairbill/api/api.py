@@ -19,6 +19,7 @@ from fairbill.api import (
     business,
     catalog,
     changes,
+    credit_notes,
     customers,
     estimates,
     events,
@@ -130,5 +131,6 @@ api.add_router("", subscriptions.router)
 api.add_router("", changes.router)
 api.add_router("", invoices.router)
 api.add_router("", estimates.router)
+api.add_router("", credit_notes.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)

@@ -61,6 +61,8 @@ class SettingsOut(Schema):
     invoice_prefix: str
     invoice_start_number: int
     invoice_number_padding: int
+    credit_note_prefix: str
+    credit_note_start_number: int
     payment_terms_days: int
     invoice_days_before_renewal: int
     auto_apply_credit: bool
@@ -125,7 +127,11 @@ class SettingsPatch(Patch):
     time_zone: TimeZone | None = Field(None, description="e.g. Europe/London")
     invoice_prefix: Text | None = Field(None, max_length=20)
     invoice_start_number: StartNumber | None = None
-    invoice_number_padding: Padding | None = None
+    invoice_number_padding: Padding | None = Field(
+        None, description="digits of invoice and credit note numbers"
+    )
+    credit_note_prefix: Text | None = Field(None, max_length=20)
+    credit_note_start_number: StartNumber | None = None
     payment_terms_days: DaysInAYear | None = None
     invoice_days_before_renewal: DaysInAYear | None = None
     auto_apply_credit: bool | None = None

@@ -1,6 +1,7 @@
 """Invoices: lists, manual invoices, voids, payments and PDFs.
 
-Issued invoices never change: a correction is a void (with a reason) and a new invoice.
+Issued invoices never change: a correction is a credit note (fairbill/api/credit_notes.py)
+and, where needed, a new invoice; a void only for an invoice never sent and never paid.
 """
 
 import datetime as dt
@@ -33,7 +34,7 @@ from fairbill.core.errors import NotFound
 from fairbill.core.money import quantize
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
-from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
+from fairbill.invoicing.models import CreditNote, Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.selectors import overdue as overdue_q
 from fairbill.invoicing.services import MAX_LINES, invoice_create
@@ -51,6 +52,7 @@ def quantity_out(quantity: Any) -> str:
 
 
 class LineOut(Schema):
+    id: int = Field(description="the line's id, to credit it (POST /invoices/{id}/credit-notes)")
     description: str
     kind: str
     quantity: str
@@ -101,6 +103,15 @@ class TaxOut(Schema):
 MONEY_FIELDS = ("subtotal", "tax", "total", "credit_applied", "amount_paid", "balance")
 
 
+class CreditNoteRef(Schema):
+    id: int
+    number: str
+    issue_date: dt.date
+    total: str
+
+    resolve_total = money_resolver("total")
+
+
 class InvoiceOut(Schema):
     id: int
     number: str | None = Field(description="none for a draft")
@@ -119,6 +130,8 @@ class InvoiceOut(Schema):
     credit_applied: str
     amount_paid: str
     balance: str
+    credited: str = Field(description="the total of its credit notes")
+    credit_notes: list[CreditNoteRef]
     overdue: bool = Field(description="unpaid and past its due date")
     tax_treatment: str = Field(
         description="standard, reverse_charge, exempt, outside_scope or oss (decided at issue)"
@@ -158,6 +171,12 @@ class InvoiceOut(Schema):
     resolve_amount_paid = money_resolver("amount_paid")
 
     resolve_balance = money_resolver("balance")
+
+    resolve_credited = money_resolver("credited")
+
+    @staticmethod
+    def resolve_credit_notes(obj: Invoice) -> list[CreditNote]:
+        return sorted(obj.credit_notes.all(), key=lambda note: note.sequence)
 
 
 class LineIn(Body):
@@ -215,7 +234,7 @@ class PaymentResult(Schema):
 def invoices(as_of: dt.date) -> QuerySet[Invoice]:
     """Invoices with their lines and taxes, and whether each is overdue as of a date."""
     overdue = overdue_q(as_of)
-    return Invoice.objects.prefetch_related("lines", "taxes").annotate(
+    return Invoice.objects.prefetch_related("lines", "taxes", "credit_notes").annotate(
         overdue=Case(
             When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
@@ -272,7 +291,9 @@ def invoice_get(request: HttpRequest, id: int) -> Any:
 @router.post("/invoices/{id}/void", response=InvoiceOut)
 @idempotent
 def invoice_void_post(request: HttpRequest, id: int, payload: VoidIn) -> Any:
-    """Void an issued invoice; what was paid on it, or credit it used, becomes credit."""
+    """Void an invoice never emailed and never paid (credit it used goes back to the
+    account). Any other answers 409 `issue_credit_note`: credit it with
+    POST /invoices/{id}/credit-notes instead."""
     actor = require(request, "invoices")
     invoice = object_or_404(Invoice, id, "invoice")
     today = clock.today()

@@ -19,6 +19,7 @@ from fairbill.customers.services import customer_set_status
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceReminder
 from fairbill.invoicing.selectors import overdue
 from fairbill.notifications.services import email_queue
+from fairbill.payments.credit_notes import INVOICE_CREDITED
 from fairbill.payments.services import INVOICE_PAID, INVOICE_VOIDED
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.services import subscription_set_status
@@ -236,3 +237,5 @@ def handlers_register() -> None:
     """Payments call these through hooks (payments can't import automation)."""
     hook_register(INVOICE_PAID, after_invoice_paid)
     hook_register(INVOICE_VOIDED, after_invoice_voided)
+    # Credited in full, an unpaid invoice is settled without payment: as a void one.
+    hook_register(INVOICE_CREDITED, after_invoice_voided)

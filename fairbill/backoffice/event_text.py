@@ -38,11 +38,13 @@ EVENT_TITLES: dict[str, str] = {
     "subscription.suspended": "Package suspended",
     "subscription.cancelled": "Package cancelled",
     "subscription.error": "Package set to error (signup or renewal failed)",
+    "subscription.renewal_reversed": "Renewal reversed by a credit note (renewal date moved back)",
     # invoices, estimates, payments, credit
     "invoice.issued": "Invoice issued",
     "invoice.voided": "Invoice voided",
     "invoice.reminded": "Payment reminder sent",
     "invoice.paid": "Invoice paid",
+    "credit_note.issued": "Credit note issued",
     "estimate.created": "Estimate created",
     "estimate.status_changed": "Estimate status changed",
     "estimate.invoiced": "Estimate turned into an invoice",

@@ -403,6 +403,8 @@ BILLING_FIELDS = [
     "invoice_prefix",
     "invoice_start_number",
     "invoice_number_padding",
+    "credit_note_prefix",
+    "credit_note_start_number",
     "payment_terms_days",
     "invoice_days_before_renewal",
     "auto_apply_credit",
@@ -454,6 +456,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
     fieldsets = [
         ("Money and time", ["currency", "time_zone"]),
         ("Invoice numbers", ["invoice_prefix", "invoice_start_number", "invoice_number_padding"]),
+        ("Credit note numbers", ["credit_note_prefix", "credit_note_start_number"]),
         (
             "Due dates and credit",
             [
@@ -489,7 +492,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
         model = BusinessSettings
         fields = BILLING_FIELDS
         labels = {
-            "invoice_number_padding": "Invoice number digits",
+            "invoice_number_padding": "Invoice and credit note number digits",
             "invoice_days_before_renewal": "Invoice days before renewal",
             "suspend_days_after_due": "Suspend days after due",
             "cancel_days_after_due": "Cancel days after due",

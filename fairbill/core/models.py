@@ -46,6 +46,10 @@ class BusinessSettings(models.Model):
     invoice_number_padding = models.PositiveSmallIntegerField(
         default=5, validators=[MaxValueValidator(12)]
     )
+    credit_note_prefix = models.CharField(
+        max_length=20, blank=True, default="CN-", db_default="CN-"
+    )
+    credit_note_start_number = models.PositiveIntegerField(default=1, db_default=1)
     payment_terms_days = models.PositiveSmallIntegerField(
         default=7, validators=[MaxValueValidator(365)]
     )

@@ -14,6 +14,7 @@ from fairbill.core.models import Counter
 
 INVOICE = "invoice"
 ESTIMATE = "estimate"
+CREDIT_NOTE = "credit_note"
 
 
 def numbers_take(*, name: str, count: int, start: int = 1) -> range:
@@ -39,8 +40,9 @@ def start_number_check(*, name: str, start: int) -> None:
     counter = Counter.objects.filter(name=name).first()
     if counter is not None and start < counter.next_number:
         last = counter.next_number - 1
+        label = name.replace("_", " ")
         raise InvalidInput(
-            f"invoice start number: {start} is at or below number {last}, already used. "
+            f"{label} start number: {start} is at or below number {last}, already used. "
             f"Choose {last + 1} or more.",
-            "invoice_start_number",
+            f"{name}_start_number",
         )

@@ -12,7 +12,7 @@ from django_countries import countries
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import currency_check, parse_amount
-from fairbill.core.numbering import INVOICE, start_number_check
+from fairbill.core.numbering import CREDIT_NOTE, INVOICE, start_number_check
 from fairbill.core.vat import vat_number_normalize
 
 
@@ -62,6 +62,8 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
         raise InvalidInput(f"time zone: unknown time zone '{values.time_zone}'.", "time_zone")
     if "invoice_start_number" in changed:
         start_number_check(name=INVOICE, start=values.invoice_start_number)
+    if "credit_note_start_number" in changed:
+        start_number_check(name=CREDIT_NOTE, start=values.credit_note_start_number)
     if "vat_number" in changed or "country" in changed:
         country = str(values.country.code) if values.country else ""
         values.vat_number = vat_number_normalize(values.vat_number or "", country)

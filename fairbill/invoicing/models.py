@@ -13,6 +13,7 @@ class Invoice(models.Model):
         DRAFT = "draft"
         UNPAID = "unpaid"
         PAID = "paid"
+        CREDITED = "credited"  # credited in full by credit notes
         VOID = "void"
 
     class TaxTreatment(models.TextChoices):
@@ -43,6 +44,15 @@ class Invoice(models.Model):
     credit_applied = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
     amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
     balance = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    # The total of its credit notes (never more than `total`), and of that the part that gave
+    # back money already paid or credit already applied (as account credit or a refund):
+    # balance = total - credit_applied - amount_paid - credited + credit_returned.
+    credited = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal(0), db_default=Decimal(0)
+    )
+    credit_returned = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal(0), db_default=Decimal(0)
+    )
     # Who was billed and by whom, as on the day of issue (issued invoices never change).
     bill_to = models.JSONField(default=dict, blank=True)
     seller = models.JSONField(default=dict, blank=True)
@@ -95,15 +105,24 @@ class Invoice(models.Model):
                 condition=models.Q(status="void")
                 | models.Q(
                     balance=Round(
-                        models.F("total") - models.F("credit_applied") - models.F("amount_paid"),
+                        models.F("total")
+                        - models.F("credit_applied")
+                        - models.F("amount_paid")
+                        - models.F("credited")
+                        + models.F("credit_returned"),
                         2,
                     )
                 ),
-                name="invoice_balance_is_total_less_paid",
+                name="invoice_balance_is_total_less_paid_and_credited",
             ),
             models.CheckConstraint(
                 condition=models.Q(balance__gte=0, credit_applied__gte=0, amount_paid__gte=0),
                 name="invoice_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credited__gte=0, credit_returned__gte=0)
+                & models.Q(credited__lte=models.F("total")),
+                name="invoice_credited_within_total",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(number__isnull=False),
@@ -150,14 +169,18 @@ class InvoiceLine(models.Model):
     )
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
+    # Set when a credit note credited this package line in full and staff chose to reverse
+    # the renewal: the period may then be billed again (its amounts never change).
+    period_reversed = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["invoice", "position", "id"]
         constraints = [
-            # A subscription's period is billed once, whatever runs how often.
+            # A subscription's period is billed once, whatever runs how often (unless a
+            # credit note reversed that billing).
             models.UniqueConstraint(
                 fields=["subscription", "period_start"],
-                condition=models.Q(kind="package"),
+                condition=models.Q(kind="package", period_reversed=False),
                 name="period_billed_once",
             ),
         ]
@@ -177,6 +200,108 @@ class InvoiceTax(models.Model):
 
     class Meta:
         ordering = ["invoice", "rate"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.rate}%: {self.tax}"
+
+
+class CreditNote(models.Model):
+    """A numbered document crediting all or part of an issued invoice (never a negative
+    invoice). Its lines, tax and totals never change once issued; `to_balance`, `to_credit`
+    and `refunded` say where its total went (they add up to it)."""
+
+    class RefundMethod(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CASH = "cash"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=40, unique=True)
+    sequence = models.PositiveBigIntegerField(unique=True)
+    currency = models.CharField(max_length=3)
+    issue_date = models.DateField()
+    reason = models.CharField(max_length=300)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2)
+    tax = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    # Where the total went: off the invoice's balance, to account credit, refunded.
+    to_balance = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    to_credit = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    refunded = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    refund_method = models.CharField(max_length=20, choices=RefundMethod.choices, blank=True)
+    refund_date = models.DateField(null=True, blank=True)
+    refund_reference = models.CharField(max_length=200, blank=True)
+    reversed_renewal = models.BooleanField(default=False)
+    bill_to = models.JSONField(default=dict, blank=True)
+    seller = models.JSONField(default=dict, blank=True)
+    tax_treatment = models.CharField(max_length=20, choices=Invoice.TaxTreatment.choices)
+    tax_note = models.CharField(max_length=300, blank=True, default="")
+    tax_exemption_code = models.CharField(max_length=30, blank=True, default="")
+    # A form's one-time token (or a caller's key): the same submission issues one note.
+    request_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "issue_date", "id"], name="creditnote_customer"),
+            models.Index(fields=["issue_date", "id"], name="creditnote_issued"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__gt=0, subtotal__gte=0, tax__gte=0),
+                name="credit_note_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(to_balance__gte=0, to_credit__gte=0, refunded__gte=0)
+                & models.Q(
+                    total=Round(
+                        models.F("to_balance") + models.F("to_credit") + models.F("refunded"), 2
+                    )
+                ),
+                name="credit_note_total_accounted_for",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CreditNoteLine(models.Model):
+    """What a credit note credits of one invoice line: a quantity at the line's unit price,
+    or an amount. Its tax rate is the invoice line's. Negative only for a discount line,
+    credited with the whole invoice."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    invoice_line = models.ForeignKey(
+        InvoiceLine, on_delete=models.PROTECT, related_name="credit_note_lines"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(1))
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_name = models.CharField(max_length=50, blank=True)
+    tax_rate = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        ordering = ["credit_note", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class CreditNoteTax(models.Model):
+    """Tax per rate on a credit note, on the summed net at that rate, rounded once."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="taxes")
+    name = models.CharField(max_length=50)
+    rate = models.DecimalField(max_digits=7, decimal_places=4)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    tax = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["credit_note", "rate"]
 
     def __str__(self) -> str:
         return f"{self.name} {self.rate}%: {self.tax}"

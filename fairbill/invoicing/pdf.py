@@ -6,7 +6,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from fairbill.core.money import format_money
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, Invoice
 
 
 def invoice_html(invoice: Invoice) -> str:
@@ -38,6 +38,8 @@ def invoice_html(invoice: Invoice) -> str:
             "credit_applied": money(invoice.credit_applied),
             "amount_paid": money(invoice.amount_paid),
             "balance": money(invoice.balance),
+            "credited": money(invoice.credited),
+            "credit_returned": money(invoice.credit_returned),
             "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
             "iban": invoice.seller.get("iban", ""),
             "bic": invoice.seller.get("bic", ""),
@@ -59,3 +61,58 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         return facturx_pdf(invoice)
 
     return HTML(string=invoice_html(invoice), base_url=str(settings.MEDIA_ROOT)).write_pdf()
+
+
+def credit_note_html(note: CreditNote) -> str:
+    """The credit note in the invoices' look, titled "Credit note" and naming its invoice."""
+    currency = note.currency
+
+    def money(value: object) -> str:
+        return format_money(value, currency)  # type: ignore[arg-type]
+
+    lines = [
+        {
+            "line": line,
+            "unit_price": money(line.unit_price),
+            "amount": money(line.amount),
+            "period_start": line.invoice_line.period_start,
+            "period_end": line.invoice_line.period_end,
+        }
+        for line in note.lines.select_related("invoice_line")
+    ]
+    taxes = [
+        {"tax": t, "net": money(t.net), "amount": money(t.tax), "rate": t.rate.normalize()}
+        for t in note.taxes.all()
+    ]
+    logo = note.seller.get("logo")
+    return render_to_string(
+        "invoicing/credit_note_pdf.html",
+        {
+            "note": note,
+            "invoice": note.invoice,
+            "seller": note.seller,
+            "bill_to": note.bill_to,
+            "lines": lines,
+            "taxes": taxes,
+            "subtotal": money(note.subtotal),
+            "total": money(note.total),
+            "to_balance": money(note.to_balance),
+            "to_credit": money(note.to_credit),
+            "refunded": money(note.refunded),
+            "logo_url": (settings.MEDIA_ROOT / logo).as_uri() if logo else "",
+        },
+    )
+
+
+def credit_note_pdf(note: CreditNote) -> bytes:
+    """The credit note's PDF: Factur-X when the setting says so, as for invoices."""
+    from weasyprint import HTML
+
+    from fairbill.core.models import BusinessSettings
+
+    if BusinessSettings.load().einvoice_pdf:
+        from fairbill.invoicing.einvoice.pdf import facturx_credit_note_pdf
+
+        return facturx_credit_note_pdf(note)
+
+    return HTML(string=credit_note_html(note), base_url=str(settings.MEDIA_ROOT)).write_pdf()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, Invoice
 
 
 def overdue(as_of: date) -> Q:
@@ -19,3 +19,27 @@ def overdue(as_of: date) -> Q:
 def due(as_of: date) -> Q:
     """Due: unpaid and not overdue."""
     return Q(status=Invoice.Status.UNPAID) & ~Q(due_date__lt=as_of)
+
+
+def credit_notes(
+    *, customer_id: int | None = None, invoice_id: int | None = None
+) -> QuerySet[CreditNote]:
+    """Credit notes, newest first, optionally of one customer or one invoice (portal reads
+    pass customer_id always)."""
+    notes = CreditNote.objects.select_related("invoice", "customer")
+    if customer_id is not None:
+        notes = notes.filter(customer_id=customer_id)
+    if invoice_id is not None:
+        notes = notes.filter(invoice_id=invoice_id)
+    return notes.order_by("-issue_date", "-id")
+
+
+def credit_note_with_details(pk: int, *, customer_id: int | None = None) -> CreditNote | None:
+    """One credit note with its lines and taxes loaded (None if not found, or not the
+    customer's when customer_id is given)."""
+    return (
+        credit_notes(customer_id=customer_id)
+        .prefetch_related("lines", "taxes")
+        .filter(pk=pk)
+        .first()
+    )

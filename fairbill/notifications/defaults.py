@@ -34,6 +34,25 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "{{ estimate_url }}</a></p><p>Thank you,<br>{{ business.company_name }}</p>"
         ),
     },
+    "credit_note_issued": {
+        "name": "Credit note issued",
+        "subject": "Credit note {{ credit_note.number }} from {{ business.company_name }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p>"
+            "<p>We have issued credit note <strong>{{ credit_note.number }}</strong> for "
+            "<strong>{{ credit_note_total }}</strong> on invoice {{ invoice.number }} of "
+            "{{ invoice.issue_date|date:'j F Y' }}: {{ credit_note.reason }}</p>"
+            "{% if credit_note.to_balance %}<p>{{ credit_note_to_balance }} was taken off the "
+            "amount due on the invoice{% if invoice.balance %}; {{ invoice_balance }} remains due"
+            "{% else %}; nothing remains due on it{% endif %}.</p>{% endif %}"
+            "{% if credit_note.to_credit %}<p>{{ credit_note_to_credit }} was added to your "
+            "account credit and will be used on your next invoices.</p>{% endif %}"
+            "{% if credit_note.refunded %}<p>{{ credit_note_refunded }} was refunded to you by "
+            "{{ credit_note.get_refund_method_display|lower }} on "
+            "{{ credit_note.refund_date|date:'j F Y' }}.</p>{% endif %}"
+            "<p>Thank you,<br>{{ business.company_name }}</p>"
+        ),
+    },
     "payment_received": {
         "name": "Payment received",
         "subject": "Payment received for invoice {{ invoice.number }}",

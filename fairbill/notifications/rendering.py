@@ -15,8 +15,8 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.invoicing.estimate_pdf import estimate_pdf, estimate_pdf_name
-from fairbill.invoicing.models import Estimate, Invoice
-from fairbill.invoicing.pdf import invoice_pdf
+from fairbill.invoicing.models import CreditNote, Estimate, Invoice
+from fairbill.invoicing.pdf import credit_note_pdf, invoice_pdf
 from fairbill.notifications.models import EmailLog, EmailTemplate
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.subscriptions.models import Subscription
@@ -75,6 +75,16 @@ def email_context(log: EmailLog) -> dict[str, Any]:
                 estimate_total=format_money(estimate.total, estimate.currency),
                 estimate_url=f"{settings.SITE_URL}/account/estimates/{estimate.pk}/",
             )
+    if data.get("credit_note_id"):
+        note = CreditNote.objects.filter(pk=data["credit_note_id"]).first()
+        if note is not None:
+            context.update(
+                credit_note=note,
+                credit_note_total=format_money(note.total, note.currency),
+                credit_note_to_balance=format_money(note.to_balance, note.currency),
+                credit_note_to_credit=format_money(note.to_credit, note.currency),
+                credit_note_refunded=format_money(note.refunded, note.currency),
+            )
     if data.get("payment_id"):
         payment = Payment.objects.filter(pk=data["payment_id"]).first()
         if payment is not None:
@@ -113,6 +123,10 @@ def email_render(template: EmailTemplate, log: EmailLog) -> Rendered:
     estimate = context.get("estimate")
     if estimate is not None and log.template == "estimate_sent" and context["business"].attach_pdf:
         attachments.append((estimate_pdf_name(estimate), estimate_pdf(estimate), "application/pdf"))
+    note = context.get("credit_note")
+    # Credit notes go with their PDF under the same setting as invoices.
+    if note is not None and log.template == "credit_note_issued" and context["business"].attach_pdf:
+        attachments.append((f"{note.number}.pdf", credit_note_pdf(note), "application/pdf"))
     return Rendered(
         to=to, subject=" ".join(subject.split())[:300], html=html, attachments=attachments
     )

@@ -73,6 +73,7 @@ class CreditEntry(models.Model):
         DOWNGRADE = "downgrade", "Downgrade"
         APPLIED = "applied", "Applied to invoice"
         RELEASED = "released", "Returned from void invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
         REMOVED = "removed", "Removed by staff"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_entries")

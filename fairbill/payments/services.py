@@ -33,6 +33,9 @@ CREDIT_ADDED = "credit.added"  # entry=
 PAYMENT_RECEIVED = "payment.received"  # payment=, invoice=
 INVOICE_PAID = "invoice.paid"  # actor=, invoice=, on=
 INVOICE_VOIDED = "invoice.voided"  # actor=, invoice=, on=
+# Before a void: a handler raises Refused if the invoice was emailed to anyone (invoice=).
+INVOICE_VOID_CHECK = "invoice.void_check"
+ISSUE_CREDIT_NOTE = "issue_credit_note"  # the error code of a refused void
 
 
 def credit_balance(customer: Customer) -> Decimal:
@@ -69,7 +72,7 @@ def credit_add(
     customer = customer_lock(customer.pk)
     value = parse_amount(amount, customer.currency, allow_zero=False)
     reason = _credit_checks(customer, value, reason, on, kind, confirmed, verb="added")
-    entry = _credit_entry(
+    entry = credit_entry_record(
         actor=actor, customer=customer, amount=value, kind=kind, reason=reason, on=on
     )
     if notify:
@@ -101,7 +104,7 @@ def credit_remove(
             "no more than that can be removed.",
             "amount",
         )
-    return _credit_entry(
+    return credit_entry_record(
         actor=actor,
         customer=customer,
         amount=-value,
@@ -139,15 +142,24 @@ def _credit_checks(
     return reason[:300]
 
 
-def _credit_entry(
-    *, actor: Actor, customer: Customer, amount: Decimal, kind: str, reason: str, on: date
+def credit_entry_record(
+    *,
+    actor: Actor,
+    customer: Customer,
+    amount: Decimal,
+    kind: str,
+    reason: str,
+    on: date,
+    invoice: Invoice | None = None,
 ) -> CreditEntry:
+    """Write one ledger entry and its Event (the customer is locked by the caller)."""
     entry = CreditEntry.objects.create(
         customer=customer,
         currency=customer.currency,
         amount=amount,
         kind=kind,
         reason=reason,
+        invoice=invoice,
         created_on=on,
         created_at=clock.now(),
     )
@@ -372,16 +384,50 @@ def _after_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
     hook_call(INVOICE_PAID, actor=actor, invoice=invoice, on=on)
 
 
+def void_check(invoice: Invoice) -> None:
+    """Refuse to void an invoice that was paid, credited or sent: issue a credit note."""
+    why = ""
+    if invoice.amount_paid > 0 or Allocation.objects.filter(invoice=invoice).exists():
+        why = "it has a payment"
+    elif invoice.credited > 0 or invoice.status == Invoice.Status.CREDITED:
+        why = "it has credit notes"
+    if why:
+        raise Refused(_void_refusal(invoice, why), code=ISSUE_CREDIT_NOTE)
+    try:
+        hook_call(INVOICE_VOID_CHECK, invoice=invoice)
+    except Refused as exc:
+        raise Refused(_void_refusal(invoice, exc.message), code=ISSUE_CREDIT_NOTE) from None
+
+
+def invoice_void_refusal(invoice: Invoice) -> str:
+    """Why this invoice can't be voided ("" when it can): for pages that offer a void only
+    where it is allowed, and "Credit…" otherwise."""
+    try:
+        void_check(invoice)
+    except Refused as exc:
+        return exc.message
+    return ""
+
+
+def _void_refusal(invoice: Invoice, why: str) -> str:
+    return (
+        f"Invoice {invoice.number} can't be voided: {why}. Issue a credit note instead "
+        f"(POST /api/v1/invoices/{invoice.pk}/credit-notes, or Credit… on the invoice's page)."
+    )
+
+
 @transaction.atomic
 def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, on: date) -> Invoice:
-    """Void an issued invoice. Credit it used goes back to the account, and so does any
-    amount paid on it (as credit). Its lines stay, so its periods are not billed again."""
+    """Void an issued invoice that was never sent to anyone and has no payment (a mistake
+    caught in time); any other is corrected by a credit note. Credit it used goes back to
+    the account. Its lines stay, so its periods are not billed again."""
     customer = customer_lock(invoice.customer_id)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == Invoice.Status.VOID:
         raise Refused(f"Invoice {invoice} is already void.")
     if invoice.status == Invoice.Status.DRAFT:
         raise Refused("A draft has no number; delete it instead.")
+    void_check(invoice)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason: say why the invoice is voided.", "reason")

@@ -199,7 +199,7 @@ def change_plan(
     blocking = unpaid_blocking(sub, also=previous)
     if blocking is not None:
         raise Refused(
-            f"Invoice {blocking.number} for this package is unpaid: pay or void it "
+            f"Invoice {blocking.number} for this package is unpaid: pay or credit it "
             "before changing the package.",
             code="unpaid_invoice",
         )

@@ -234,12 +234,15 @@ def time_invoice_create(
 
 
 def _release_voided(entries: Sequence[TimeEntry]) -> int:
-    """Forget the billing of entries whose invoice was voided (under the customer lock)."""
+    """Forget the billing of entries whose invoice was voided or credited in full (under the
+    customer lock)."""
     released = 0
     sources = {e.source for e in entries}
     for source in sources:
         ids = [e.external_id for e in entries if e.source == source]
         released += BilledEntry.objects.filter(
-            source=source, external_id__in=ids, invoice__status=Invoice.Status.VOID
+            source=source,
+            external_id__in=ids,
+            invoice__status__in=[Invoice.Status.VOID, Invoice.Status.CREDITED],
         ).delete()[0]
     return released

@@ -16,11 +16,17 @@ from tests.api.checks import assert_invalid
 
 @pytest.fixture
 def history(invoice, admin, system):
-    """The invoice issued (1 March), paid in part (2 March), then voided (3 March); and another
-    customer created."""
+    """The invoice issued (1 March), a second one issued and paid in part (2 March), the
+    first voided (3 March: it was never sent nor paid); and another customer created."""
     with time_machine.travel("2027-03-02 10:00Z"):
+        second = invoice_create(
+            actor=admin,
+            customer=invoice.customer,
+            lines=[{"description": "Support", "unit_price": "40.00"}],
+            issue_date=date(2027, 3, 2),
+        )
         payment_record(
-            actor=admin, invoice=invoice, amount="20.00", method="cash", on=date(2027, 3, 2)
+            actor=admin, invoice=second, amount="20.00", method="cash", on=date(2027, 3, 2)
         )
     with time_machine.travel("2027-03-03 10:00Z"):
         invoice_void(actor=admin, invoice=invoice, reason="Duplicate", on=date(2027, 3, 3))
@@ -56,7 +62,11 @@ def test_events_of_a_customer_and_by_action(api, history):
     paid = api.get("/events", action="payment.recorded").json()
     assert [e["action"] for e in paid["items"]] == ["payment.recorded"]
     every_invoice_action = api.get("/events", action="invoice.").json()["items"]
-    assert [e["action"] for e in every_invoice_action] == ["invoice.voided", "invoice.issued"]
+    assert [e["action"] for e in every_invoice_action] == [
+        "invoice.voided",
+        "invoice.issued",
+        "invoice.issued",
+    ]
     assert api.get("/events", subject="invoice:31337").json() == {
         "items": [],
         "count": 0,

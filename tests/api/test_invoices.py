@@ -214,11 +214,15 @@ def test_void_an_invoice(api, invoice, today):
     assert event.actor_kind == "api"
 
 
-def test_voiding_a_paid_invoice_returns_the_payment_as_credit(api, invoice, admin, today):
+def test_a_paid_invoice_is_not_voided_but_credited(api, invoice, admin, today):
     payment_record(actor=admin, invoice=invoice, amount="120.00", method="cash", on=today)
     response = api.post(f"/invoices/{invoice.pk}/void", {"reason": "Cancelled order"})
-    assert response.status_code == 200, response.content
-    assert credit_balance(invoice.customer) == 120
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "issue_credit_note"
+    assert "issue a credit note" in response.json()["detail"].lower()
+    assert f"/invoices/{invoice.pk}/credit-notes" in response.json()["detail"]
+    assert Invoice.objects.get(pk=invoice.pk).status == "paid"
+    assert credit_balance(invoice.customer) == 0
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "  "}, {"reason": None}])

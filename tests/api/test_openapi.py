@@ -38,6 +38,11 @@ def test_openapi_lists_every_path(client, db):
         "/api/v1/invoices/{id}/void": {"post"},
         "/api/v1/invoices/{id}/payments": {"post"},
         "/api/v1/invoices/{id}/pdf": {"get"},
+        "/api/v1/invoices/{id}/credit-notes": {"post"},
+        "/api/v1/credit-notes": {"get"},
+        "/api/v1/credit-notes/{id}": {"get"},
+        "/api/v1/credit-notes/{id}/pdf": {"get"},
+        "/api/v1/credit-notes/{id}/einvoice": {"get"},
         "/api/v1/billing-runs": {"get", "post"},
         "/api/v1/events": {"get"},
     }

@@ -41,6 +41,8 @@ BILLING = {
     "invoice_prefix": "INV-",
     "invoice_start_number": "1",
     "invoice_number_padding": "5",
+    "credit_note_prefix": "CN-",
+    "credit_note_start_number": "1",
     "payment_terms_days": "14",
     "invoice_days_before_renewal": "0",
     "auto_apply_credit": "on",

@@ -16,7 +16,13 @@ from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_resend, email_template_update, template_get
-from fairbill.payments.services import credit_balance, invoice_void, payment_record
+from fairbill.payments.services import (
+    credit_add,
+    credit_apply,
+    credit_balance,
+    invoice_void,
+    payment_record,
+)
 
 ON = date(2027, 5, 3)
 LINES = [
@@ -111,8 +117,27 @@ def test_invoice_numbers_use_prefix_padding_and_start(customer, admin, system):
     assert third.number == "B-502"
 
 
-def test_void_returns_payments_and_credit_to_the_account(invoice, admin):
+def test_a_paid_invoice_is_not_voided(invoice, admin):
     payment_record(actor=admin, invoice=invoice, amount="100.00", method="cash", on=ON)
+    with pytest.raises(Refused, match="Issue a credit note") as refused:
+        invoice_void(actor=admin, invoice=invoice, reason="Wrong customer", on=ON)
+    assert refused.value.code == "issue_credit_note"
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == ("unpaid", Decimal("100.00"))
+    assert credit_balance(invoice.customer) == 0
+
+
+def test_an_emailed_invoice_is_not_voided(invoice, admin):
+    # the fixture's invoice was emailed when issued
+    with pytest.raises(Refused, match="it was emailed to the customer. Issue a credit note"):
+        invoice_void(actor=admin, invoice=invoice, reason="Wrong customer", on=ON)
+
+
+def test_void_returns_credit_used_to_the_account(customer, admin, gb_vat):
+    # an invoice never emailed (its email is still queued) and never paid
+    invoice = invoice_create(actor=admin, customer=customer, lines=LINES, issue_date=ON)
+    credit_add(actor=admin, customer=invoice.customer, amount="100.00", reason="x", on=ON)
+    credit_apply(actor=admin, invoice=invoice, amount="100.00", on=ON)
     invoice_void(actor=admin, invoice=invoice, reason="Wrong customer", on=ON)
     invoice.refresh_from_db()
     assert (invoice.status, invoice.balance) == ("void", Decimal("0"))

@@ -1,4 +1,5 @@
-"""Money invariants over random sequences of invoices, payments, credit and voids."""
+"""Money invariants over random sequences of invoices, payments, credit, credit notes and
+voids."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from fairbill.core.aggregates import MoneySum
 from fairbill.core.errors import FairbillError
 from fairbill.core.money import quantize
 from fairbill.customers.services import customer_create
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, CreditNoteTax, Invoice
 from fairbill.invoicing.services import invoice_create
+from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.models import Allocation, CreditEntry, Payment
 from fairbill.payments.services import (
     credit_add,
@@ -33,6 +35,8 @@ operations = st.lists(
         st.tuples(st.just("credit"), st.integers(0, 1), cents),
         st.tuples(st.just("apply"), st.integers(0, 1), st.integers(0, 9), cents),
         st.tuples(st.just("void"), st.integers(0, 1), st.integers(0, 9)),
+        st.tuples(st.just("credit_note"), st.integers(0, 1), st.integers(0, 9), cents),
+        st.tuples(st.just("credit_rest"), st.integers(0, 1), st.integers(0, 9), st.booleans()),
     ),
     min_size=1,
     max_size=14,
@@ -100,6 +104,13 @@ def apply(op, customers, actor):
             credit_apply(actor=actor, invoice=invoice, amount=str(rest[1]), on=ON)
         elif kind == "void":
             invoice_void(actor=actor, invoice=invoice, reason="test", on=ON)
+        elif kind == "credit_note":  # a net amount of it
+            credit_note_issue(
+                actor=actor, invoice=invoice, reason="test", on=ON, amount=str(rest[1])
+            )
+        elif kind == "credit_rest":  # all that is left, the paid part refunded or as credit
+            refund = {"method": "cash", "date": ON.isoformat()} if rest[1] else None
+            credit_note_issue(actor=actor, invoice=invoice, reason="test", on=ON, refund=refund)
 
 
 def total(queryset, field="amount"):
@@ -125,10 +136,34 @@ def check_invariants(customers):
             if invoice.status == "void":
                 assert invoice.balance == 0
                 continue
-            assert invoice.balance == invoice.total - invoice.credit_applied - invoice.amount_paid
+            notes = CreditNote.objects.filter(invoice=invoice)
+            assert invoice.balance == (
+                invoice.total
+                - invoice.credit_applied
+                - invoice.amount_paid
+                - invoice.credited
+                + invoice.credit_returned
+            )
+            assert 0 <= invoice.credited <= invoice.total
+            assert invoice.credited == total(notes, "total")
+            assert invoice.credit_returned == total(notes, "to_credit") + total(notes, "refunded")
+            assert invoice.credit_returned <= invoice.amount_paid + invoice.credit_applied
+            assert total(notes, "to_credit") == total(
+                entries.filter(invoice=invoice, kind="credit_note")
+            )
+            for tax in invoice.taxes.all():  # per rate, never more credited than invoiced
+                at_rate = CreditNoteTax.objects.filter(credit_note__invoice=invoice, rate=tax.rate)
+                assert total(at_rate, "net") <= tax.net
+                assert total(at_rate, "tax") <= tax.tax
+                if total(at_rate, "net") == tax.net:
+                    assert total(at_rate, "tax") == tax.tax
             assert invoice.amount_paid == total(Allocation.objects.filter(invoice=invoice))
             assert invoice.credit_applied == -total(entries.filter(invoice=invoice, kind="applied"))
-            assert (invoice.status == "paid") == (invoice.balance == 0)
+            if invoice.status == "credited":
+                assert (invoice.credited, invoice.balance) == (invoice.total, 0)
+            else:
+                assert invoice.credited < invoice.total
+                assert (invoice.status == "paid") == (invoice.balance == 0)
         payments = Payment.objects.filter(customer=customer)
         for payment in payments:
             allocated = total(payment.allocations.all())
@@ -140,10 +175,12 @@ def check_invariants(customers):
         # money is conserved: what came in is on invoices or still on account
         came_in = total(payments) + total(entries.filter(kind="added"))
         used = total(live, "amount_paid") + total(live, "credit_applied")
-        assert came_in == used + balance
+        given_back_as_credit = total(entries.filter(kind="credit_note"))
+        assert came_in + given_back_as_credit == used + balance
         # balance due is the sum of unpaid balances
         assert total(live.filter(status="unpaid"), "balance") == total(live, "balance")
-    sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
-    assert len(sequences) == len(set(sequences))
-    if sequences:
-        assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
+    for model in (Invoice, CreditNote):  # gapless, each its own sequence
+        sequences = sorted(model.objects.values_list("sequence", flat=True))
+        assert len(sequences) == len(set(sequences))
+        if sequences:
+            assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))

@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,9 +26,11 @@ from fairbill.customers.services import customer_create, customer_lock, customer
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.einvoice import cii_xml, ubl_xml
 from fairbill.invoicing.einvoice import document as doc
-from fairbill.invoicing.einvoice.from_invoice import invoice_document
+from fairbill.invoicing.einvoice.from_invoice import credit_note_document, invoice_document
 from fairbill.invoicing.einvoice.pdf import facturx_pdf
+from fairbill.invoicing.pdf import credit_note_pdf
 from fairbill.invoicing.services import invoice_issue
+from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.services import credit_add, credit_apply, payment_record
 from tests.fakes.vat_registers import VIES_PATH, vies_valid
 
@@ -258,28 +259,102 @@ def test_yen_and_a_hundred_lines(seller, system, out_dir):
     assert document.currency == "JPY"
 
 
-def test_credit_note_shape_refers_to_its_invoice(seller, system, out_dir):
-    # Credit notes are built on the same Document: type 381 and the invoice it refers to.
-    buyer = customer(system, "IE", name="Refund Ltd", currency="EUR")
-    invoice = issue(system, buyer, [spec("Hosting", "100.00")])
-    note = replace(
-        invoice_document(invoice),
-        type_code=doc.CREDIT_NOTE,
-        number="CN-00001",
-        prepaid=Decimal(0),
-        due=invoice.total,
-        bank_account=None,
-        preceding=[doc.PrecedingDocument(invoice.number, invoice.issue_date)],
-    )
-    cii, ubl = cii_xml(note), ubl_xml(note)
-    (out_dir / "credit_note.cii.xml").write_bytes(cii)
-    (out_dir / "credit_note.ubl.xml").write_bytes(ubl)
+def write_note(out_dir: Path, name: str, note) -> doc.Document:
+    document = credit_note_document(note)
+    cii, ubl = cii_xml(document), ubl_xml(document)
+    (out_dir / f"{name}.cii.xml").write_bytes(cii)
+    (out_dir / f"{name}.ubl.xml").write_bytes(ubl)
     check_xsd(cii, ubl, credit=True)
-    check_figures(cii, ubl, note)
+    check_figures(cii, ubl, document)
+    return document
+
+
+def test_credit_note_in_full_refers_to_its_invoice(seller, system, out_dir):
+    # a paid invoice credited in full: a positive type 381 naming the invoice (BG-3)
+    buyer = customer(system, "IE", name="Refund Ltd", currency="EUR")
+    invoice = issue(system, buyer, [spec("Hosting", "100.00"), spec("Domain", "15.00")])
+    payment_record(actor=system, invoice=invoice, amount="141.45", method="cash", on=ISSUED)
+    note = credit_note_issue(actor=system, invoice=invoice, reason="Cancelled", on=ISSUED)
+    document = write_note(out_dir, "credit_note", note)
+    assert (document.type_code, document.grand_total) == ("381", Decimal("141.45"))
+    assert document.preceding == [doc.PrecedingDocument(invoice.number, ISSUED)]
+    ubl = ubl_xml(document)
     assert b"<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>" in ubl
-    assert invoice.number.encode() in etree.tostring(
-        etree.fromstring(cii).xpath("//ram:InvoiceReferencedDocument", namespaces=NS)[0]
+    reference = etree.fromstring(cii_xml(document)).xpath(
+        "//ram:InvoiceReferencedDocument", namespaces=NS
+    )[0]
+    assert invoice.number.encode() in etree.tostring(reference)
+
+
+def test_partial_credit_note_of_two_rates_with_a_period(seller, system, out_dir):
+    # part of a line (a quantity), a line's amount, and an untaxed line credited whole
+    buyer = customer(system, "IE", name="Partial Ltd", currency="EUR")
+    invoice = issue(
+        system,
+        buyer,
+        [
+            spec(
+                "Hosting Gold, March",
+                "49.99",
+                period_start=ISSUED,
+                period_end=ISSUED + timedelta(days=31),
+            ),  # fmt: skip
+            spec("Backups", "2.50", quantity="3"),
+            spec("Pass-through registry fee", "12.00", taxable=False),
+        ],
     )
+    hosting, backups, fee = invoice.lines.order_by("position")
+    note = credit_note_issue(
+        actor=system,
+        invoice=invoice,
+        reason="Backups off for a month; part of the hosting",
+        on=ISSUED,
+        lines=[
+            {"invoice_line_id": hosting.pk, "amount": "20.00"},
+            {"invoice_line_id": backups.pk, "quantity": "2"},
+            {"invoice_line_id": fee.pk},
+        ],
+    )
+    document = write_note(out_dir, "credit_note_partial", note)
+    assert [(g.category, g.rate, g.taxable, g.tax) for g in document.breakdown] == [
+        ("S", Decimal(23), Decimal("25.00"), Decimal("5.75")),
+        ("Z", Decimal(0), Decimal("12.00"), Decimal(0)),
+    ]
+    assert document.lines[0].period_start == ISSUED
+
+
+def test_reverse_charge_credit_note(seller, system, out_dir, vies):
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_valid("DE136695976"))
+    buyer = customer(system, "DE", name="Acme GmbH", currency="EUR", vat_number="DE136695976")
+    invoice = issue(system, buyer, [spec("Consulting", "1200.00"), spec("Travel", "80.40")])
+    note = credit_note_issue(
+        actor=system, invoice=invoice, reason="Travel not due", on=ISSUED, amount="80.40"
+    )
+    document = write_note(out_dir, "credit_note_reverse_charge", note)
+    (group,) = document.breakdown
+    assert (group.category, group.taxable, group.exemption_code) == (
+        "AE",
+        Decimal("80.40"),
+        "VATEX-EU-AE",
+    )
+
+
+def test_facturx_credit_note_pdf_carries_its_cii_xml(seller, system, out_dir):
+    from facturx import get_facturx_xml_from_pdf
+
+    buyer = customer(system, "IE", name="PDF Credit Ltd", currency="EUR")
+    invoice = issue(system, buyer, [spec("Hosting", "100.00")])
+    note = credit_note_issue(
+        actor=system, invoice=invoice, reason="Goodwill", on=ISSUED, amount="10.00"
+    )
+    pdf = credit_note_pdf(note)
+    (out_dir / "facturx_credit_note.pdf").write_bytes(pdf)
+    filename, xml = get_facturx_xml_from_pdf(pdf, check_xsd=True)
+    assert filename == "factur-x.xml"
+    assert xml == cii_xml(credit_note_document(note))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Credit note" in text
+    assert f"Credit note for invoice {invoice.number} of 15 Mar 2027" in text
 
 
 def test_facturx_pdf_carries_the_cii_xml(seller, system, out_dir):
@@ -314,7 +389,12 @@ def test_samples_pass_the_official_en16931_rules(seller, system, tmp_path, vies)
         customer(system, "FR", name="Consumer", currency="EUR"),
     ]
     for index, buyer in enumerate(buyers):
-        write(tmp_path, f"sample{index}", issue(system, buyer, [spec("Service", "10.10", "3")]))
+        invoice = issue(system, buyer, [spec("Service", "10.10", "3")])
+        write(tmp_path, f"sample{index}", invoice)
+        note = credit_note_issue(
+            actor=system, invoice=invoice, reason="Part", on=ISSUED, amount="10.10"
+        )
+        write_note(tmp_path, f"credit{index}", note)
     validator = Path(os.environ["FAIRBILL_EN16931_DIR"]) / "validate.py"
     result = subprocess.run(
         [sys.executable, str(validator), *map(str, sorted(tmp_path.glob("*.xml")))],

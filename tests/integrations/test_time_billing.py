@@ -19,6 +19,7 @@ from fairbill.integrations.basecamp.importer import (
 from fairbill.integrations.basecamp.models import Project
 from fairbill.integrations.basecamp.services import basecamp_client
 from fairbill.invoicing.models import Invoice
+from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.services import invoice_void
 from fairbill.timebilling.calculations import TimeEntry, group_entries, parse_hours
 from fairbill.timebilling.models import BilledEntry
@@ -156,6 +157,23 @@ def test_voiding_the_invoice_releases_its_entries(leto, admin):
     assert again.released == 4
     assert BilledEntry.objects.filter(invoice=again.invoice).count() == 4
     assert not BilledEntry.objects.filter(invoice=first).exists()
+
+
+def test_crediting_the_invoice_in_full_releases_its_entries(leto, admin):
+    first = _invoice(admin, leto).invoice
+    credit_note_issue(actor=admin, invoice=first, reason="wrong rate", on=date(2027, 4, 2))
+    again = _invoice(admin, leto)
+    assert again.released == 4
+    assert not BilledEntry.objects.filter(invoice=first).exists()
+
+
+def test_a_partial_credit_note_keeps_its_entries_billed(leto, admin):
+    first = _invoice(admin, leto).invoice
+    credit_note_issue(
+        actor=admin, invoice=first, reason="discount", on=date(2027, 4, 2), amount="10.00"
+    )
+    with pytest.raises(Refused, match="Nothing to invoice"):
+        _invoice(admin, leto)
 
 
 def test_entries_edited_after_billing_are_reported_not_billed(leto, admin, fake):

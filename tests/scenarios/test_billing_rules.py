@@ -17,6 +17,7 @@ from fairbill.customers.merge import customer_merge
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import Invoice
 from fairbill.orders.services import _signup_invoice
+from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.services import credit_add, credit_balance, invoice_void
 from fairbill.subscriptions.changes import subscription_change
 from fairbill.subscriptions.services import subscription_update
@@ -231,7 +232,7 @@ def test_a_merged_customers_subscription_keeps_billing_on_the_target(billing, ad
     billing.assert_nothing_more_to_bill(as_of=date(2027, 6, 10))
 
 
-def test_credit_used_by_a_voided_invoice_comes_back_with_the_payment(billing, admin):
+def test_credit_used_by_a_credited_invoice_comes_back_with_the_payment(billing, admin):
     credit_add(
         actor=admin, customer=billing.customer, amount="5.00", reason="x", on=date(2027, 5, 1)
     )
@@ -240,9 +241,10 @@ def test_credit_used_by_a_voided_invoice_comes_back_with_the_payment(billing, ad
     [invoice] = billing.invoices(sub)
     assert (invoice.credit_applied, invoice.balance) == (Decimal("5.00"), Decimal("7.00"))
     billing.pay(invoice, on=date(2027, 5, 2))
-    invoice_void(actor=admin, invoice=invoice, reason="Wrong", on=date(2027, 5, 3))
+    # a paid invoice is corrected by a credit note, not voided
+    credit_note_issue(actor=admin, invoice=invoice, reason="Wrong", on=date(2027, 5, 3))
     assert credit_balance(billing.customer) == Decimal("12.00")
-    # the voided period is not billed again; the next renewal uses the credit
+    # the credited period is not billed again; the next renewal uses the credit
     billing.run(as_of=date(2027, 6, 1))
     assert billing.invoices(sub)[-1].credit_applied == Decimal("12.00")
 

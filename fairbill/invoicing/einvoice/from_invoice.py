@@ -14,7 +14,7 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO
 from fairbill.invoicing import tax_treatment as tt
 from fairbill.invoicing.einvoice import document as doc
-from fairbill.invoicing.models import Invoice, InvoiceLine
+from fairbill.invoicing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 
 CATEGORY_OF_TREATMENT = {
     tt.REVERSE_CHARGE: doc.REVERSE_CHARGE,
@@ -64,14 +64,18 @@ def invoice_document(invoice: Invoice) -> doc.Document:
     )
 
 
-def _line(treatment: str, line: InvoiceLine) -> doc.Line:
+def _line(
+    treatment: str, line: InvoiceLine | CreditNoteLine, period: InvoiceLine | None = None
+) -> doc.Line:
     quantity, price = line.quantity, line.unit_price
     if price < 0:  # a deduction: negative quantity, positive net price (BR-27)
         quantity, price = -quantity, -price
+    period = period or line  # type: ignore[assignment]
+    assert period is not None
     end = None
-    if line.period_start and line.period_end:
+    if period.period_start and period.period_end:
         # Periods are [start, end); an invoice line period names its last day.
-        end = max(line.period_start, line.period_end - timedelta(days=1))
+        end = max(period.period_start, period.period_end - timedelta(days=1))
     return doc.Line(
         id=str(line.position or line.pk),
         name=line.description,
@@ -80,12 +84,12 @@ def _line(treatment: str, line: InvoiceLine) -> doc.Line:
         amount=line.amount,
         category=line_category(treatment, line.tax_rate),
         rate=line.tax_rate,
-        period_start=line.period_start if end else None,
+        period_start=period.period_start if end else None,
         period_end=end,
     )
 
 
-def _breakdown(invoice: Invoice, lines: list[doc.Line]) -> list[doc.VatBreakdown]:
+def _breakdown(invoice: Invoice | CreditNote, lines: list[doc.Line]) -> list[doc.VatBreakdown]:
     """One group per category and rate: taxed rates from the invoice's own tax rows (tax
     rounded once per rate at issue); untaxed lines summed per category."""
     taxed: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -165,6 +169,49 @@ def _bank_account(seller: dict[str, Any], currency: str) -> doc.BankAccount | No
         name=str(seller.get("bank_account_name") or ""),
         means_code=doc.SEPA_CREDIT_TRANSFER if currency == "EUR" else doc.CREDIT_TRANSFER,
     )
+
+
+def credit_note_document(note: CreditNote) -> doc.Document:
+    """The Document of a credit note: type 381, naming the invoice it credits (BG-3), with
+    its own lines, tax per rate and totals (positive amounts)."""
+    invoice = note.invoice
+    lines = [
+        _line(note.tax_treatment, line, line.invoice_line)
+        for line in note.lines.select_related("invoice_line")
+    ]
+    with_vat_id = note.tax_treatment != tt.OUTSIDE_SCOPE
+    return doc.Document(
+        type_code=doc.CREDIT_NOTE,
+        number=note.number,
+        issue_date=note.issue_date,
+        currency=note.currency,
+        seller=_seller(note.seller, with_vat_id=with_vat_id),
+        buyer=_buyer(note.bill_to, with_vat_id=with_vat_id),
+        lines=lines,
+        breakdown=_breakdown(note, lines),
+        line_total=note.subtotal,
+        tax_total=note.tax,
+        grand_total=note.total,
+        prepaid=ZERO,
+        due=note.total,
+        due_date=note.issue_date,
+        buyer_reference=str(note.bill_to.get("buyer_reference") or invoice.number),
+        payment_terms=f"Credited against invoice {invoice.number}",
+        payment_reference=note.number,
+        notes=[text for text in (f"Reason: {note.reason}", note.tax_note) if text],
+        preceding=[doc.PrecedingDocument(str(invoice.number), invoice.issue_date)],
+    )
+
+
+def credit_note_einvoice_file(note: CreditNote, syntax: str) -> tuple[str, bytes]:
+    """(file name, XML) of a credit note's e-invoice in 'cii' or 'ubl'."""
+    from fairbill.invoicing.einvoice import SYNTAXES
+
+    if syntax not in SYNTAXES:
+        raise InvalidInput("syntax: use cii or ubl.", "syntax")
+    xml = SYNTAXES[syntax](credit_note_document(note))
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", note.number)
+    return f"{name}.{syntax}.xml", xml
 
 
 def invoice_einvoice_file(invoice: Invoice, syntax: str) -> tuple[str, bytes]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from fairbill.invoicing.einvoice.cii import cii_xml
-from fairbill.invoicing.einvoice.from_invoice import invoice_document
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.einvoice.from_invoice import credit_note_document, invoice_document
+from fairbill.invoicing.models import CreditNote, Invoice
 
 
 def facturx_pdf(invoice: Invoice) -> bytes:
@@ -38,6 +38,37 @@ def facturx_pdf(invoice: Invoice) -> bytes:
                 "title": f"{seller}: Invoice {invoice.number}",
                 "subject": f"Factur-X invoice {invoice.number} dated {invoice.issue_date} "
                 f"issued by {seller}",
+            },
+            lang="en-GB",
+        )
+    )
+
+
+def facturx_credit_note_pdf(note: CreditNote) -> bytes:
+    """A credit note's PDF as Factur-X, with its CII XML (type 381)."""
+    from facturx import generate_from_binary
+    from weasyprint import HTML
+
+    from fairbill.invoicing.pdf import credit_note_html
+
+    xml = cii_xml(credit_note_document(note))
+    pdf = HTML(string=credit_note_html(note), base_url=str(settings.MEDIA_ROOT)).write_pdf(
+        pdf_variant="pdf/a-3b"
+    )
+    seller = str(note.seller.get("name") or "")
+    return bytes(
+        generate_from_binary(
+            pdf,
+            xml,
+            flavor="factur-x",
+            level="en16931",
+            check_xsd=True,
+            pdf_metadata={
+                "author": seller,
+                "keywords": "Factur-X, Credit note",
+                "title": f"{seller}: Credit note {note.number}",
+                "subject": f"Factur-X credit note {note.number} dated {note.issue_date} "
+                f"issued by {seller} for invoice {note.invoice.number}",
             },
             lang="en-GB",
         )

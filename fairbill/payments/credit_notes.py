@@ -1,0 +1,423 @@
+"""Issuing credit notes: the one way an issued, sent or paid invoice is reduced.
+
+A credit note first takes its total off what is still due on the invoice; what goes beyond
+that gives back money already received (or account credit already applied) as account
+credit, or as a refund recorded by hand (bank transfer, cash). The invoice's `credited`
+never exceeds its total; an invoice credited in full is `credited`, one whose balance reaches
+0 is `paid`. Lock order: the customer, then the invoice, then the numbering counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.aggregates import MoneySum
+from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.hooks import hook_call
+from fairbill.core.limits import date_in_window
+from fairbill.core.models import BusinessSettings
+from fairbill.core.money import ZERO, format_money, parse_amount, parse_decimal
+from fairbill.core.numbering import CREDIT_NOTE, number_format, numbers_take
+from fairbill.core.services import event_record
+from fairbill.customers.models import Customer
+from fairbill.customers.services import customer_lock
+from fairbill.invoicing.crediting import (
+    CreditTotals,
+    LineLeft,
+    LineRequest,
+    RateLeft,
+    credit_note_totals,
+)
+from fairbill.invoicing.documents import bill_to, seller
+from fairbill.invoicing.models import (
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteTax,
+    Invoice,
+    InvoiceLine,
+)
+from fairbill.payments.models import CreditEntry
+from fairbill.payments.services import INVOICE_PAID, credit_entry_record, invoice_settle
+
+# Hooks the higher apps act on.
+CREDIT_NOTE_ISSUED = "credit_note.issued"  # credit_note= (the email)
+INVOICE_CREDITED = "invoice.credited"  # actor=, invoice=, on= (credited in full: reinstatement)
+# Subscriptions move their renewal date back for these package lines, or refuse.
+RENEWAL_REVERSED = "renewal.reversed"  # actor=, credit_note=, lines=
+MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class Refund:
+    method: str
+    on: date
+    reference: str = ""
+
+
+def credit_note_preview(
+    *,
+    invoice: Invoice,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    amount: Any = None,
+) -> CreditTotals:
+    """What a credit note with these lines (or this amount, or neither: the whole invoice)
+    would credit, without writing anything: what staff review is what credit_note_issue
+    writes."""
+    if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.VOID):
+        raise Refused(f"Invoice {invoice} is {invoice.status}: it can't be credited.")
+    requests = line_requests_parse(lines, invoice.currency) if lines is not None else None
+    value = None
+    if amount is not None and amount != "":
+        value = parse_amount(amount, invoice.currency, field="amount", allow_zero=False)
+    return credit_note_totals(
+        lines=lines_left(invoice),
+        rates=rates_left(invoice),
+        currency=invoice.currency,
+        requests=requests or None,
+        amount=value,
+    )
+
+
+def line_requests_parse(rows: Iterable[Mapping[str, Any]], currency: str) -> list[LineRequest]:
+    """[{invoice_line_id, quantity? or amount?}] from a form or the API, type-checked."""
+    if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+        raise InvalidInput("lines: give a list of {invoice_line_id, quantity or amount}.", "lines")
+    requests = []
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_LINES:
+            raise InvalidInput(f"lines: at most {MAX_LINES} lines.", "lines")
+        label = f"lines: item {number}"
+        if not isinstance(row, Mapping):
+            raise InvalidInput(f"{label}: give an object with invoice_line_id.", "lines")
+        line_id = row.get("invoice_line_id")
+        if isinstance(line_id, bool) or not isinstance(line_id, int) or line_id <= 0:
+            raise InvalidInput(f"{label}: invoice_line_id must be a line's id.", "lines")
+        quantity = row.get("quantity")
+        if quantity is not None:
+            if isinstance(quantity, float | bool):
+                raise InvalidInput(f"{label}: give the quantity as a decimal string.", "lines")
+            quantity = parse_decimal(quantity, field="lines", places=4, label=f"{label}: quantity")
+        value = row.get("amount")
+        if value is not None:
+            value = parse_amount(value, currency, field=f"{label}: amount", allow_zero=False)
+        requests.append(LineRequest(line_id, quantity=quantity, amount=value))
+    return requests
+
+
+def lines_left(invoice: Invoice) -> list[LineLeft]:
+    """The invoice's lines with what earlier credit notes credited of each."""
+    credited = dict(
+        CreditNoteLine.objects.filter(invoice_line__invoice=invoice)
+        .values("invoice_line_id")
+        .annotate(s=MoneySum("amount"))
+        .values_list("invoice_line_id", "s")
+    )
+    return [
+        LineLeft(
+            line_id=line.pk,
+            position=line.position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_name=line.tax_name,
+            tax_rate=line.tax_rate,
+            credited=credited.get(line.pk) or ZERO,
+        )
+        for line in InvoiceLine.objects.filter(invoice=invoice).order_by("position", "pk")
+    ]
+
+
+def rates_left(invoice: Invoice) -> list[RateLeft]:
+    """The invoice's tax per rate with what earlier credit notes credited at each rate."""
+    credited = {
+        (row["name"], row["rate"]): (row["net"], row["tax"])
+        for row in CreditNoteTax.objects.filter(credit_note__invoice=invoice)
+        .values("name", "rate")
+        .annotate(net=MoneySum("net"), tax=MoneySum("tax"))
+    }
+    rows = []
+    for tax in invoice.taxes.all():
+        net, amount = credited.get((tax.name, tax.rate), (ZERO, ZERO))
+        rows.append(RateLeft(tax.name, tax.rate, tax.net, tax.tax, net or ZERO, amount or ZERO))
+    return rows
+
+
+def refund_parse(value: Mapping[str, Any] | None) -> Refund | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidInput("refund: give {method, date, reference}.", "refund")
+    method = value.get("method")
+    if method not in CreditNote.RefundMethod.values:
+        raise InvalidInput(
+            f"refund: method must be one of {', '.join(CreditNote.RefundMethod.values)}.",
+            "refund",
+        )
+    on = value.get("date")
+    if isinstance(on, str):
+        try:
+            on = date.fromisoformat(on)
+        except ValueError:
+            on = None
+    if not isinstance(on, date):
+        raise InvalidInput("refund: give the date refunded (YYYY-MM-DD).", "refund")
+    date_in_window(on, field="refund", label="refund date")
+    reference = value.get("reference") or ""
+    if not isinstance(reference, str) or len(reference) > 200:
+        raise InvalidInput("refund: the reference is text of at most 200 characters.", "refund")
+    return Refund(method=str(method), on=on, reference=reference.strip())
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    actor: Actor,
+    invoice: Invoice,
+    reason: str,
+    on: date,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    amount: Any = None,
+    refund: Mapping[str, Any] | None = None,
+    reverse_renewal: bool = False,
+    request_key: str | None = None,
+) -> CreditNote:
+    """Credit all of an issued invoice (no lines, no amount), chosen lines (a quantity or
+    an amount of each), or a net amount spread over its lines, never beyond what is left.
+
+    Money: the unpaid balance goes down first; the rest becomes account credit, or a refund
+    recorded by hand when `refund` = {method: bank_transfer|cash, date, reference}.
+    `reverse_renewal` (renewal invoices whose package lines this note credits in full):
+    the subscriptions' renewal dates move back to those periods' starts.
+    `request_key` (a form's one-time token): the same submission issues one note."""
+    customer = customer_lock(invoice.customer_id)
+    if request_key:
+        # Checked under the customer lock: a second submission waits for the first.
+        existing = CreditNote.objects.filter(request_key=request_key).first()
+        if existing is not None:
+            if existing.invoice_id != invoice.pk:
+                raise Refused("This form was already used for another invoice.")
+            return existing
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.CREDITED:
+        raise Refused(f"Invoice {invoice} is credited in full: nothing is left to credit.")
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise InvalidInput("reason: say why the invoice is credited.", "reason")
+    date_in_window(on, field="on", label="credit note date")
+    if invoice.issue_date and on < invoice.issue_date:
+        raise InvalidInput(
+            f"on: a credit note can't be dated before its invoice ({invoice.issue_date}).",
+            "on",
+        )
+    totals = credit_note_preview(invoice=invoice, lines=lines, amount=amount)
+    if invoice.credited + totals.total > invoice.total:
+        left = format_money(invoice.total - invoice.credited, invoice.currency)
+        raise Refused(f"Only {left} is left to credit on invoice {invoice}.", code="more_than_left")
+    refund_given = refund_parse(refund)
+    note = _note_build(invoice, customer, totals, reason[:300], on, request_key)
+    _money_split(note, invoice, refund_given)
+    reversed_lines = _reversal_lines(invoice, totals) if reverse_renewal else []
+    note.reversed_renewal = bool(reversed_lines)
+    _note_save(note, totals)
+    before = invoice.status
+    paid = _invoice_credit(invoice, note, on)
+    if note.to_credit:
+        credit_entry_record(
+            actor=actor,
+            customer=customer,
+            amount=note.to_credit,
+            kind=CreditEntry.Kind.CREDIT_NOTE,
+            reason=f"Credit note {note.number} for invoice {invoice.number}",
+            on=on,
+            invoice=invoice,
+        )
+    if reversed_lines:
+        InvoiceLine.objects.filter(pk__in=[line.pk for line in reversed_lines]).update(
+            period_reversed=True
+        )
+        hook_call(RENEWAL_REVERSED, actor=actor, credit_note=note, lines=reversed_lines)
+    event_record(
+        actor=actor,
+        action="credit_note.issued",
+        subject=note,
+        customer_id=customer.pk,
+        message=f"Credit note {note.number} for {format_money(note.total, note.currency)} "
+        f"on invoice {invoice.number}: {note.reason}",
+        data={
+            "number": note.number,
+            "invoice": invoice.number,
+            "total": str(note.total),
+            "to_balance": str(note.to_balance),
+            "to_credit": str(note.to_credit),
+            "refunded": str(note.refunded),
+            "status": [before, invoice.status],
+            "reversed_renewal": note.reversed_renewal,
+        },
+    )
+    hook_call(CREDIT_NOTE_ISSUED, credit_note=note)
+    _after_settled(actor=actor, invoice=invoice, note=note, before=before, paid=paid, on=on)
+    return note
+
+
+def _invoice_credit(invoice: Invoice, note: CreditNote, on: date) -> bool:
+    """Move the invoice's credited amount, balance and status; True if it just became paid."""
+    invoice.credited += note.total
+    invoice.credit_returned += note.to_credit + note.refunded
+    invoice.balance -= note.to_balance
+    paid = False
+    if invoice.credited == invoice.total:
+        invoice.status = Invoice.Status.CREDITED
+    else:
+        paid = invoice_settle(invoice, on)
+    invoice.save(update_fields=["credited", "credit_returned", "balance", "status", "paid_on"])
+    return paid
+
+
+def _after_settled(
+    *, actor: Actor, invoice: Invoice, note: CreditNote, before: str, paid: bool, on: date
+) -> None:
+    """An unpaid invoice credited in full, or credited down to a zero balance, is settled:
+    the subscriptions' reinstatement (and activation, when paid) follow, as after a payment."""
+    if invoice.status == Invoice.Status.CREDITED and before == Invoice.Status.UNPAID:
+        hook_call(INVOICE_CREDITED, actor=actor, invoice=invoice, on=on)
+    elif paid:
+        event_record(
+            actor=actor,
+            action="invoice.paid",
+            subject=invoice,
+            customer_id=invoice.customer_id,
+            data={"number": invoice.number, "by_credit_note": note.number},
+        )
+        hook_call(INVOICE_PAID, actor=actor, invoice=invoice, on=on)
+
+
+def _note_build(
+    invoice: Invoice,
+    customer: Customer,
+    totals: CreditTotals,
+    reason: str,
+    on: date,
+    request_key: str | None,
+) -> CreditNote:
+    business = BusinessSettings.load()
+    return CreditNote(
+        customer_id=invoice.customer_id,
+        invoice=invoice,
+        currency=invoice.currency,
+        issue_date=on,
+        reason=reason,
+        subtotal=totals.subtotal,
+        tax=totals.tax,
+        total=totals.total,
+        bill_to=bill_to(customer),
+        seller=seller(business),
+        tax_treatment=invoice.tax_treatment,
+        tax_note=invoice.tax_note,
+        tax_exemption_code=invoice.tax_exemption_code,
+        request_key=request_key or None,
+        created_at=clock.now(),
+    )
+
+
+def _money_split(note: CreditNote, invoice: Invoice, refund: Refund | None) -> None:
+    """Off the balance first; the rest to account credit, or refunded by hand."""
+    note.to_balance = min(note.total, invoice.balance)
+    rest = note.total - note.to_balance
+    if refund is None:
+        note.to_credit = rest
+        return
+    if rest == 0:
+        raise Refused(
+            "refund: nothing was paid beyond what this note takes off the balance; "
+            "there is nothing to refund.",
+            "refund",
+        )
+    refunded_before = (
+        CreditNote.objects.filter(invoice=invoice).aggregate(s=MoneySum("refunded"))["s"] or ZERO
+    )
+    paid_in_money = invoice.amount_paid - refunded_before
+    if rest > paid_in_money:
+        raise Refused(
+            f"refund: {format_money(max(paid_in_money, ZERO), invoice.currency)} of this "
+            f"invoice was paid in money; {format_money(rest, invoice.currency)} can't be "
+            "refunded. Leave the refund out to give it as account credit.",
+            "refund",
+        )
+    note.refunded = rest
+    note.refund_method = refund.method
+    note.refund_date = refund.on
+    note.refund_reference = refund.reference[:200]
+
+
+def _reversal_lines(invoice: Invoice, totals: CreditTotals) -> list[InvoiceLine]:
+    """The renewal's package lines this note leaves credited in full."""
+    if invoice.kind != Invoice.Kind.RENEWAL:
+        raise Refused(
+            "reverse_renewal: only a renewal invoice's billing can be reversed.",
+            "reverse_renewal",
+        )
+    now_credited = {line.line_id: line.amount for line in totals.lines}
+    full = [
+        left.line_id
+        for left in lines_left(invoice)
+        if left.line_id in now_credited and left.left == now_credited[left.line_id]
+    ]
+    lines = list(
+        InvoiceLine.objects.filter(
+            pk__in=full,
+            kind=InvoiceLine.Kind.PACKAGE,
+            subscription__isnull=False,
+            period_start__isnull=False,
+            period_reversed=False,
+        ).order_by("pk")
+    )
+    if not lines:
+        raise Refused(
+            "reverse_renewal: this note doesn't credit a package's period in full; credit "
+            "the package line whole to reverse its renewal.",
+            "reverse_renewal",
+        )
+    return lines
+
+
+def _note_save(note: CreditNote, totals: CreditTotals) -> None:
+    business = BusinessSettings.load()
+    (sequence,) = numbers_take(name=CREDIT_NOTE, count=1, start=business.credit_note_start_number)
+    note.sequence = sequence
+    note.number = number_format(
+        business.credit_note_prefix, sequence, business.invoice_number_padding
+    )
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError:
+        raise Refused(
+            f"Credit note number {note.number} is already used: change the credit note "
+            "start number in Settings."
+        ) from None
+    CreditNoteLine.objects.bulk_create(
+        CreditNoteLine(
+            credit_note=note,
+            invoice_line_id=line.line_id,
+            position=position,
+            description=line.description[:500],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_name=line.tax_name,
+            tax_rate=line.tax_rate,
+        )
+        for position, line in enumerate(totals.lines, start=1)
+    )
+    CreditNoteTax.objects.bulk_create(
+        CreditNoteTax(credit_note=note, name=t.name, rate=t.rate, net=t.net, tax=t.tax)
+        for t in totals.taxes
+    )
