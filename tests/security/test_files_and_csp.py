@@ -51,7 +51,13 @@ def test_a_fresh_var_folder_gets_private_database_and_secret_key(tmp_path):
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "fairbill" / "templates"
 # Rendered to PDF by WeasyPrint, never served to a browser.
-NOT_SERVED = {"invoicing/invoice_pdf.html"}
+# Rendered to PDF by WeasyPrint, never served to a browser (no CSP applies there).
+NOT_SERVED = {
+    "invoicing/invoice_pdf.html",
+    "invoicing/credit_note_pdf.html",
+    "invoicing/estimate_pdf.html",
+    "invoicing/_pdf_style.html",
+}
 INLINE = re.compile(
     r"<script(?![^>]*\bsrc=)[^>]*>(?!\s*</script>)|<style\b|\sstyle=|\son[a-z]+=|javascript:",
     re.IGNORECASE,
