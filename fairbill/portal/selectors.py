@@ -13,7 +13,7 @@ from fairbill.catalog.models import Cycle, Option, OptionChoice, Package, Packag
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer, CustomerNote, Status
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.selectors import overdue as overdue_q
 from fairbill.payments.models import Payment
 from fairbill.payments.services import credit_balance
@@ -40,6 +40,23 @@ def invoice_of(*, customer: Customer, invoice_id: int) -> Invoice | None:
     return (
         Invoice.objects.filter(customer=customer, pk=invoice_id)
         .exclude(status=Invoice.Status.DRAFT)
+        .prefetch_related("lines", "taxes")
+        .first()
+    )
+
+
+def credit_notes_of(*, customer: Customer, invoice_id: int | None = None) -> QuerySet[CreditNote]:
+    """The customer's credit notes (of one invoice when given), newest first."""
+    notes = CreditNote.objects.filter(customer=customer).select_related("invoice")
+    if invoice_id is not None:
+        notes = notes.filter(invoice_id=invoice_id)
+    return notes.order_by("-issue_date", "-id")
+
+
+def credit_note_of(*, customer: Customer, credit_note_id: int) -> CreditNote | None:
+    return (
+        credit_notes_of(customer=customer)
+        .filter(pk=credit_note_id)
         .prefetch_related("lines", "taxes")
         .first()
     )

@@ -44,6 +44,7 @@ def customer_page(
         **packages(customer, forms_),
         **account_credit(customer, forms_),
         **invoices_and_payments(customer),
+        **credit_notes(customer),
         **emails(customer),
         **history(customer),
         **next_invoice_tax(customer),
@@ -161,6 +162,14 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
             "allocations__invoice"
         )[:SHOWN],
     }
+
+
+def credit_notes(customer: Customer) -> dict[str, Any]:
+    """The latest SHOWN credit notes (with their invoices) and how many there are."""
+    notes = invoice_selectors.credit_notes(customer_id=customer.pk)
+    shown = list(notes[:SHOWN])
+    count = len(shown) if len(shown) < SHOWN else notes.count()
+    return {"customer_credit_notes": shown, "credit_note_count": count}
 
 
 def emails(customer: Customer) -> dict[str, Any]:
