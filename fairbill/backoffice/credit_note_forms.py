@@ -55,7 +55,10 @@ class CreditNoteForm(forms.Form):
         "invoice; only the rest is given back.",
     )
     refund_method = forms.ChoiceField(
-        label="Refunded by", choices=CreditNote.RefundMethod.choices, required=False
+        label="Refunded by",
+        choices=CreditNote.RefundMethod.choices,
+        required=False,
+        help_text="Only for a refund made by hand.",
     )
     refund_date = DayField(label="Date refunded", required=False, widget=DATE)
     refund_reference = forms.CharField(label="Refund reference", max_length=200, required=False)

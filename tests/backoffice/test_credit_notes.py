@@ -115,6 +115,8 @@ def test_the_review_shows_the_worked_figures_of_crediting_one_line(staff_client,
     assert 'VAT 20% on £50.00</th><td class="num">£10.00</td>' in page
     assert '<td class="num" data-testid="total">£60.00</td>' in page
     assert '<dd data-testid="to-balance">£60.00' in page
+    assert '<dd data-testid="due-after">£60.00</dd>' in page
+    assert '<dd data-testid="credited-after">£60.00 of £120.00</dd>' in page
     # and nothing was written yet
     assert not CreditNote.objects.exists()
 
@@ -154,6 +156,7 @@ def test_the_credit_note_page_shows_its_invoice_figures_and_money(staff_client, 
     # and the invoice page lists it
     invoice_page = staff_client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert f'href="/credit-notes/{note.pk}/">{note.number}</a>' in invoice_page
+    assert f"Credit note {note.number} for £60.00 on invoice {invoice.number}" in invoice_page
 
 
 def test_the_credit_note_pdf_downloads(staff_client, invoice):

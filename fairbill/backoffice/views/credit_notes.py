@@ -150,6 +150,8 @@ def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan,
             "carried": [(k, v) for k, v in carried if k != "csrfmiddlewaretoken"],
             "refund": refund,
+            "credited_after": invoice.credited + totals.total,
+            "due_after": invoice.balance - plan.to_balance,
             "refund_method": CreditNote.RefundMethod(refund["method"]).label if refund else "",
             "reverse_renewal": form.cleaned_data.get("reverse_renewal", False),
         },

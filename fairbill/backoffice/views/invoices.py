@@ -123,9 +123,11 @@ def _detail(
         Allocation.objects.filter(invoice=invoice).select_related("payment", "payment__created_by")
     )
     payment_ids = [a.payment_id for a in allocations]
+    credit_notes = list(selectors.credit_notes(invoice_id=invoice.pk)[:50])
     events = Event.objects.filter(
         Q(subject_type="invoice", subject_id=invoice.pk)
         | Q(subject_type="payment", subject_id__in=payment_ids)
+        | Q(subject_type="creditnote", subject_id__in=[note.pk for note in credit_notes])
     )
     context: dict[str, Any] = {
         "nav": "invoices",
@@ -147,7 +149,7 @@ def _detail(
             }
         ),
         "void_form": void_form or VoidForm(),
-        "credit_notes": list(selectors.credit_notes(invoice_id=invoice.pk)[:50]),
+        "credit_notes": credit_notes,
         "can_credit": can_credit(invoice),
         # A void the rules refuse is not offered: the page links to Credit… instead.
         "void_refusal": "" if void_form is not None else void_refusal(invoice),
