@@ -9,12 +9,14 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from fairbill.automation.billing_run import billing_run
+from fairbill.core.actors import Actor
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.services import invoice_create
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_balance, payment_record
-from tests.backoffice.conftest import messages_of
+from tests.backoffice.conftest import bill_and_pay, messages_of
 
 ISSUED = date(2027, 3, 1)
 TODAY = date(2027, 3, 5)
@@ -357,3 +359,45 @@ def test_resending_the_credit_note_email(
     assert len(mailoutbox) == sent + 1
     assert note.number in mailoutbox[-1].subject
     assert mailoutbox[-1].to == ["jane@example.com"]
+
+
+def test_a_renewal_credited_in_full_can_reverse_the_renewal(staff_client, customer, gold):
+    # given a monthly Gold started 5 February and renewed on 5 March (renews next 5 April)
+    sub, _ = bill_and_pay(customer, gold, date(2027, 2, 5))
+    billing_run(as_of=TODAY, actor=Actor.system("billing run"))
+    renewal = Invoice.objects.get(kind=Invoice.Kind.RENEWAL, issue_date=TODAY)
+    sub.refresh_from_db()
+    assert sub.renewal_date == date(2027, 4, 5)
+    # when staff credit it, the form offers to reverse the renewal too
+    form = staff_client.get(f"/invoices/{renewal.pk}/credit/").content.decode()
+    assert "Also reverse the renewal" in form
+    fields = {"scope": "all", "reverse_renewal": "on", "reason": "Renewed by mistake"}
+    review = _post(staff_client, renewal, **fields).content.decode()
+    assert "Reversed: the package" in review
+    _post(staff_client, renewal, step="issue", **fields)
+    # then the note is issued and the subscription renews on 5 March again
+    note = CreditNote.objects.get()
+    assert note.reversed_renewal
+    sub.refresh_from_db()
+    assert sub.renewal_date == date(2027, 3, 5)
+
+
+def test_a_manual_invoice_does_not_offer_to_reverse_a_renewal(staff_client, invoice):
+    form = staff_client.get(f"/invoices/{invoice.pk}/credit/").content.decode()
+    assert "Also reverse the renewal" not in form
+    # and a forged field is ignored
+    _post(staff_client, invoice, step="issue", scope="all", reverse_renewal="on")
+    assert not CreditNote.objects.get().reversed_renewal
+
+
+def test_change_from_the_review_keeps_the_choices(staff_client, invoice):
+    design = _line(invoice, "Design")
+    response = _post(
+        staff_client, invoice, step="edit", **{f"line_{design.pk}": "on", "reason": "Kept"}
+    )
+    form = response.context["form"]
+    assert response.templates[0].name == "backoffice/credit_notes/form.html"
+    assert form[f"line_{design.pk}"].value() is True
+    assert form["reason"].value() == "Kept"
+    assert form["token"].value() == TOKEN
+    assert not form.errors

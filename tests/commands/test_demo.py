@@ -174,7 +174,7 @@ def test_loading_the_demo_asks_no_vat_register(vies):
     assert (becker.vat_check_status, becker.vat_check_consultation) == ("valid", "DEMO-NOT-ASKED")
 
 
-def test_the_demo_has_a_reverse_charge_customer_and_credit_notes():
+def test_the_demo_has_a_reverse_charge_customer_and_credit_notes(client):
     # when the demo is loaded
     demo()
     # then the EU business customer's invoices are reverse charged (no tax)
@@ -192,3 +192,12 @@ def test_the_demo_has_a_reverse_charge_customer_and_credit_notes():
     history = CreditNote.objects.get(customer=alex)
     assert history.lines.get().quantity == Decimal("1")
     assert history.issue_date < note.issue_date
+    # and their pages open: the back office's (admin) and My Account's (the demo login)
+    client.force_login(User.objects.get(username="admin"))
+    for path in ("/credit-notes/", f"/credit-notes/{note.pk}/", f"/invoices/{note.invoice_id}/"):
+        assert client.get(path).status_code == 200, path
+    assert note.tax_note in client.get(f"/credit-notes/{note.pk}/").content.decode()
+    client.force_login(alex.user)
+    page = client.get(f"/account/credit-notes/{history.pk}/")
+    assert page.status_code == 200
+    assert history.number in client.get("/account/credit-notes/").content.decode()
