@@ -401,3 +401,27 @@ def test_change_from_the_review_keeps_the_choices(staff_client, invoice):
     assert form["reason"].value() == "Kept"
     assert form["token"].value() == TOKEN
     assert not form.errors
+
+
+def test_figures_that_changed_since_the_review_issue_nothing(staff_client, admin, invoice):
+    # given a review of the whole £120.00 invoice: all of it off the balance
+    review = _post(staff_client, invoice, scope="all")
+    reviewed = review.context["plan"].figures
+    assert reviewed == "120.00|120.00|0.00|0.00"
+    assert f'name="reviewed" value="{reviewed}"' in review.content.decode()
+    # when a £20.00 payment comes in before staff press Issue
+    payment_record(actor=admin, invoice=invoice, amount="20.00", method="cash", on=TODAY)
+    response = _post(staff_client, invoice, step="issue", scope="all", reviewed=reviewed)
+    # then nothing is issued and the form asks for a new review
+    _refused(response, "The invoice changed since the review")
+    invoice.refresh_from_db()
+    assert (invoice.credited, invoice.balance) == (0, Decimal("100.00"))
+    # and the new review shows £100.00 off the balance and £20.00 as account credit
+    plan = _post(staff_client, invoice, scope="all").context["plan"]
+    assert (plan.to_balance, plan.to_credit) == (Decimal("100.00"), Decimal("20.00"))
+
+
+def test_the_reviewed_figures_issue_the_note(staff_client, invoice):
+    review = _post(staff_client, invoice, scope="all")
+    _post(staff_client, invoice, step="issue", scope="all", reviewed=review.context["plan"].figures)
+    assert CreditNote.objects.get().total == Decimal("120.00")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +26,7 @@ from fairbill.backoffice.credit_note_forms import CreditNoteFilterForm, CreditNo
 from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError, Refused
-from fairbill.core.money import ZERO, format_money
+from fairbill.core.money import ZERO, format_money, quantize
 from fairbill.customers.selectors import customers_named
 from fairbill.invoicing import selectors
 from fairbill.invoicing.crediting import CreditTotals
@@ -62,6 +63,19 @@ class CreditPlan:
     to_credit: Decimal
     refunded: Decimal
 
+    currency: str
+
+    @property
+    def figures(self) -> str:
+        """What the review showed, carried to the issue step to be checked against."""
+        return figures(
+            self.currency, self.totals.total, self.to_balance, self.to_credit, self.refunded
+        )
+
+
+def figures(currency: str, *amounts: Decimal) -> str:
+    return "|".join(str(quantize(amount, currency)) for amount in amounts)
+
 
 def credit_plan(invoice: Invoice, totals: CreditTotals, refund: bool) -> CreditPlan:
     to_balance = min(totals.total, invoice.balance)
@@ -71,6 +85,7 @@ def credit_plan(invoice: Invoice, totals: CreditTotals, refund: bool) -> CreditP
         to_balance=to_balance,
         to_credit=ZERO if refund else rest,
         refunded=rest if refund else ZERO,
+        currency=invoice.currency,
     )
 
 
@@ -139,7 +154,8 @@ def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
             "to refund. Choose account credit.",
         )
         return _render_form(request, invoice, form)
-    carried = [(k, v) for k, values in request.POST.lists() for v in values if k != "step"]
+    skipped = {"step", "reviewed", "csrfmiddlewaretoken"}
+    carried = [(k, v) for k, values in request.POST.lists() for v in values if k not in skipped]
     return render(
         request,
         "backoffice/credit_notes/review.html",
@@ -148,7 +164,7 @@ def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
             "invoice": invoice,
             "form": form,
             "plan": plan,
-            "carried": [(k, v) for k, v in carried if k != "csrfmiddlewaretoken"],
+            "carried": carried,
             "refund": refund,
             "credited_after": invoice.credited + totals.total,
             "due_after": invoice.balance - plan.to_balance,
@@ -158,19 +174,35 @@ def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+class ReviewedFiguresChanged(Refused):
+    pass
+
+
 def _issue(request: HttpRequest, invoice: Invoice, form: CreditNoteForm) -> HttpResponse:
+    """Issue the note; when its figures are not those reviewed (a payment or another note
+    came in between), nothing is written and the form asks for a new review."""
     data = form.cleaned_data
+    reviewed = request.POST.get("reviewed", "")
     try:
-        note = credit_note_issue(
-            actor=request.actor,  # type: ignore[attr-defined]
-            invoice=invoice,
-            reason=data["reason"],
-            on=clock.today(),
-            refund=form.refund(),
-            reverse_renewal=bool(data.get("reverse_renewal")),
-            request_key=f"form:{data['token']}",
-            **form.choices(),
-        )
+        with transaction.atomic():
+            note = credit_note_issue(
+                actor=request.actor,  # type: ignore[attr-defined]
+                invoice=invoice,
+                reason=data["reason"],
+                on=clock.today(),
+                refund=form.refund(),
+                reverse_renewal=bool(data.get("reverse_renewal")),
+                request_key=f"form:{data['token']}",
+                **form.choices(),
+            )
+            issued = figures(
+                note.currency, note.total, note.to_balance, note.to_credit, note.refunded
+            )
+            if reviewed and reviewed != issued:
+                raise ReviewedFiguresChanged(
+                    "The invoice changed since the review (a payment or another credit note "
+                    "came in): nothing was issued. Review the figures again."
+                )
     except FairbillError as exc:
         _error(form, exc)
         return _render_form(request, invoice, form)
