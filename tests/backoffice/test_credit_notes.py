@@ -14,6 +14,7 @@ from fairbill.core.actors import Actor
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.services import invoice_create
+from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_balance, payment_record
 from tests.backoffice.conftest import bill_and_pay, messages_of
@@ -343,6 +344,28 @@ def test_the_customer_page_lists_its_credit_notes(staff_client, invoice):
     note = CreditNote.objects.get()
     page = staff_client.get(f"/customers/{invoice.customer_id}/").content.decode()
     assert f'<a href="/credit-notes/{note.pk}/">{note.number}</a>' in page
+    # and the invoice credited in full is listed apart, with its status
+    assert "Void and credited invoices (1)" in page
+    assert f'">{invoice.number}</a> · credited · 1 Mar 2027' in page
+
+
+def test_the_list_pages_by_cursor(staff_client, admin, customer, gb_vat):
+    # given 26 credit notes, one on each of 26 invoices
+    for n in range(26):
+        one = invoice_create(
+            actor=admin,
+            customer=customer,
+            lines=[{"description": f"Work {n}", "unit_price": "10.00"}],
+            issue_date=ISSUED,
+        )
+        credit_note_issue(actor=admin, invoice=one, reason="x", on=TODAY)
+    # when staff open the list, 25 show with a Next link; the next page has the oldest one
+    first = staff_client.get("/credit-notes/")
+    assert len(first.context["page"].object_list) == 25
+    after = first.context["page"].next_cursor
+    assert after
+    second = staff_client.get("/credit-notes/", {"after": after})
+    assert [n.number for n in second.context["page"].object_list] == ["CN-00001"]
 
 
 def test_resending_the_credit_note_email(

@@ -114,7 +114,8 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
     late = invoice_selectors.overdue(today)
     on_time = invoice_selectors.due(today)
     paid = Q(status=Invoice.Status.PAID)
-    void = Q(status=Invoice.Status.VOID)
+    # Void and credited in full: nothing is due on them, listed apart.
+    void = Q(status__in=[Invoice.Status.VOID, Invoice.Status.CREDITED])
     sums = issued.order_by().aggregate(
         overdue_n=Count("id", filter=late),
         overdue=MoneySum("balance", filter=late),
