@@ -430,7 +430,8 @@ def test_figures_that_changed_since_the_review_issue_nothing(staff_client, admin
     # given a review of the whole £120.00 invoice: all of it off the balance
     review = _post(staff_client, invoice, scope="all")
     reviewed = review.context["plan"].figures
-    assert reviewed == "120.00|120.00|0.00|0.00"
+    design, hosting = _line(invoice, "Design"), _line(invoice, "Hosting")
+    assert reviewed == f"{design.pk}:50.00,{hosting.pk}:50.00|120.00|120.00|0.00|0.00"
     assert f'name="reviewed" value="{reviewed}"' in review.content.decode()
     # when a £20.00 payment comes in before staff press Issue
     payment_record(actor=admin, invoice=invoice, amount="20.00", method="cash", on=TODAY)
@@ -448,3 +449,31 @@ def test_the_reviewed_figures_issue_the_note(staff_client, invoice):
     review = _post(staff_client, invoice, scope="all")
     _post(staff_client, invoice, step="issue", scope="all", reviewed=review.context["plan"].figures)
     assert CreditNote.objects.get().total == Decimal("120.00")
+
+
+def test_a_form_kept_from_before_issues_no_second_note_silently(staff_client, invoice):
+    # given the Design line credited with a form
+    design, hosting = _line(invoice, "Design"), _line(invoice, "Hosting")
+    review = _post(staff_client, invoice, **{f"line_{design.pk}": "on"})
+    _post(
+        staff_client,
+        invoice,
+        step="issue",
+        reviewed=review.context["plan"].figures,
+        **{f"line_{design.pk}": "on"},
+    )
+    # when the same page (same token), brought back with the browser, credits Hosting
+    review = _post(staff_client, invoice, **{f"line_{hosting.pk}": "on"})
+    response = _post(
+        staff_client,
+        invoice,
+        step="issue",
+        reviewed=review.context["plan"].figures,
+        **{f"line_{hosting.pk}": "on"},
+    )
+    # then nothing more is issued, and a fresh form says why
+    assert CreditNote.objects.count() == 1
+    assert response.url == f"/invoices/{invoice.pk}/credit/"
+    fresh = staff_client.get(response.url)
+    assert "already used to issue credit note CN-00001" in messages_of(fresh)[0]
+    assert fresh.context["form"]["token"].value() != TOKEN

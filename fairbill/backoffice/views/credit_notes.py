@@ -62,19 +62,26 @@ class CreditPlan:
     to_balance: Decimal
     to_credit: Decimal
     refunded: Decimal
-
     currency: str
 
     @property
     def figures(self) -> str:
-        """What the review showed, carried to the issue step to be checked against."""
-        return figures(
-            self.currency, self.totals.total, self.to_balance, self.to_credit, self.refunded
-        )
+        """What the review showed, carried to the issue step to be checked against: each
+        line credited and the money."""
+        lines = [(line.line_id, line.amount) for line in self.totals.lines]
+        money = [self.totals.total, self.to_balance, self.to_credit, self.refunded]
+        return figures(self.currency, lines, money)
 
 
-def figures(currency: str, *amounts: Decimal) -> str:
-    return "|".join(str(quantize(amount, currency)) for amount in amounts)
+def figures(currency: str, lines: list[tuple[int, Decimal]], money: list[Decimal]) -> str:
+    credited = ",".join(f"{pk}:{quantize(amount, currency)}" for pk, amount in sorted(lines))
+    return "|".join([credited, *(str(quantize(amount, currency)) for amount in money)])
+
+
+def _figures_of(note: CreditNote) -> str:
+    lines = list(note.lines.values_list("invoice_line_id", "amount"))
+    money = [note.total, note.to_balance, note.to_credit, note.refunded]
+    return figures(note.currency, lines, money)
 
 
 def credit_plan(invoice: Invoice, totals: CreditTotals, refund: bool) -> CreditPlan:
@@ -183,6 +190,15 @@ def _issue(request: HttpRequest, invoice: Invoice, form: CreditNoteForm) -> Http
     came in between), nothing is written and the form asks for a new review."""
     data = form.cleaned_data
     reviewed = request.POST.get("reviewed", "")
+    key = f"form:{data['token']}"
+    used = CreditNote.objects.filter(request_key=key).first()
+    if used is not None and reviewed and reviewed != _figures_of(used):
+        # A page kept from before (the browser's Back): its token issued another note.
+        messages.error(
+            request,
+            f"That form was already used to issue credit note {used}: this is a new one.",
+        )
+        return redirect("backoffice:invoice_credit", pk=invoice.pk)
     try:
         with transaction.atomic():
             note = credit_note_issue(
@@ -192,13 +208,10 @@ def _issue(request: HttpRequest, invoice: Invoice, form: CreditNoteForm) -> Http
                 on=clock.today(),
                 refund=form.refund(),
                 reverse_renewal=bool(data.get("reverse_renewal")),
-                request_key=f"form:{data['token']}",
+                request_key=key,
                 **form.choices(),
             )
-            issued = figures(
-                note.currency, note.total, note.to_balance, note.to_credit, note.refunded
-            )
-            if reviewed and reviewed != issued:
+            if reviewed and reviewed != _figures_of(note):
                 raise ReviewedFiguresChanged(
                     "The invoice changed since the review (a payment or another credit note "
                     "came in): nothing was issued. Review the figures again."
