@@ -26,14 +26,18 @@ from fairbill.core.vat import PREFIX_COUNTRY
 logger = logging.getLogger(__name__)
 
 # Set while loading made-up data (the demo): its numbers are fictitious and the registers are
-# not asked about them (a machine without network would wait for each time-out).
-_offline: ContextVar[bool] = ContextVar("vat_registers_offline", default=False)
+# not asked about them (a machine without network would wait for each time-out). Holds the
+# made-up numbers to answer `valid` (the demo's reverse-charge customer).
+_offline: ContextVar[frozenset[str] | None] = ContextVar("vat_registers_offline", default=None)
+DEMO_CONSULTATION = "DEMO-NOT-ASKED"
 
 
 @contextmanager
-def registers_offline() -> Iterator[None]:
-    """Within this block no register is called: every check answers `unverified`."""
-    token = _offline.set(True)
+def registers_offline(valid: frozenset[str] = frozenset()) -> Iterator[None]:
+    """Within this block no register is called: every check answers `unverified`, except
+    the made-up numbers in `valid`, which answer `valid` with the consultation
+    DEMO-NOT-ASKED (demo data only: no register said so)."""
+    token = _offline.set(frozenset(valid))
     try:
         yield
     finally:
@@ -83,7 +87,10 @@ def vat_number_lookup(number: str, country: str, *, requester: str = "") -> Regi
     registry = registry_for(number, country)
     if registry is None:
         return None
-    if _offline.get():
+    offline = _offline.get()
+    if offline is not None:
+        if number in offline:
+            return RegistryAnswer(VALID, consultation=DEMO_CONSULTATION)
         return RegistryAnswer(UNVERIFIED, error="NOT_ASKED: demo data")
     try:
         if registry == "hmrc":

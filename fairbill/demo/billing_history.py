@@ -1,7 +1,9 @@
 """A year of billing history for the demo: packages ordered over the past months, the real
 billing run walked day by day up to yesterday, invoices paid by most customers, one that
 stopped paying (reminded, then suspended by the run), a cancelled and a failed package, and
-two renewals due today so that running billing shows new invoices at once."""
+two renewals due today so that running billing shows new invoices at once, and two credit
+notes: an option credited in part on a UK customer's paid invoice (its credit paid later
+invoices), and the EU business customer's reverse-charge invoice credited for an option."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.models import Option, Package
 from fairbill.core.actors import Actor
 from fairbill.customers.models import Customer, Status
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.notifications.models import EmailLog
+from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.services import credit_add, payment_record
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.periods import add_months
@@ -146,6 +149,9 @@ def _walk(*, actor: Actor, today: date, behaviour: dict[int, str]) -> None:
                     status=Status.CANCELLED,
                     reason="Customer moved to another provider",
                 )
+        for days_ago, email, option, line, reason in CREDIT_NOTES:
+            if day == today - timedelta(days=days_ago):
+                _credit_note(actor, email, option, line, reason, day)
         if not goodwill_given and day >= today - timedelta(days=40):
             credit_add(
                 actor=actor,
@@ -156,6 +162,52 @@ def _walk(*, actor: Actor, today: date, behaviour: dict[int, str]) -> None:
             )
             goodwill_given = True
         day += timedelta(days=1)
+
+
+# days ago, customer, option line credited, {quantity: ...} or {} for the whole line, reason
+CREDIT_NOTES: list[tuple[int, str, str, dict[str, str], str]] = [
+    (
+        75,
+        "alex.morgan@example.com",
+        "Extra storage",
+        {"quantity": "1"},
+        "One of the two extra storage blocks was never set up",
+    ),
+    (
+        20,
+        "rechnung@becker-it.example",
+        "Priority support",
+        {},
+        "Priority support not available this year: the phone line is closed",
+    ),
+]
+
+
+def _credit_note(
+    actor: Actor, email: str, option: str, line: dict[str, str], reason: str, on: date
+) -> None:
+    """Credit part of the customer's latest paid invoice with this option's line."""
+    found = (
+        InvoiceLine.objects.filter(
+            invoice__customer__email=email,
+            invoice__status=Invoice.Status.PAID,
+            kind=InvoiceLine.Kind.OPTION,
+            description__startswith=option,
+            invoice__issue_date__lte=on,
+        )
+        .select_related("invoice")
+        .order_by("-invoice__issue_date", "-pk")
+        .first()
+    )
+    if found is None:
+        return
+    credit_note_issue(
+        actor=actor,
+        invoice=found.invoice,
+        reason=reason,
+        on=on,
+        lines=[{"invoice_line_id": found.pk, **line}],
+    )
 
 
 def _pays(plans: set[str | None], invoice: Invoice, today: date) -> bool:

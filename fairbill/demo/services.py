@@ -53,6 +53,8 @@ SUPPORT_PASSWORD = "fairbill-support"  # noqa: S105 (demo only, printed)
 CUSTOMER_USERNAME = "demo"
 CUSTOMER_PASSWORD = "fairbill-demo"  # noqa: S105 (demo only, printed)
 CUSTOMER_EMAIL = "alex.morgan@example.com"
+# The EU business customer with a reverse charge: its made-up number counts as checked valid.
+REVERSE_CHARGE_VAT_NUMBER = "DE136695976"
 
 BUSINESS: dict[str, Any] = {
     "company_name": "Northwind Hosting Ltd",
@@ -143,7 +145,8 @@ def demo_load(*, if_empty: bool = False, actor: Actor | None = None) -> DemoResu
         )
     if if_empty and Customer.objects.exists():
         return DemoResult(False, "There are customers already: demo data not loaded.")
-    with transaction.atomic(), registers_offline():
+    # Becker IT GmbH's made-up number counts as checked valid: the demo shows a reverse charge.
+    with transaction.atomic(), registers_offline(valid=frozenset({REVERSE_CHARGE_VAT_NUMBER})):
         business = business_settings_load(actor)
         tax_rates_load(actor)
         packages = packages_load(actor)
@@ -380,7 +383,7 @@ CUSTOMERS: list[tuple[str, str, str, str, dict[str, Any], str, list[tuple[str, b
             "address_line1": "Friedrichstraße 123",
             "city": "Berlin",
             "postcode": "10117",
-            "vat_number": "DE136695976",
+            "vat_number": REVERSE_CHARGE_VAT_NUMBER,
             "vat_applies": False,
         },
         "",

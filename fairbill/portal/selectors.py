@@ -14,7 +14,7 @@ from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.invoicing.estimate_selectors import waiting
-from fairbill.invoicing.models import Estimate, Invoice
+from fairbill.invoicing.models import CreditNote, Estimate, Invoice
 from fairbill.invoicing.selectors import overdue as overdue_q
 from fairbill.payments.models import Payment
 from fairbill.payments.services import credit_balance
@@ -63,6 +63,23 @@ def estimates_waiting(*, customer: Customer, as_of: date) -> list[Estimate]:
 
 def estimate_of(*, customer: Customer, estimate_id: int) -> Estimate | None:
     return estimates_of(customer=customer).filter(pk=estimate_id).first()
+
+
+def credit_notes_of(*, customer: Customer, invoice_id: int | None = None) -> QuerySet[CreditNote]:
+    """The customer's credit notes (of one invoice when given), newest first."""
+    notes = CreditNote.objects.filter(customer=customer).select_related("invoice")
+    if invoice_id is not None:
+        notes = notes.filter(invoice_id=invoice_id)
+    return notes.order_by("-issue_date", "-id")
+
+
+def credit_note_of(*, customer: Customer, credit_note_id: int) -> CreditNote | None:
+    return (
+        credit_notes_of(customer=customer)
+        .filter(pk=credit_note_id)
+        .prefetch_related("lines", "taxes")
+        .first()
+    )
 
 
 def subscriptions_of(*, customer: Customer) -> QuerySet[Subscription]:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from fairbill.payments.gateways.views import stripe_webhook
-from fairbill.portal.views import account, auth, change, estimates, order
+from fairbill.portal.views import account, auth, change, credit_notes, estimates, order
 
 app_name = "portal"
 
@@ -49,6 +49,17 @@ urlpatterns = [
         "account/invoices/<int:invoice_id>/payment/",
         account.invoice_payment_result,
         name="invoice_payment_result",
+    ),
+    path("account/credit-notes/", credit_notes.credit_note_list, name="credit_note_list"),
+    path(
+        "account/credit-notes/<int:credit_note_id>/",
+        credit_notes.credit_note_detail,
+        name="credit_note",
+    ),
+    path(
+        "account/credit-notes/<int:credit_note_id>/pdf/",
+        credit_notes.credit_note_pdf_view,
+        name="credit_note_pdf",
     ),
     path("account/checkout/demo/<str:token>/", account.fake_checkout, name="fake_checkout"),
     path("account/estimates/", estimates.estimate_list, name="estimate_list"),

@@ -16,7 +16,7 @@ from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, Status
 from fairbill.invoicing import selectors as invoice_selectors
-from fairbill.invoicing.models import Invoice, InvoiceTax
+from fairbill.invoicing.models import CreditNoteTax, Invoice, InvoiceTax
 from fairbill.payments.models import CreditEntry, Payment
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
 from fairbill.subscriptions.periods import CYCLE_MONTHS, add_months
@@ -172,8 +172,10 @@ class TaxRow:
 
 
 def tax_collected(*, since: date, until: date, currency: str) -> list[TaxRow]:
-    """Tax on issued invoices (not void) by month and rate."""
-    rows = (
+    """Tax on issued invoices (not void) by month and rate, less the tax of the credit notes
+    issued in that month at that rate (a credit note counts in the month of its own issue
+    date, whatever its invoice's). Two grouped queries: a row per month and rate."""
+    invoiced = (
         InvoiceTax.objects.filter(
             invoice__currency=currency,
             invoice__issue_date__gte=since,
@@ -185,7 +187,30 @@ def tax_collected(*, since: date, until: date, currency: str) -> list[TaxRow]:
         .annotate(net=MoneySum("net"), tax=MoneySum("tax"))
         .order_by("month", "rate")
     )
-    return [TaxRow(_as_date(r["month"]), r["name"], r["rate"], r["net"], r["tax"]) for r in rows]
+    credited = (
+        CreditNoteTax.objects.filter(
+            credit_note__currency=currency,
+            credit_note__issue_date__gte=since,
+            credit_note__issue_date__lte=until,
+        )
+        .annotate(month=TruncMonth("credit_note__issue_date"))
+        .values("month", "name", "rate")
+        .annotate(net=MoneySum("net"), tax=MoneySum("tax"))
+        .order_by("month", "rate")
+    )
+    sums: dict[tuple[date, str, Decimal], list[Decimal]] = {}
+    for sign, rows in ((1, invoiced), (-1, credited)):
+        for r in rows:
+            key = (_as_date(r["month"]), r["name"], Decimal(r["rate"]))
+            row = sums.setdefault(key, [ZERO, ZERO])
+            row[0] += sign * Decimal(r["net"] or 0)
+            row[1] += sign * Decimal(r["tax"] or 0)
+    return [
+        TaxRow(month, name, rate, net, tax)
+        for (month, name, rate), (net, tax) in sorted(
+            sums.items(), key=lambda i: (i[0][0], i[0][2], i[0][1])
+        )
+    ]
 
 
 def payments_by_method(
@@ -240,11 +265,17 @@ def paid_invoices(
 
 
 def paid_invoices_totals(*, since: date, until: date, currency: str) -> tuple[Decimal, ...]:
-    """Net, tax and total of the invoices paid in full in [since, until]."""
+    """Net, tax, total and credited (by credit notes) of the invoices paid in full in
+    [since, until]."""
     sums = Invoice.objects.filter(
         currency=currency, status="paid", paid_on__gte=since, paid_on__lte=until
-    ).aggregate(net=MoneySum("subtotal"), tax=MoneySum("tax"), total=MoneySum("total"))
-    return tuple(sums[key] or ZERO for key in ("net", "tax", "total"))
+    ).aggregate(
+        net=MoneySum("subtotal"),
+        tax=MoneySum("tax"),
+        total=MoneySum("total"),
+        credited=MoneySum("credited"),
+    )
+    return tuple(sums[key] or ZERO for key in ("net", "tax", "total", "credited"))
 
 
 def sales_by_month(*, as_of: date, currency: str, months: int = 12) -> dict[date, Decimal]:

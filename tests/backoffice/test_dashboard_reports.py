@@ -185,8 +185,17 @@ def test_paid_invoices_report_and_csv(staff_client, books):
     response = staff_client.get("/reports/paid-invoices/", {**params, "export": "csv"})
     assert "paid-invoices-2027-05-01-2027-05-31.csv" in response["Content-Disposition"]
     assert rows_of(response) == [
-        ["Number", "Customer", "Issued", "Paid on", "Net", "Tax", "Total"],
-        [books.number, "Jane Smith", "2027-05-03", "2027-05-04", "100.00", "20.00", "120.00"],
+        ["Number", "Customer", "Issued", "Paid on", "Net", "Tax", "Total", "Credited"],
+        [
+            books.number,
+            "Jane Smith",
+            "2027-05-03",
+            "2027-05-04",
+            "100.00",
+            "20.00",
+            "120.00",
+            "0.00",
+        ],
     ]
 
 
@@ -207,7 +216,12 @@ def test_a_long_report_shows_its_first_rows_with_the_totals_of_all(
     page = staff_client.get("/reports/paid-invoices/", params)
     assert len(page.context["rows"]) == 3
     assert page.context["more"]
-    assert page.context["totals"][4:] == [Decimal("50.00"), Decimal("10.00"), Decimal("60.00")]
+    assert page.context["totals"][4:] == [
+        Decimal("50.00"),
+        Decimal("10.00"),
+        Decimal("60.00"),
+        Decimal("0.00"),
+    ]
     # and the CSV export has every row
     assert (
         len(rows_of(staff_client.get("/reports/paid-invoices/", {**params, "export": "csv"}))) == 6

@@ -12,10 +12,13 @@ import pytest
 from benchmarks.pages import PASSWORD, deep_links, pages
 from benchmarks.pages_data import BIG_CUSTOMER, Business
 from fairbill.accounts.services import api_key_create, staff_create
+from fairbill.catalog.services import tax_rate_create
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.customers.models import Customer
-from fairbill.customers.services import customer_login_create
+from fairbill.customers.services import customer_create, customer_login_create
+from fairbill.invoicing.services import invoice_create
+from fairbill.payments.credit_notes import credit_note_issue
 
 # Queries per page at most: session, user, settings and the page's own reads. A page that
 # read a row's related rows one by one would make hundreds here.
@@ -62,4 +65,80 @@ def test_each_benchmarked_page_makes_a_bounded_number_of_queries(
     # when it is opened, then it answers within its bound of queries
     with django_assert_max_num_queries(MAX_QUERIES.get(name, DEFAULT_MAX)):
         response = client.get(paths[name], headers=headers)
+    assert response.status_code == 200, response.content[:300]
+
+
+# Credit notes: the back office and My Account pages read a bounded number of queries
+# whatever the number of credit notes (30 here, each on its own invoice of two lines).
+CREDIT_NOTE_PAGES = [
+    ("staff", "/credit-notes/"),
+    ("staff", "/credit-notes/?customer=Credited&issued_from=2027-01-01"),
+    ("staff", "/credit-notes/{note}/"),
+    ("staff", "/invoices/{invoice}/"),
+    ("staff", "/invoices/{invoice}/credit/"),
+    ("staff", "/customers/{customer}/"),
+    ("customer", "/account/credit-notes/"),
+    ("customer", "/account/credit-notes/{note}/"),
+    ("customer", "/account/invoices/{invoice}/"),
+]
+
+
+# The invoice page: its lines, taxes, payments, credit, emails, history, credit notes, and
+# whether the rules still allow a void.
+INVOICE_PAGE_MAX = 16
+
+
+@pytest.fixture
+def credited(db, business):
+    system = Actor.system("tests")
+    tax_rate_create(actor=system, country="GB", name="VAT", rate="20")
+    customer = customer_create(
+        actor=system, name="Credited Customer", email="cc@example.com", country="GB"
+    )
+    customer_login_create(actor=system, customer=customer, username="credited", password=PASSWORD)
+    for n in range(30):
+        invoice = invoice_create(
+            actor=system,
+            customer=customer,
+            lines=[
+                {"description": f"Work {n}", "unit_price": "50.00"},
+                {"description": f"More {n}", "quantity": "2", "unit_price": "25.00"},
+            ],
+            issue_date=date(2027, 1, 1),
+        )
+        line = invoice.lines.first()
+        credit_note_issue(
+            actor=system,
+            invoice=invoice,
+            reason="Less work",
+            on=date(2027, 1, 2),
+            lines=[{"invoice_line_id": line.pk, "amount": "10.00"}],
+        )
+    credit_note_issue(
+        actor=system, invoice=invoice, reason="Again", on=date(2027, 1, 3), amount="5.00"
+    )
+    staff = staff_create(
+        actor=system, username="cn-admin", email="a@example.com", password=PASSWORD
+    )
+    customer.refresh_from_db()
+    note = invoice.credit_notes.first()
+    return {"staff": staff, "customer": customer, "invoice": invoice, "note": note}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "path"), CREDIT_NOTE_PAGES)
+def test_credit_note_pages_make_a_bounded_number_of_queries(
+    credited, client, who, path, django_assert_max_num_queries
+):
+    client.force_login(credited["staff"] if who == "staff" else credited["customer"].user)
+    url = path.format(
+        note=credited["note"].pk, invoice=credited["invoice"].pk, customer=credited["customer"].pk
+    )
+    bound = DEFAULT_MAX
+    if url.startswith("/customers/"):
+        bound = MAX_QUERIES["customer page (big)"]
+    elif url == f"/invoices/{credited['invoice'].pk}/":
+        bound = INVOICE_PAGE_MAX
+    with django_assert_max_num_queries(bound):
+        response = client.get(url)
     assert response.status_code == 200, response.content[:300]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +12,13 @@ from fairbill.accounts.models import ApiKey, User
 from fairbill.catalog.models import Option, OrderForm, Package, PackagePrice, TaxRate
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.customers.models import Customer, CustomerNote, Status
-from fairbill.demo.services import ADMIN_PASSWORD, CUSTOMER_PASSWORD
+from fairbill.demo.services import (
+    ADMIN_PASSWORD,
+    CUSTOMER_EMAIL,
+    CUSTOMER_PASSWORD,
+    REVERSE_CHARGE_VAT_NUMBER,
+)
+from fairbill.invoicing.models import CreditNote, Invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -156,8 +163,41 @@ def test_loading_the_demo_asks_no_vat_register(vies):
     # given VIES standing at a local server that records every request
     # when the demo is loaded (its customers have made-up EU and GB VAT numbers)
     demo()
-    # then no register was asked, and the EU customers' checks say they were not made
+    # then no register was asked, and the EU customers' checks say they were not made,
+    # except the reverse-charge customer's made-up number, marked as a demo answer
     assert vies.log == []
     checked = Customer.objects.exclude(vat_number="").exclude(vat_check_status="unchecked")
-    assert checked.exists()
-    assert set(checked.values_list("vat_check_status", flat=True)) == {"unverified"}
+    others = checked.exclude(vat_number=REVERSE_CHARGE_VAT_NUMBER)
+    assert others.exists()
+    assert set(others.values_list("vat_check_status", flat=True)) == {"unverified"}
+    becker = Customer.objects.get(vat_number=REVERSE_CHARGE_VAT_NUMBER)
+    assert (becker.vat_check_status, becker.vat_check_consultation) == ("valid", "DEMO-NOT-ASKED")
+
+
+def test_the_demo_has_a_reverse_charge_customer_and_credit_notes(client):
+    # when the demo is loaded
+    demo()
+    # then the EU business customer's invoices are reverse charged (no tax)
+    becker = Customer.objects.get(vat_number=REVERSE_CHARGE_VAT_NUMBER)
+    invoices = Invoice.objects.filter(customer=becker).exclude(status="draft")
+    assert invoices.exists()
+    assert set(invoices.values_list("tax_treatment", flat=True)) == {"reverse_charge"}
+    assert all(i.tax == 0 for i in invoices)
+    # and one of them has a credit note (no tax either), its credit on the account
+    note = CreditNote.objects.get(customer=becker)
+    assert (note.tax_treatment, note.tax) == ("reverse_charge", Decimal("0.00"))
+    assert note.to_credit == note.total > 0
+    # and the demo login's customer has a credit note in the history (one storage block)
+    alex = Customer.objects.get(email=CUSTOMER_EMAIL)
+    history = CreditNote.objects.get(customer=alex)
+    assert history.lines.get().quantity == Decimal("1")
+    assert history.issue_date < note.issue_date
+    # and their pages open: the back office's (admin) and My Account's (the demo login)
+    client.force_login(User.objects.get(username="admin"))
+    for path in ("/credit-notes/", f"/credit-notes/{note.pk}/", f"/invoices/{note.invoice_id}/"):
+        assert client.get(path).status_code == 200, path
+    assert note.tax_note in client.get(f"/credit-notes/{note.pk}/").content.decode()
+    client.force_login(alex.user)
+    page = client.get(f"/account/credit-notes/{history.pk}/")
+    assert page.status_code == 200
+    assert history.number in client.get("/account/credit-notes/").content.decode()

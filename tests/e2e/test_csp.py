@@ -15,7 +15,7 @@ from fairbill.demo.services import (
     CUSTOMER_USERNAME,
     demo_load,
 )
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, Invoice
 from tests.e2e.conftest import csp_violations, log_in
 
 pytestmark = pytest.mark.e2e
@@ -26,6 +26,9 @@ STAFF_PAGES = [
     "/customers/{customer}/",
     "/invoices/",
     "/invoices/{invoice}/",
+    "/invoices/{credited}/credit/",
+    "/credit-notes/",
+    "/credit-notes/{note}/",
     "/billing/",
     "/packages/",
     "/packages/options/new/",
@@ -40,6 +43,8 @@ CUSTOMER_PAGES = [
     "/account/",
     "/account/invoices/",
     "/account/invoices/{invoice}/",
+    "/account/credit-notes/",
+    "/account/credit-notes/{note}/",
     "/account/details/",
 ]
 
@@ -54,13 +59,15 @@ def demo(transactional_db, settings):
 def test_main_pages_load_without_a_csp_violation(browser, live_server, demo):
     customer = Customer.objects.get(user__username=CUSTOMER_USERNAME)
     invoice = Invoice.objects.filter(customer=customer).exclude(number="").first()
+    note = CreditNote.objects.filter(customer=customer).get()
+    ids = {"customer": customer.pk, "invoice": invoice.pk, "note": note.pk}
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     violations = csp_violations(page)
     # the back office, htmx and charts included
     log_in(page, ADMIN_USERNAME, ADMIN_PASSWORD)
     for path in STAFF_PAGES:
-        response = page.goto(path.format(customer=customer.pk, invoice=invoice.pk))
+        response = page.goto(path.format(credited=note.invoice_id, **ids))
         assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("networkidle")
@@ -76,6 +83,6 @@ def test_main_pages_load_without_a_csp_violation(browser, live_server, demo):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/account/")
     for path in CUSTOMER_PAGES:
-        assert page.goto(path.format(invoice=invoice.pk)).status == 200, path
+        assert page.goto(path.format(**ids)).status == 200, path
     context.close()
     assert violations == []

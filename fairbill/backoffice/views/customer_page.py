@@ -46,6 +46,7 @@ def customer_page(
         **account_credit(customer, forms_),
         **invoices_and_payments(customer),
         **estimates(customer),
+        **credit_notes(customer),
         **emails(customer),
         **history(customer),
         **next_invoice_tax(customer),
@@ -115,7 +116,8 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
     late = invoice_selectors.overdue(today)
     on_time = invoice_selectors.due(today)
     paid = Q(status=Invoice.Status.PAID)
-    void = Q(status=Invoice.Status.VOID)
+    # Void and credited in full: nothing is due on them, listed apart.
+    void = Q(status__in=[Invoice.Status.VOID, Invoice.Status.CREDITED])
     sums = issued.order_by().aggregate(
         overdue_n=Count("id", filter=late),
         overdue=MoneySum("balance", filter=late),
@@ -183,6 +185,14 @@ def estimates(customer: Customer) -> dict[str, Any]:
         "estimates": latest,
         "estimate_count": found.count() if len(latest) == SHOWN else len(latest),
     }
+
+
+def credit_notes(customer: Customer) -> dict[str, Any]:
+    """The latest SHOWN credit notes (with their invoices) and how many there are."""
+    notes = invoice_selectors.credit_notes(customer_id=customer.pk)
+    shown = list(notes[:SHOWN])
+    count = len(shown) if len(shown) < SHOWN else notes.count()
+    return {"customer_credit_notes": shown, "credit_note_count": count}
 
 
 def emails(customer: Customer) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from fairbill.backoffice.billing_forms import (
     VoidForm,
 )
 from fairbill.backoffice.views.common import paginate, show_error
+from fairbill.backoffice.views.credit_notes import can_credit, void_refusal
 from fairbill.core import clock
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.errors import FairbillError, InvalidInput, NeedsConfirmation, Refused
@@ -40,7 +41,12 @@ from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
 from fairbill.payments.models import Allocation, CreditEntry
-from fairbill.payments.services import credit_balance, invoice_void, payment_record
+from fairbill.payments.services import (
+    ISSUE_CREDIT_NOTE,
+    credit_balance,
+    invoice_void,
+    payment_record,
+)
 
 PICKER_LIMIT = 20
 TOTALS_LIMIT = 10_000
@@ -117,9 +123,11 @@ def _detail(
         Allocation.objects.filter(invoice=invoice).select_related("payment", "payment__created_by")
     )
     payment_ids = [a.payment_id for a in allocations]
+    credit_notes = list(selectors.credit_notes(invoice_id=invoice.pk)[:50])
     events = Event.objects.filter(
         Q(subject_type="invoice", subject_id=invoice.pk)
         | Q(subject_type="payment", subject_id__in=payment_ids)
+        | Q(subject_type="creditnote", subject_id__in=[note.pk for note in credit_notes])
     )
     context: dict[str, Any] = {
         "nav": "invoices",
@@ -141,6 +149,10 @@ def _detail(
             }
         ),
         "void_form": void_form or VoidForm(),
+        "credit_notes": credit_notes,
+        "can_credit": can_credit(invoice),
+        # A void the rules refuse is not offered: the page links to Credit… instead.
+        "void_refusal": "" if void_form is not None else void_refusal(invoice),
     }
     return render(request, "backoffice/invoices/detail.html", context)
 
@@ -209,6 +221,8 @@ def invoice_void_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except FairbillError as exc:
             show_error(form, exc)
+            # Sent or paid: the page says so and links to Credit… (credit_note_form).
+            form.credit_instead = exc.code == ISSUE_CREDIT_NOTE  # type: ignore[attr-defined]
         else:
             messages.success(request, f"Invoice {invoice} is void.")
             return redirect("backoffice:invoice_detail", pk=invoice.pk)

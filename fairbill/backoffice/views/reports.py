@@ -157,19 +157,29 @@ def _bad_period(
 def paid_invoices_report(request: HttpRequest) -> HttpResponse:
     def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
         for i in selectors.paid_invoices(since=since, until=until, currency=currency, limit=limit):
-            yield (i.number, i.customer.name, i.issue_date, i.paid_on, i.subtotal, i.tax, i.total)
+            yield (
+                i.number,
+                i.customer.name,
+                i.issue_date,
+                i.paid_on,
+                i.subtotal,
+                i.tax,
+                i.total,
+                i.credited,
+            )
 
     return _report(
         request,
         slug="paid-invoices",
         title="Paid invoices",
-        header=["Number", "Customer", "Issued", "Paid on", "Net", "Tax", "Total"],
+        header=["Number", "Customer", "Issued", "Paid on", "Net", "Tax", "Total", "Credited"],
         rows=rows,
-        money_columns=[4, 5, 6],
-        note="Invoices paid in full between the dates.",
+        money_columns=[4, 5, 6, 7],
+        note="Invoices paid in full between the dates. Credited: the total of the credit "
+        "notes on each (the rest of it was paid).",
         totals_of=lambda since, until, currency: dict(
             zip(
-                [4, 5, 6],
+                [4, 5, 6, 7],
                 selectors.paid_invoices_totals(since=since, until=until, currency=currency),
                 strict=True,
             )
@@ -233,8 +243,9 @@ def tax_report(request: HttpRequest) -> HttpResponse:
         header=["Month", "Tax", "Rate %", "Net", "Tax amount"],
         rows=rows,
         money_columns=[3, 4],
-        note="Tax on the invoices issued between the dates (void invoices left out), by month "
-        "and rate.",
+        note="Tax on the invoices issued between the dates (void invoices left out), less the "
+        "tax of the credit notes issued between them, by month and rate: a credit note counts "
+        "in the month of its own date.",
     )
 
 

@@ -104,6 +104,9 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "credit": credit_balance(customer),
             "gateway": gateway,
             "instructions": bank_transfer_instructions(invoice),
+            "credit_notes": list(
+                selectors.credit_notes_of(customer=customer, invoice_id=invoice.pk)[:50]
+            ),
         },
     )
 
