@@ -88,12 +88,17 @@ def invoices_totals_add(invoices: Iterable[tuple[Invoice, Sequence[InvoiceTax]]]
     )
 
 
-def invoice_totals_change(*, before: InvoiceState, invoice: Invoice) -> None:
+def invoice_totals_change(
+    *, before: InvoiceState, invoice: Invoice, also: Iterable[Delta] = ()
+) -> None:
     """Move the daily totals from what the invoice added `before` to what it adds now, in
-    the transaction that changed it (the invoice row locked). Its tax lines are read only
-    when it stops or starts counting as issued (voided)."""
+    the transaction that changed it (the invoice row locked), with `also` (the payment that
+    paid it) in the same statement. Its tax lines are read only when it stops or starts
+    counting as issued (voided)."""
     after = invoice_state(invoice)
     taxes: list[InvoiceTax] | None = None
     if (before.status in ISSUED) != (after.status in ISSUED):
         taxes = list(InvoiceTax.objects.filter(invoice=invoice))
-    daily_totals_add([*invoice_deltas(after, taxes), *(-d for d in invoice_deltas(before, taxes))])
+    daily_totals_add(
+        [*invoice_deltas(after, taxes), *(-d for d in invoice_deltas(before, taxes)), *also]
+    )

@@ -23,7 +23,7 @@ from fairbill.core.limits import amount_check, date_in_window, overpayment_needs
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
-from fairbill.core.totals import Delta, Key, Measure, cents, daily_totals_add
+from fairbill.core.totals import Delta, Key, Measure, cents
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.services import customer_lock
 from fairbill.invoicing.models import Invoice
@@ -359,19 +359,20 @@ def payment_record(
         )
     paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "amount_paid", "balance", "status", "paid_on"])
-    invoice_totals_change(before=before, invoice=invoice)
+    received = [] if payment is None else payment_deltas(payment)
+    invoice_totals_change(before=before, invoice=invoice, also=received)
     if payment is not None:
-        payment_totals_add(payment)
         hook_call(PAYMENT_RECEIVED, payment=payment, invoice=invoice)
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
     return payment
 
 
-def payment_totals_add(payment: Payment) -> None:
-    """Add a payment received to the daily totals (per method, on the day received)."""
+def payment_deltas(payment: Payment) -> list[Delta]:
+    """What a payment received adds to the daily totals (per method, on the day received);
+    a refund would add the same with the amount negative and a count of 0."""
     key = Key(payment.currency, Measure.PAYMENTS, payment.received_on, payment.method)
-    daily_totals_add([Delta(key, 1, total=cents(payment.amount))])
+    return [Delta(key, 1, total=cents(payment.amount))]
 
 
 def _after_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:

@@ -1,6 +1,6 @@
 """The daily totals recomputed from the invoices and payments, and compared with those kept
 by the money services (`fairbill check-totals`). The recomputation says in SQL what
-invoicing/totals.py and payments' payment_totals_add say row by row: a difference means a
+invoicing/totals.py and payments' payment_deltas say row by row: a difference means a
 money operation that forgot to add to the totals (or a row changed by hand)."""
 
 from __future__ import annotations
