@@ -5,8 +5,9 @@ work out what an operation changes and call `daily_totals_add` in the operation'
 transaction: the totals are never ahead of or behind the rows they sum. Each change is an
 `INSERT … ON CONFLICT DO UPDATE SET x = x + delta` (the same statement on SQLite and
 PostgreSQL): two transactions adding to the same day both count, neither overwrites the
-other. Rows are written in key order, so two transactions never wait on each other in a
-circle.
+other. A call writes its rows in key order, so two operations that make one call each never
+wait on each other in a circle: give an operation's deltas in one call (`also=` in
+invoicing.totals.invoice_totals_change), not several.
 
 The table lives in core because every money-owning app writes to it and core is the only app
 below them all (DESIGN §2); what the totals mean is decided by those apps, and the
