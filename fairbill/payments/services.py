@@ -369,8 +369,9 @@ def payment_record(
 
 
 def payment_deltas(payment: Payment) -> list[Delta]:
-    """What a payment received adds to the daily totals (per method, on the day received);
-    a refund would add the same with the amount negative and a count of 0."""
+    """What a payment received adds to the daily totals (per method, on the day received).
+    Whatever else changes these figures (a refund) adds its own deltas, and the
+    recomputation in reports/totals.py counts it the same way."""
     key = Key(payment.currency, Measure.PAYMENTS, payment.received_on, payment.method)
     return [Delta(key, 1, total=cents(payment.amount))]
 
