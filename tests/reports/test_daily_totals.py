@@ -4,11 +4,13 @@ difference."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
@@ -230,3 +232,24 @@ def test_two_transactions_adding_to_one_day_both_count(business, system):
         thread.join(timeout=30)
     total = DailyTotal.objects.get(measure="payments", day=date(2027, 3, 9))
     assert (total.count, total.total) == (3, 600)
+
+
+def test_the_migration_fills_the_totals_from_the_invoices_and_payments(customer, admin, gb_vat):
+    # given an invoice paid by cash and another unpaid, and the totals emptied
+    for amount in ("100.00", "40.00"):
+        invoice = invoice_create(
+            actor=admin,
+            customer=customer,
+            issue_date=date(2027, 3, 5),
+            lines=[{"description": "Work", "unit_price": amount}],
+        )
+    payment_record(actor=admin, invoice=invoice, amount="48.00", method="cash", on=date(2027, 3, 6))
+    DailyTotal.objects.all().delete()
+    # when the data migration runs
+    migration = importlib.import_module("fairbill.reports.migrations.0001_daily_totals_fill")
+    migration.fill(django_apps, None)
+    # then the totals are back, equal to a recomputation
+    assert totals_differences() == []
+    sales = row("sales", date(2027, 3, 5))
+    assert (sales.count, sales.total) == (2, 16800)
+    assert row("payments", date(2027, 3, 6), "cash").total == 4800
