@@ -5,6 +5,7 @@ difference."""
 from __future__ import annotations
 
 import importlib
+import io
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
@@ -253,3 +254,12 @@ def test_the_migration_fills_the_totals_from_the_invoices_and_payments(customer,
     sales = row("sales", date(2027, 3, 5))
     assert (sales.count, sales.total) == (2, 16800)
     assert row("payments", date(2027, 3, 6), "cash").total == 4800
+
+
+@pytest.mark.django_db
+def test_the_demo_history_keeps_its_totals():
+    # given the demo business: months of orders, daily billing runs, payments and credit
+    call_command("demo", stdout=io.StringIO())
+    # then every total kept on the way equals a recomputation
+    assert DailyTotal.objects.filter(measure="payments").exists()
+    assert totals_differences() == []
