@@ -68,20 +68,20 @@ class Writer:
     """Rows into a table by column name: COPY on PostgreSQL, executemany on SQLite."""
 
     def __init__(self, skip_foreign_key_checks: bool = False) -> None:
-        from django.db import connection
+        from django.db import DatabaseError, connection, transaction
 
         self.connection = connection
         self.postgres = connection.vendor == "postgresql"
         self.rows = 0
         if self.postgres and skip_foreign_key_checks:
             # The ids are consistent by construction: no foreign-key triggers per row (for
-            # this whole connection; needs a superuser, else the keys are checked).
-            with connection.cursor() as cursor:
-                try:
-                    cursor.execute("SAVEPOINT replica")
+            # this whole connection; needs a superuser, else the keys are checked). In a
+            # savepoint (a transaction of its own in autocommit mode), so a refusal is undone.
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute("SET session_replication_role = replica")
-                except Exception:
-                    cursor.execute("ROLLBACK TO SAVEPOINT replica")
+            except DatabaseError:
+                pass
 
     def write(self, model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         # Columns not named take the model's default, so a field added later (with a default
@@ -163,6 +163,17 @@ class Business:
         self.invoices()
         self.credit()
         self.history()
+        self.totals()
+
+    def totals(self) -> None:
+        """The daily totals the money services keep, computed once from the rows written
+        (what `fairbill check-totals --fix` does)."""
+        from django.db import transaction
+
+        from fairbill.reports.totals import totals_rebuild
+
+        with transaction.atomic():
+            totals_rebuild()
 
     def catalog(self) -> None:
         from fairbill.catalog.models import Package, PackagePrice, TaxRate

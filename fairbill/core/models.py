@@ -171,3 +171,42 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: next {self.next_number}"
+
+
+class DailyTotal(models.Model):
+    """Sums per currency, per day, kept up to date in the transaction of each money operation
+    (fairbill/core/totals.py), so the dashboard and the reports read a few hundred rows
+    whatever the number of invoices. `fairbill check-totals` compares them with a
+    recomputation from the invoices and payments.
+
+    Amounts are in hundredths (every amount column has two decimal places): integer sums are
+    exact on every database, where SQLite would add decimals as floating point."""
+
+    class Measure(models.TextChoices):
+        SALES = "sales", "Invoices issued, by issue date"
+        TAX = "tax", "Tax of invoices issued, per tax and rate, by issue date"
+        PAID = "paid", "Invoices paid in full, by the day paid"
+        UNPAID = "unpaid", "Balances of unpaid invoices, by due date"
+        PAYMENTS = "payments", "Payments received, per method, by the day received"
+        CREDITED = "credited", "Credit notes issued, by issue date"
+        CREDIT_TAX = "credit_tax", "Tax of credit notes issued, per tax and rate, by issue date"
+
+    currency = models.CharField(max_length=3)
+    measure = models.CharField(max_length=10, choices=Measure.choices)
+    day = models.DateField()
+    label = models.CharField(max_length=50, blank=True, default="")  # tax name, payment method
+    rate = models.DecimalField(max_digits=7, decimal_places=4, default=Decimal(0))
+    count = models.BigIntegerField(default=0)
+    net = models.BigIntegerField(default=0)
+    tax = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "measure", "day", "label", "rate"], name="daily_total_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.measure} {self.day} {self.label}: {self.count}"

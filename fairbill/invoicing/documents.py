@@ -20,6 +20,7 @@ from fairbill.customers.models import Customer
 from fairbill.invoicing.calculations import LineInput, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.tax import AppliedTax
+from fairbill.invoicing.totals import invoices_totals_add
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,9 @@ def invoice_prepare(
 
 def drafts_save(drafts: Sequence[InvoiceDraft], business: BusinessSettings) -> None:
     """Number and insert invoices with their lines and taxes (inside the caller's
-    transaction). The counter is locked last so the lock is held briefly."""
+    transaction), and add them to the daily totals (one statement per day and tax rate
+    touched, whatever the number of invoices). The counter is locked last so the lock is
+    held briefly."""
     if not drafts:
         return
     sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
@@ -186,3 +189,4 @@ def drafts_save(drafts: Sequence[InvoiceDraft], business: BusinessSettings) -> N
         taxes.extend(draft.taxes)
     bulk_insert(lines)
     bulk_insert(taxes)
+    invoices_totals_add((d.invoice, d.taxes) for d in drafts)

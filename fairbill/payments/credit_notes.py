@@ -43,6 +43,7 @@ from fairbill.invoicing.models import (
     Invoice,
     InvoiceLine,
 )
+from fairbill.invoicing.totals import credit_note_totals_add, invoice_state
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import INVOICE_PAID, credit_entry_record, invoice_settle
 
@@ -206,6 +207,7 @@ def credit_note_issue(
                 raise Refused("This form was already used for another invoice.")
             return existing
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    kept = invoice_state(invoice)
     if invoice.status == Invoice.Status.CREDITED:
         raise Refused(f"Invoice {invoice} is credited in full: nothing is left to credit.")
     reason = (reason or "").strip() if isinstance(reason, str) else ""
@@ -229,6 +231,7 @@ def credit_note_issue(
     _note_save(note, totals)
     before = invoice.status
     paid = _invoice_credit(invoice, note, on)
+    credit_note_totals_add(before=kept, invoice=invoice, note=note)
     if note.to_credit:
         credit_entry_record(
             actor=actor,

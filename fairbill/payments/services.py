@@ -23,9 +23,11 @@ from fairbill.core.limits import amount_check, date_in_window, overpayment_needs
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
+from fairbill.core.totals import Delta, Key, Measure, cents
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.services import customer_lock
 from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.totals import invoice_state, invoice_totals_change
 from fairbill.payments.models import Allocation, CreditEntry, Payment
 
 # Hooks (fairbill.core.hooks) the higher apps act on: emails, reinstating subscriptions.
@@ -249,10 +251,12 @@ def invoice_settle(invoice: Invoice, on: date) -> bool:
 def credit_apply(*, actor: Actor, invoice: Invoice, amount: Any, on: date) -> Invoice:
     """Use account credit on an unpaid invoice."""
     customer, invoice = _invoice_for_money(invoice)
+    before = invoice_state(invoice)
     value = parse_amount(amount, invoice.currency, field="apply_credit", allow_zero=False)
     _use_credit(customer=customer, invoice=invoice, amount=value, on=on, actor=actor)
     paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "balance", "status", "paid_on"])
+    invoice_totals_change(before=before, invoice=invoice)
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
     return invoice
@@ -291,6 +295,7 @@ def payment_record(
             f"method: '{method}' is not one of {', '.join(PaymentMethod.values)}.", "method"
         )
     customer, invoice = _invoice_for_money(invoice)
+    before = invoice_state(invoice)
     value = parse_amount(amount, invoice.currency, field="amount")
     credit = parse_amount(apply_credit or "0", invoice.currency, field="apply_credit")
     if value == 0 and credit == 0:
@@ -366,11 +371,21 @@ def payment_record(
         )
     paid = invoice_settle(invoice, on)
     invoice.save(update_fields=["credit_applied", "amount_paid", "balance", "status", "paid_on"])
+    received = [] if payment is None else payment_deltas(payment)
+    invoice_totals_change(before=before, invoice=invoice, also=received)
     if payment is not None:
         hook_call(PAYMENT_RECEIVED, payment=payment, invoice=invoice)
     if paid:
         _after_paid(actor=actor, invoice=invoice, on=on)
     return payment
+
+
+def payment_deltas(payment: Payment) -> list[Delta]:
+    """What a payment received adds to the daily totals (per method, on the day received).
+    Whatever else changes these figures (a refund) adds its own deltas, and the
+    recomputation in reports/totals.py counts it the same way."""
+    key = Key(payment.currency, Measure.PAYMENTS, payment.received_on, payment.method)
+    return [Delta(key, 1, total=cents(payment.amount))]
 
 
 def _after_paid(*, actor: Actor, invoice: Invoice, on: date) -> None:
@@ -444,11 +459,13 @@ def invoice_void(*, actor: Actor, invoice: Invoice, reason: str, on: date) -> In
             created_at=clock.now(),
         )
     before = invoice.status
+    counted = invoice_state(invoice)
     invoice.status = Invoice.Status.VOID
     invoice.balance = ZERO  # amounts paid and credit used stay on record
     invoice.voided_at = clock.now()
     invoice.void_reason = reason[:300]
     invoice.save()
+    invoice_totals_change(before=counted, invoice=invoice)
     event_record(
         actor=actor,
         action="invoice.voided",

@@ -39,9 +39,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "show_counts": show_counts,
         "show_money": show_money,
     }
+    # Counted once: the status table shows them, the sales per customer divide by the active.
+    customers = selectors.status_counts(Customer) if show_counts or show_money else {}
     if show_counts:
         labels = dict(Status.choices)
-        customers = selectors.status_counts(Customer)
         packages = selectors.status_counts(Subscription)
         context["customer_counts"] = [(s, labels[s], n) for s, n in customers.items()]
         context["package_counts"] = [(s, labels[s], n) for s, n in packages.items()]
@@ -52,13 +53,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["newest_customers"] = selectors.newest_customers()
     if show_money:
         context["invoices"] = selectors.invoice_summary(as_of=today, currency=currency)
-        context.update(_sales(today, currency))
+        context.update(_sales(today, currency, active=customers[Status.ACTIVE]))
         context.update(_charts(today, currency))
     return render(request, "backoffice/dashboard.html", context)
 
 
-def _sales(today: Any, currency: str) -> dict[str, Any]:
-    active = selectors.active_customers()
+def _sales(today: Any, currency: str, *, active: int) -> dict[str, Any]:
     month = selectors.sales(
         since=add_months(today, -1) + timedelta(days=1), until=today, currency=currency
     )
