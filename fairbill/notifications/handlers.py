@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.db import transaction
 
 from fairbill.core.hooks import hook_register
+from fairbill.core.money import format_money
 from fairbill.customers.logins import LOGIN_INVITED
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
 from fairbill.notifications.services import email_queue, login_invitation_send
-from fairbill.payments.models import CreditEntry, Payment
+from fairbill.payments.collection import CHARGE_FAILED, CHARGE_NEEDS_ACTION, next_try_on
+from fairbill.payments.models import CreditEntry, Payment, PaymentAttempt
 from fairbill.payments.services import CREDIT_ADDED, PAYMENT_RECEIVED
 
 
@@ -38,6 +40,33 @@ def payment_received(*, payment: Payment, invoice: Invoice) -> None:
     )
 
 
+def _attempt_context(attempt: PaymentAttempt) -> dict[str, object]:
+    next_try = next_try_on(attempt)
+    return {
+        "invoice_id": attempt.invoice_id,
+        "amount": format_money(attempt.amount, attempt.currency),
+        "method": str(attempt.method),
+        "reason": attempt.failure_message,
+        "retry_on": next_try.strftime("%-d %B %Y") if next_try else "",
+    }
+
+
+def charge_failed(*, attempt: PaymentAttempt) -> None:
+    email_queue(
+        template="charge_failed",
+        customer_id=attempt.customer_id,
+        context=_attempt_context(attempt),
+    )
+
+
+def charge_needs_action(*, attempt: PaymentAttempt) -> None:
+    email_queue(
+        template="charge_action_required",
+        customer_id=attempt.customer_id,
+        context=_attempt_context(attempt),
+    )
+
+
 def login_invited(*, user_id: int) -> None:
     # Sent after commit and not logged: the link lets whoever reads it into the account.
     transaction.on_commit(lambda: login_invitation_send(user_id=user_id))
@@ -48,3 +77,5 @@ def handlers_register() -> None:
     hook_register(CREDIT_ADDED, credit_added)
     hook_register(PAYMENT_RECEIVED, payment_received)
     hook_register(LOGIN_INVITED, login_invited)
+    hook_register(CHARGE_FAILED, charge_failed)
+    hook_register(CHARGE_NEEDS_ACTION, charge_needs_action)
