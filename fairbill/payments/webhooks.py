@@ -1,0 +1,141 @@
+"""Stripe's notices about saved methods and automatic charges, handled through an inbox.
+
+Each event is kept once by its id (a repeated delivery is answered and ignored). Events may
+arrive in any order and carry stale copies, so the object each one names is fetched again
+from Stripe and its current state applied: a PaymentIntent to its attempt (charge_apply does
+nothing to a settled attempt), a SetupIntent's method saved, a detached method or a revoked
+mandate marked removed. What matches nothing of ours (an unknown customer or attempt) is kept
+on the inbox row and in an Event for staff.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.services import event_record
+from fairbill.core.validation import ascii_digits
+from fairbill.customers.models import Customer
+from fairbill.payments.collection import charge_apply
+from fairbill.payments.gateways.stripe import StripeGateway
+from fairbill.payments.gateways.stripe_objects import charge_from_intent, method_details
+from fairbill.payments.methods import customer_for_gateway, method_removed, method_save
+from fairbill.payments.models import PaymentAttempt, SavedPaymentMethod, WebhookEvent
+
+HANDLED = {
+    "payment_intent.succeeded": "payment_intent",
+    "payment_intent.payment_failed": "payment_intent",
+    "payment_intent.processing": "payment_intent",
+    "setup_intent.succeeded": "setup_intent",
+    "payment_method.detached": "payment_method",
+    "mandate.updated": "mandate",
+}
+ACTOR = Actor.system("stripe webhook")
+
+
+def webhook_event_handle(*, gateway: StripeGateway, event: dict[str, Any]) -> str:
+    """Handle one verified event; returns what happened, in a word or two."""
+    kind = HANDLED.get(str(event.get("type")))
+    if kind is None:
+        return "ignored"
+    obj = (event.get("data") or {}).get("object") or {}
+    object_id = str(obj.get("id") or "")
+    try:
+        with transaction.atomic():
+            inbox = WebhookEvent.objects.create(
+                gateway=gateway.name,
+                event_id=str(event["id"]),
+                type=str(event["type"]),
+                object_id=object_id[:200],
+                received_at=clock.now(),
+            )
+    except IntegrityError:
+        inbox = WebhookEvent.objects.get(gateway=gateway.name, event_id=str(event["id"]))
+        if inbox.processed_at is not None:
+            return "duplicate"
+    current = gateway.object_retrieve(kind=kind, reference=object_id)  # never the copy sent
+    handler = {
+        "payment_intent": _intent,
+        "setup_intent": _setup_intent,
+        "payment_method": _method_detached,
+        "mandate": _mandate,
+    }[kind]
+    problem = handler(gateway, current)
+    with transaction.atomic():
+        inbox.processed_at = clock.now()
+        inbox.problem = problem[:300]
+        inbox.save(update_fields=["processed_at", "problem"])
+        if problem:
+            event_record(
+                actor=ACTOR,
+                action="webhook.unmatched",
+                subject=inbox,
+                message=f"Stripe {inbox.type} {object_id}: {problem}",
+                data={"event": inbox.event_id, "type": inbox.type, "object": object_id},
+            )
+    return problem or "handled"
+
+
+def _intent(gateway: StripeGateway, intent: dict[str, Any]) -> str:
+    charge = charge_from_intent(intent)
+    attempt = PaymentAttempt.objects.filter(
+        gateway=gateway.name, payment_intent=charge.reference
+    ).first()
+    if attempt is None and charge.attempt_id is not None:
+        attempt = PaymentAttempt.objects.filter(pk=charge.attempt_id).first()
+    if attempt is None:
+        metadata = intent.get("metadata") or {}
+        if metadata.get("attempt_id"):
+            return f"no payment attempt {metadata['attempt_id']}"
+        return ""  # a Checkout payment: recorded by its checkout.session events
+    charge_apply(actor=ACTOR, attempt_id=attempt.pk, charge=charge, on=clock.today())
+    return ""
+
+
+def _setup_intent(gateway: StripeGateway, intent: dict[str, Any]) -> str:
+    if intent.get("status") != "succeeded" or not isinstance(intent.get("payment_method"), dict):
+        return ""
+    details = method_details(intent["payment_method"], intent.get("mandate"))
+    if details is None:
+        return "a kind of payment method that is not charged automatically"
+    metadata = intent.get("metadata") or {}
+    customer_id: int | None = None
+    if ascii_digits(str(metadata.get("customer_id") or "")):
+        customer_id = int(metadata["customer_id"])
+    known = customer_for_gateway(gateway=gateway.name, reference=details.gateway_customer)
+    if known is None or (customer_id is not None and customer_id != known):
+        return f"no customer of ours is Stripe customer {details.gateway_customer or '(none)'}"
+    method_save(
+        actor=ACTOR,
+        customer=Customer.objects.get(pk=known),
+        gateway=gateway.name,
+        details=details,
+    )
+    return ""
+
+
+def _method_detached(gateway: StripeGateway, method: dict[str, Any]) -> str:
+    if method.get("customer"):
+        return ""  # attached again since: nothing to do
+    saved = SavedPaymentMethod.objects.filter(
+        gateway=gateway.name, reference=str(method.get("id"))
+    ).first()
+    if saved is not None:
+        method_removed(actor=ACTOR, method=saved, reason="detached at Stripe")
+    return ""
+
+
+def _mandate(gateway: StripeGateway, mandate: dict[str, Any]) -> str:
+    if mandate.get("status") == "active":
+        return ""
+    method_id = mandate.get("payment_method")
+    method_id = method_id.get("id") if isinstance(method_id, dict) else method_id
+    saved = SavedPaymentMethod.objects.filter(
+        gateway=gateway.name, reference=str(method_id)
+    ).first()
+    if saved is not None:
+        method_removed(actor=ACTOR, method=saved, reason=f"mandate {mandate.get('status')}")
+    return ""
