@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 
 from fairbill.accounts.services import api_key_authenticate
 from fairbill.api import (
+    automatic_payments,
     billing,
     business,
     catalog,
@@ -128,5 +129,6 @@ api.add_router("", customers.router)
 api.add_router("", subscriptions.router)
 api.add_router("", changes.router)
 api.add_router("", invoices.router)
+api.add_router("", automatic_payments.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)

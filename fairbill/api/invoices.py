@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from fairbill.api.automatic_payments import AttemptOut
 from fairbill.api.fields import (
     Body,
     Day,
@@ -128,6 +129,7 @@ class InvoiceOut(Schema):
     void_reason: str
     notes: str
     created_at: dt.datetime
+    attempts: list[AttemptOut] = Field(description="automatic charges tried, oldest first")
 
     @staticmethod
     def resolve_customer_name(obj: Invoice) -> str:
@@ -215,7 +217,7 @@ class PaymentResult(Schema):
 def invoices(as_of: dt.date) -> QuerySet[Invoice]:
     """Invoices with their lines and taxes, and whether each is overdue as of a date."""
     overdue = overdue_q(as_of)
-    return Invoice.objects.prefetch_related("lines", "taxes").annotate(
+    return Invoice.objects.prefetch_related("lines", "taxes", "attempts").annotate(
         overdue=Case(
             When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
         )

@@ -26,6 +26,7 @@ from django.db.models import Max
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.errors import Refused
 from fairbill.core.hooks import hook_call
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import format_money
@@ -46,8 +47,10 @@ CHARGE_FAILED = "charge.failed"
 CHARGE_NEEDS_ACTION = "charge.needs_action"
 
 
-class NothingToCharge(Exception):
+class NothingToCharge(Refused):
     """The invoice can't be charged now (said why)."""
+
+    code = "nothing_to_charge"
 
 
 @dataclass
@@ -147,9 +150,12 @@ def invoices_in_collection(invoice_ids: list[int]) -> set[int]:
             invoice_id__in=invoice_ids, state__in=PaymentAttempt.OPEN
         ).values_list("invoice_id", flat=True)
     )
-    automatic = Invoice.objects.filter(
-        pk__in=invoice_ids, customer__payment_method=PaymentMethod.AUTOMATIC
-    ).values_list("pk", "customer_id", "due_date")
+    # an invoice collected once and due again (a lost dispute) is not charged again
+    automatic = (
+        Invoice.objects.filter(pk__in=invoice_ids, customer__payment_method=PaymentMethod.AUTOMATIC)
+        .exclude(attempts__state=State.SUCCEEDED)
+        .values_list("pk", "customer_id", "due_date")
+    )
     for invoice_id, customer_id, due_date in automatic:
         method = default_method(customer_id)
         if method is None or due_date is None or invoice_id in busy:
@@ -171,7 +177,8 @@ def attempt_schedule(*, invoice_id: int, on: date) -> PaymentAttempt:
         method = default_method(customer.pk)
         problem = _not_chargeable(customer, invoice, method)
         if problem:
-            raise NothingToCharge(problem)
+            code = "no_payment_method" if method is None else "nothing_to_charge"
+            raise NothingToCharge(f"Not charged: {problem}.", code=code)
         assert method is not None
         number = (
             PaymentAttempt.objects.filter(invoice=invoice).aggregate(n=Max("number"))["n"] or 0
@@ -192,7 +199,7 @@ def attempt_schedule(*, invoice_id: int, on: date) -> PaymentAttempt:
                     updated_at=now,
                 )
         except IntegrityError:
-            raise NothingToCharge(f"a charge on {invoice.number} is already under way") from None
+            raise NothingToCharge(f"A charge on {invoice.number} is already under way.") from None
 
 
 def _not_chargeable(customer: Customer, invoice: Invoice, method: SavedPaymentMethod | None) -> str:
@@ -383,7 +390,7 @@ def invoice_charge(*, actor: Actor, invoice: Invoice, gateway: Gateway, on: date
     if open_attempt is not None and open_attempt.state != State.SCHEDULED:
         open_attempt = attempt_resolve(actor=actor, attempt=open_attempt, gateway=gateway, on=on)
         if open_attempt.state in PaymentAttempt.OPEN:
-            raise NothingToCharge(f"a charge on {invoice.number} is still under way")
+            raise NothingToCharge(f"A charge on {invoice.number} is still under way.")
     attempt = (
         open_attempt
         if open_attempt is not None and open_attempt.state == State.SCHEDULED

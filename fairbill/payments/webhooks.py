@@ -21,9 +21,25 @@ from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
 from fairbill.payments.collection import charge_apply
 from fairbill.payments.gateways.stripe import StripeGateway
-from fairbill.payments.gateways.stripe_objects import charge_from_intent, method_details
+from fairbill.payments.gateways.stripe_objects import (
+    charge_from_intent,
+    from_minor_units,
+    method_details,
+)
 from fairbill.payments.methods import customer_for_gateway, method_removed, method_save
-from fairbill.payments.models import PaymentAttempt, SavedPaymentMethod, WebhookEvent
+from fairbill.payments.models import (
+    Dispute,
+    PaymentAttempt,
+    Refund,
+    SavedPaymentMethod,
+    WebhookEvent,
+)
+from fairbill.payments.refunds import (
+    dispute_record,
+    payment_for_gateway,
+    refund_preview,
+    refund_record,
+)
 
 HANDLED = {
     "payment_intent.succeeded": "payment_intent",
@@ -32,6 +48,9 @@ HANDLED = {
     "setup_intent.succeeded": "setup_intent",
     "payment_method.detached": "payment_method",
     "mandate.updated": "mandate",
+    "charge.refunded": "charge",
+    "charge.dispute.created": "dispute",
+    "charge.dispute.closed": "dispute",
 }
 ACTOR = Actor.system("stripe webhook")
 
@@ -62,6 +81,8 @@ def webhook_event_handle(*, gateway: StripeGateway, event: dict[str, Any]) -> st
         "setup_intent": _setup_intent,
         "payment_method": _method_detached,
         "mandate": _mandate,
+        "charge": _charge_refunded,
+        "dispute": _dispute,
     }[kind]
     problem = handler(gateway, current)
     with transaction.atomic():
@@ -138,4 +159,52 @@ def _mandate(gateway: StripeGateway, mandate: dict[str, Any]) -> str:
     ).first()
     if saved is not None:
         method_removed(actor=ACTOR, method=saved, reason=f"mandate {mandate.get('status')}")
+    return ""
+
+
+def _intent_id(value: Any) -> str:
+    return str(value.get("id") if isinstance(value, dict) else value or "")
+
+
+def _charge_refunded(gateway: StripeGateway, charge: dict[str, Any]) -> str:
+    """Refunds made in Stripe's dashboard: each refund id not yet known is recorded."""
+    payment = payment_for_gateway(
+        gateway=gateway.name, reference=_intent_id(charge.get("payment_intent"))
+    )
+    if payment is None:
+        return f"no payment of ours for charge {charge.get('id')}"
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    for item in refunds:
+        if item.get("status") not in ("succeeded", "pending"):
+            continue
+        if Refund.objects.filter(gateway_reference=item["id"]).exists():
+            continue
+        amount = from_minor_units(int(item["amount"]), payment.currency)
+        refund_record(
+            actor=ACTOR,
+            payment=payment,
+            plan=refund_preview(payment=payment, amount=amount),
+            reason="Refunded in Stripe",
+            on=clock.today(),
+            reference=str(item["id"]),
+        )
+    return ""
+
+
+def _dispute(gateway: StripeGateway, dispute: dict[str, Any]) -> str:
+    payment = payment_for_gateway(
+        gateway=gateway.name, reference=_intent_id(dispute.get("payment_intent"))
+    )
+    if payment is None:
+        return f"no payment of ours for dispute {dispute.get('id')}"
+    status = str(dispute.get("status") or "")
+    dispute_record(
+        actor=ACTOR,
+        payment=payment,
+        reference=str(dispute["id"]),
+        amount=from_minor_units(int(dispute.get("amount") or 0), payment.currency),
+        reason=str(dispute.get("reason") or ""),
+        status=status if status in (Dispute.Status.WON, Dispute.Status.LOST) else "open",
+        on=clock.today(),
+    )
     return ""

@@ -283,6 +283,11 @@ class StripeFake:
             "currency": intent["currency"],
             "payment_intent": intent["id"],
             "refunded": False,
+            "refunds": {
+                "object": "list",
+                "data": [r for r in self.refunds.values() if r["payment_intent"] == intent["id"]],
+                "has_more": False,
+            },
             "disputed": any(d["charge"] == intent["latest_charge"] for d in self.disputes.values()),
             "status": "succeeded",
         }

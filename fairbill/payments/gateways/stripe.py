@@ -265,7 +265,8 @@ class StripeGateway(Gateway):
             "payment_method": client.payment_methods,
             "mandate": client.mandates,
         }
-        params: Any = {"expand": ["payment_method", "mandate"]} if kind == "setup_intent" else {}
+        expand = {"setup_intent": ["payment_method", "mandate"], "charge": ["refunds"]}
+        params: Any = {"expand": expand[kind]} if kind in expand else {}
         return services[kind].retrieve(reference, params).to_dict()
 
 
