@@ -98,6 +98,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "credit": credit_balance(customer),
             "gateway": gateway,
             "instructions": bank_transfer_instructions(invoice),
+            "charge": selectors.charge_in_progress(customer=customer, invoice=invoice),
         },
     )
 
