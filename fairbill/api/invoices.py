@@ -294,13 +294,19 @@ def invoice_payment_post(request: HttpRequest, id: int, payload: PaymentIn) -> A
         actor=actor,
         invoice=invoice,
         amount=payload.amount,
-        method=payload.method or invoice.customer.payment_method,
+        method=payload.method or _manual_method(invoice.customer.payment_method),
         on=payload.date or today,
         reference=payload.reference,
         apply_credit=payload.apply_credit,
         confirm_overpayment=payload.confirm_overpayment,
     )
     return Status(201, {"invoice": invoices(today).get(pk=invoice.pk), "payment": payment})
+
+
+def _manual_method(method: str) -> str:
+    """The default for money recorded by hand: never 'automatic' (how invoices are
+    collected), bank transfer instead."""
+    return PaymentMethod.BANK_TRANSFER if method == PaymentMethod.AUTOMATIC else method
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -3,6 +3,7 @@ from django.urls import path
 from fairbill.accounts import views as account_views
 from fairbill.backoffice.views import (
     api_keys,
+    automatic_payments,
     billing,
     business,
     customer_billing,
@@ -108,6 +109,17 @@ urlpatterns = [
     ),
     path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
+    path("invoices/<int:pk>/charge/", automatic_payments.invoice_charge_now, name="invoice_charge"),
+    path(
+        "payments/<int:pk>/refund/",
+        automatic_payments.payment_refund_page,
+        name="payment_refund",
+    ),
+    path(
+        "customers/<int:pk>/automatic/",
+        automatic_payments.customer_automatic,
+        name="customer_automatic",
+    ),
     path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),
     path("billing/", billing.billing_page, name="billing"),
     path("billing/progress/", billing.billing_progress, name="billing_progress"),

@@ -21,6 +21,7 @@ from fairbill.backoffice.billing_forms import (
     PaymentForm,
     VoidForm,
 )
+from fairbill.backoffice.views.automatic_payments import invoice_attempts, manual_method
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.core import clock
 from fairbill.core.aggregates import MoneySum
@@ -136,11 +137,12 @@ def _detail(
         or PaymentForm(
             initial={
                 "amount": invoice.balance,
-                "method": invoice.customer.payment_method,
+                "method": manual_method(invoice.customer.payment_method),
                 "on": today,
             }
         ),
         "void_form": void_form or VoidForm(),
+        **invoice_attempts(invoice),
     }
     return render(request, "backoffice/invoices/detail.html", context)
 
