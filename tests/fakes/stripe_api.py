@@ -77,6 +77,7 @@ class StripeFake:
         self.lose_answers = 0  # the next N answers are lost (500) after the work is done
         self.down = False  # every request answers 500 without doing anything
         self.on_create: Any = None  # called with the intent when one is created
+        self.declines = dict(DECLINES)  # a test may make a good card fail from now on
         httpserver.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self._handle)
 
     # --- set-up helpers for tests -------------------------------------------------
@@ -254,8 +255,8 @@ class StripeFake:
         self.intents[intent["id"]] = intent
         if self.on_create is not None:
             self.on_create(intent)
-        if pm_id in DECLINES:
-            code, decline_code, message = DECLINES[pm_id]
+        if pm_id in self.declines:
+            code, decline_code, message = self.declines[pm_id]
             error = {
                 "type": "card_error",
                 "code": code,
