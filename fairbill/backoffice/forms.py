@@ -408,6 +408,7 @@ BILLING_FIELDS = [
     "auto_apply_credit",
     "credit_on_downgrade",
     "reminder_days",
+    "charge_retry_days",
     "suspend_days_after_due",
     "cancel_days_after_due",
     "date_window_years",
@@ -467,6 +468,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
             "Reminders and overdue invoices",
             ["reminder_days", "suspend_days_after_due", "cancel_days_after_due"],
         ),
+        ("Automatic payments", ["charge_retry_days"]),
         ("Emails and orders", ["attach_pdf", "order_email", "order_return_url"]),
         ("Sanity checks", ["date_window_years", "credit_confirm_above"]),
         ("Tax and e-invoices", ["vat_check_max_age_days", "einvoice_pdf"]),
@@ -484,6 +486,12 @@ class BillingForm(Fieldsets, forms.ModelForm):
         label="Reminder days",
         help_text="Days relative to the due date, separated by commas, e.g. -3, 0, 3, 7.",
     )
+    charge_retry_days = forms.CharField(
+        required=False,
+        label="Retry a failed charge",
+        help_text="Days after the due date to try a declined automatic charge again, "
+        "separated by commas, e.g. 3, 5, 7.",
+    )
 
     class Meta:
         model = BusinessSettings
@@ -500,19 +508,27 @@ class BillingForm(Fieldsets, forms.ModelForm):
         _choices(self, "currency", _with_current(currency_choices(), self.instance.currency))
         _choices(self, "time_zone", [(z, z) for z in sorted(available_timezones())])
         self.initial["reminder_days"] = ", ".join(str(d) for d in self.instance.reminder_days)
+        self.initial["charge_retry_days"] = ", ".join(
+            str(d) for d in self.instance.charge_retry_days
+        )
 
     def clean_reminder_days(self) -> list[int]:
-        text = self.cleaned_data["reminder_days"]
-        days = []
-        for part in re.split(r"[,\s]+", text.strip()):
-            if not part:
-                continue
-            if not re.fullmatch(r"[+-]?\d{1,4}", part):
-                raise forms.ValidationError(
-                    f"'{part}' is not a whole number; write e.g. -3, 0, 3, 7."
-                )
-            days.append(int(part))
-        return days
+        return _days(self.cleaned_data["reminder_days"], example="-3, 0, 3, 7")
+
+    def clean_charge_retry_days(self) -> list[int]:
+        return _days(self.cleaned_data["charge_retry_days"], example="3, 5, 7")
+
+
+def _days(text: str, *, example: str) -> list[int]:
+    """Whole numbers of days separated by commas or spaces."""
+    days = []
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"[+-]?\d{1,4}", part):
+            raise forms.ValidationError(f"'{part}' is not a whole number; write e.g. {example}.")
+        days.append(int(part))
+    return days
 
 
 class StaffCreateForm(forms.Form):

@@ -283,3 +283,23 @@ def test_charging_now_with_no_method_is_refused(payer, system, gateway, run_acto
     with pytest.raises(NothingToCharge, match="no saved card"):
         invoice_charge(actor=run_actor, invoice=invoice, gateway=gateway, on=DUE)
     assert Invoice.objects.get().status == "unpaid"
+
+
+def test_the_retry_schedule_is_a_setting(api, business):
+    body = api.patch("/settings", {"charge_retry_days": [7, 2]}).json()
+    assert body["charge_retry_days"] == [2, 7]
+    refused = api.patch("/settings", {"charge_retry_days": [0]})
+    assert refused.status_code == 422
+    assert api.get("/settings").json()["charge_retry_days"] == [2, 7]
+
+
+def test_a_retry_schedule_setting_moves_the_tries(payer, system, gateway, stripe_fake, run_actor):
+    from datetime import timedelta
+
+    from fairbill.core.services import settings_update
+
+    settings_update(actor=system, charge_retry_days=[2])
+    automatic(payer, system, pm_id="pm_card_insufficient")
+    invoice_for(payer, system)
+    tried = [d for d in range(6) if run(gateway, run_actor, on=DUE + timedelta(days=d)).charged]
+    assert tried == [0, 2]
