@@ -88,3 +88,41 @@ def test_recording_a_payment_by_hand_as_automatic_is_refused(api, payer, system)
     )
     assert response.status_code == 422
     assert "not a payment" in response.json()["detail"]
+
+
+def test_the_dashboard_shows_what_was_collected_and_failed_charges(
+    staff_client, payer, system, gateway, stripe_fake, run_actor
+):
+    from datetime import timedelta
+
+    from fairbill.core import clock
+    from fairbill.customers.services import customer_create
+    from fairbill.payments.collection import collections_run
+
+    today = clock.today()
+    issued = today - timedelta(days=7)  # seven days' terms: due today
+    automatic(payer, system)
+    invoice_for(payer, system, issue_date=issued)
+    other = customer_create(actor=system, name="Dan Decline", email="dan@example.com", country="GB")
+    stripe_fake.method_add("pm_card_lost", customer="cus_dan")
+    from fairbill.payments.gateways.base import MethodDetails
+    from fairbill.payments.methods import customer_set_automatic, method_save
+
+    method_save(
+        actor=system,
+        customer=other,
+        gateway="stripe",
+        details=MethodDetails(
+            reference="pm_card_lost", gateway_customer="cus_dan", kind="card", label="Visa",
+            last4="0001",
+        ),
+    )  # fmt: skip
+    customer_set_automatic(actor=system, customer=other, automatic=True)
+    declined = invoice_for(other, system, amount="20.00", issue_date=issued)
+    collections_run(as_of=today, actor=run_actor, gateway=gateway)
+    page = staff_client.get("/").content.decode()
+    assert "Collected automatically this month" in page
+    assert "£50.00" in page
+    assert 'data-testid="failed-charges"' in page
+    assert f">{declined.number}</a> · Dan Decline · £20.00" in page
+    assert "lost_card" in page
