@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, Exists, OuterRef, Q
+
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO
 from fairbill.invoicing.models import Invoice
-from fairbill.payments.models import Payment, PaymentAttempt
+from fairbill.payments.models import PaymentAttempt
 
 State = PaymentAttempt.State
 
@@ -24,46 +26,48 @@ class Collections:
 
 
 def collections_summary(*, as_of: date, currency: str, limit: int = 8) -> Collections:
-    month = Payment.objects.filter(
-        currency=currency,
-        received_on__gte=as_of.replace(day=1),
-        received_on__lte=as_of,
-        attempts__state=State.SUCCEEDED,
-    ).aggregate(total=MoneySum("amount"))
-    count = (
-        Payment.objects.filter(
-            currency=currency,
-            received_on__gte=as_of.replace(day=1),
-            received_on__lte=as_of,
-            attempts__state=State.SUCCEEDED,
-        )
-        .distinct()
-        .count()
+    """One query for the figures, one more for the list when there is something to look at
+    (the dashboard keeps a fixed number of queries)."""
+    collected = Q(
+        state=State.SUCCEEDED,
+        payment__currency=currency,
+        payment__received_on__gte=as_of.replace(day=1),
+        payment__received_on__lte=as_of,
     )
-    # failed or unknown, on an invoice still unpaid with no charge under way or done since
-    stuck = (
-        PaymentAttempt.objects.filter(
-            state__in=[State.FAILED, State.UNKNOWN], invoice__status=Invoice.Status.UNPAID
-        )
-        .exclude(failure_code="not_needed")
-        .exclude(invoice__attempts__state__in=[State.SCHEDULED, State.SUBMITTED, State.PENDING])
-        .exclude(invoice__attempts__state=State.SUCCEEDED)
-    )
-    invoices = stuck.values("invoice_id").distinct().count()
-    latest = list(
-        stuck.select_related("invoice", "customer", "method").order_by("-updated_at", "-pk")[
-            : limit * 4
-        ]
+    figures = PaymentAttempt.objects.aggregate(
+        collected=MoneySum("payment__amount", filter=collected),
+        collected_count=Count("payment", filter=collected, distinct=True),
+        to_look_at=Count("invoice", filter=_stuck(), distinct=True),
     )
     shown: list[PaymentAttempt] = []
-    seen: set[int] = set()
-    for attempt in latest:
-        if attempt.invoice_id not in seen:
-            seen.add(attempt.invoice_id)
-            shown.append(attempt)
+    if figures["to_look_at"]:
+        latest = (
+            PaymentAttempt.objects.filter(_stuck())
+            .select_related("invoice", "customer", "method")
+            .order_by("-updated_at", "-pk")[: limit * 4]
+        )
+        seen: set[int] = set()
+        for attempt in latest:
+            if attempt.invoice_id not in seen:
+                seen.add(attempt.invoice_id)
+                shown.append(attempt)
     return Collections(
-        collected=month["total"] or ZERO,
-        collected_count=count,
-        to_look_at=invoices,
+        collected=figures["collected"] or ZERO,
+        collected_count=figures["collected_count"],
+        to_look_at=figures["to_look_at"],
         attempts=shown[:limit],
+    )
+
+
+def _stuck() -> Q:
+    """A failed or unanswered charge on an invoice still unpaid, with no charge under way or
+    succeeded since."""
+    other = PaymentAttempt.objects.filter(
+        invoice=OuterRef("invoice"),
+        state__in=[State.SCHEDULED, State.SUBMITTED, State.PENDING, State.SUCCEEDED],
+    )
+    return (
+        Q(state__in=[State.FAILED, State.UNKNOWN], invoice__status=Invoice.Status.UNPAID)
+        & ~Q(failure_code="not_needed")
+        & ~Q(Exists(other))
     )
