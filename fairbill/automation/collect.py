@@ -9,6 +9,7 @@ from typing import Any
 from fairbill.core.actors import Actor
 from fairbill.payments.collection import collections_run
 from fairbill.payments.gateways.base import payment_gateway
+from fairbill.payments.methods import expiring_cards_remind
 
 
 def collect_due(*, report: Any, as_of: date, actor: Actor) -> None:
@@ -23,3 +24,4 @@ def collect_due(*, report: Any, as_of: date, actor: Actor) -> None:
         "resolved": outcome.resolved,
     }
     report.errors.extend(outcome.errors)
+    report.charges["expiring_cards"] = expiring_cards_remind(as_of=as_of)

@@ -168,4 +168,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "<p>{{ business.company_name }}</p>"
         ),
     },
+    "payment_method_expiring": {
+        "name": "Saved card expiring",
+        "subject": "Your card ending {{ last4 }} expires soon",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Your {{ method }}, which pays your invoices "
+            "automatically, expires at the end of {{ expires }}. To keep your payments going, "
+            'please add your new card: <a href="{{ account_url }}payment-methods/">'
+            "{{ account_url }}payment-methods/</a></p><p>{{ business.company_name }}</p>"
+        ),
+    },
 }

@@ -3,6 +3,8 @@ hooks those apps call (registered in NotificationsConfig.ready)."""
 
 from __future__ import annotations
 
+import calendar
+
 from django.db import transaction
 
 from fairbill.core.hooks import hook_register
@@ -12,7 +14,8 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
 from fairbill.notifications.services import email_queue, login_invitation_send
 from fairbill.payments.collection import CHARGE_FAILED, CHARGE_NEEDS_ACTION, next_try_on
-from fairbill.payments.models import CreditEntry, Payment, PaymentAttempt
+from fairbill.payments.methods import METHOD_EXPIRING
+from fairbill.payments.models import CreditEntry, Payment, PaymentAttempt, SavedPaymentMethod
 from fairbill.payments.services import CREDIT_ADDED, PAYMENT_RECEIVED
 
 
@@ -67,6 +70,18 @@ def charge_needs_action(*, attempt: PaymentAttempt) -> None:
     )
 
 
+def method_expiring(*, method: SavedPaymentMethod) -> None:
+    email_queue(
+        template="payment_method_expiring",
+        customer_id=method.customer_id,
+        context={
+            "method": str(method),
+            "last4": method.last4,
+            "expires": f"{calendar.month_name[method.exp_month or 1]} {method.exp_year}",
+        },
+    )
+
+
 def login_invited(*, user_id: int) -> None:
     # Sent after commit and not logged: the link lets whoever reads it into the account.
     transaction.on_commit(lambda: login_invitation_send(user_id=user_id))
@@ -79,3 +94,4 @@ def handlers_register() -> None:
     hook_register(LOGIN_INVITED, login_invited)
     hook_register(CHARGE_FAILED, charge_failed)
     hook_register(CHARGE_NEEDS_ACTION, charge_needs_action)
+    hook_register(METHOD_EXPIRING, method_expiring)

@@ -6,16 +6,47 @@ never from what the browser sends; the same gateway method is saved once."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.db import IntegrityError, transaction
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.errors import Refused
+from fairbill.core.hooks import hook_call
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.services import customer_lock
 from fairbill.payments.gateways.base import Gateway, MethodDetails
 from fairbill.payments.models import GatewayCustomer, SavedPaymentMethod
+
+# Hook (emails, in notifications): method=
+METHOD_EXPIRING = "payment_method.expiring"
+
+
+def expiring_cards_remind(*, as_of: date) -> int:
+    """Ask once each customer paying automatically whose default card expires at the end of
+    next month to save a new one (before its next charge fails). Returns how many."""
+    following = (as_of.replace(day=1) + timedelta(days=32)).replace(day=1)
+    expiring = SavedPaymentMethod.objects.filter(
+        kind=SavedPaymentMethod.Kind.CARD,
+        is_default=True,
+        removed_at__isnull=True,
+        expiry_reminded_on__isnull=True,
+        exp_year=following.year,
+        exp_month=following.month,
+        customer__payment_method=PaymentMethod.AUTOMATIC,
+    ).order_by("pk")
+    count = 0
+    for method in expiring:
+        with transaction.atomic():
+            updated = SavedPaymentMethod.objects.filter(
+                pk=method.pk, expiry_reminded_on__isnull=True
+            ).update(expiry_reminded_on=as_of)
+            if updated:  # a concurrent run did not ask already
+                hook_call(METHOD_EXPIRING, method=method)
+                count += 1
+    return count
 
 
 def methods_of(customer: Customer) -> list[SavedPaymentMethod]:

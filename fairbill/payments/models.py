@@ -142,6 +142,8 @@ class SavedPaymentMethod(models.Model):
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
+    # when the customer was asked to replace the card before it expires (asked once)
+    expiry_reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-is_default", "id"]

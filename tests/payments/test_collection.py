@@ -303,3 +303,24 @@ def test_a_retry_schedule_setting_moves_the_tries(payer, system, gateway, stripe
     invoice_for(payer, system)
     tried = [d for d in range(6) if run(gateway, run_actor, on=DUE + timedelta(days=d)).charged]
     assert tried == [0, 2]
+
+
+def test_a_card_expiring_next_month_asks_once_for_a_new_one(
+    payer, system, stripe_fake, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from fairbill.payments.methods import expiring_cards_remind
+
+    method = automatic(payer, system) and payer.saved_payment_methods.get()
+    method.exp_month, method.exp_year = 2, 2027
+    method.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expiring_cards_remind(as_of=date(2026, 12, 31)) == 0  # two months ahead
+        assert expiring_cards_remind(as_of=date(2027, 1, 1)) == 1
+        assert expiring_cards_remind(as_of=date(2027, 1, 2)) == 0  # asked once
+    (email,) = mail.outbox
+    assert email.subject == "Your card ending 4242 expires soon"
+    assert "expires at the end of February 2027" in email.body
+    assert "/account/payment-methods/" in email.body
