@@ -134,3 +134,49 @@ def test_an_unsigned_notice_is_refused(client, payer, system, stripe_fake):
     )
     assert response.status_code == 400
     assert not WebhookEvent.objects.exists()
+
+
+def test_removing_the_method_while_its_direct_debit_settles_still_records_the_payment(
+    client, payer, system, gateway, stripe_fake, run_actor
+):
+    from fairbill.payments.methods import method_remove
+
+    automatic(payer, system, pm_id="pm_sepa_7", kind="sepa_debit")
+    invoice = invoice_for(payer, system)
+    collections_run(as_of=DUE, actor=run_actor, gateway=gateway)
+    attempt = PaymentAttempt.objects.get()
+    assert attempt.state == "pending"
+    # when the customer removes the method (detached at Stripe) during the debit
+    method_remove(actor=system, method=SavedPaymentMethod.objects.get(), gateway=gateway)
+    payer.refresh_from_db()
+    assert payer.payment_method == "bank_transfer"  # no method left
+    # then the debit settling still pays the invoice, once
+    intent = stripe_fake.intent_settle(attempt.payment_intent, succeeded=True)
+    deliver(client, event_json("evt_settled", "payment_intent.succeeded", intent))
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (attempt.state, invoice.status) == ("succeeded", "paid")
+    assert Payment.objects.count() == 1
+    # and nothing more is charged
+    report = collections_run(as_of=DUE + timedelta(days=3), actor=run_actor, gateway=gateway)
+    assert report.charged == 0
+    assert len(stripe_fake.intents) == 1
+
+
+def test_a_direct_debit_failing_by_webhook_is_a_failed_attempt_and_an_email(
+    client, payer, system, gateway, stripe_fake, run_actor, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    automatic(payer, system, pm_id="pm_sepa_8", kind="sepa_debit")
+    invoice = invoice_for(payer, system)
+    collections_run(as_of=DUE, actor=run_actor, gateway=gateway)
+    attempt = PaymentAttempt.objects.get()
+    intent = stripe_fake.intent_settle(attempt.payment_intent, succeeded=False)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, event_json("evt_failed", "payment_intent.payment_failed", intent))
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.decline_code) == ("failed", "insufficient_funds")
+    (email,) = mail.outbox
+    assert email.subject == f"We couldn't collect the payment for invoice {invoice.number}"
