@@ -26,7 +26,12 @@ from fairbill.payments.gateways.stripe_objects import (
     from_minor_units,
     method_details,
 )
-from fairbill.payments.methods import customer_for_gateway, method_removed, method_save
+from fairbill.payments.methods import (
+    customer_for_gateway,
+    customer_set_automatic,
+    method_removed,
+    method_save,
+)
 from fairbill.payments.models import (
     Dispute,
     PaymentAttempt,
@@ -98,6 +103,22 @@ def webhook_event_handle(*, gateway: StripeGateway, event: dict[str, Any]) -> st
                 data={"event": inbox.event_id, "type": inbox.type, "object": object_id},
             )
     return problem or "handled"
+
+
+def checkout_method_keep(*, gateway: StripeGateway, session: dict[str, Any]) -> None:
+    """A paid Checkout Session where the customer ticked "save this card for future
+    payments": the card (read from Stripe) is saved and becomes the automatic method."""
+    if session.get("payment_status") != "paid":
+        return
+    details = gateway.checkout_saved_method(session=session)
+    if details is None:
+        return
+    customer_id = customer_for_gateway(gateway=gateway.name, reference=details.gateway_customer)
+    if customer_id is None:
+        return
+    customer = Customer.objects.get(pk=customer_id)
+    method_save(actor=ACTOR, customer=customer, gateway=gateway.name, details=details)
+    customer_set_automatic(actor=ACTOR, customer=customer, automatic=True)
 
 
 def _intent(gateway: StripeGateway, intent: dict[str, Any]) -> str:

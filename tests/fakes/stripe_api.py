@@ -180,7 +180,10 @@ class StripeFake:
             case ["payment_intents"] if post:
                 return self._intent_create(params)
             case ["payment_intents", pi_id]:
-                return self._found(self.intents, pi_id, "payment_intent")
+                status, found = self._found(self.intents, pi_id, "payment_intent")
+                if status == 200 and "payment_method" in params.get("expand", []):
+                    found = {**found, "payment_method": self.methods[found["payment_method"]]}
+                return status, found
             case ["setup_intents", seti_id]:
                 found = self.setup_intents.get(seti_id)
                 if found is None:

@@ -145,3 +145,82 @@ def test_an_invoice_being_collected_shows_payment_pending_and_no_pay_button(
     assert 'data-testid="payment-pending"' in page
     assert "Direct Debit takes a few days" in page
     assert "by card</button>" not in page
+
+
+def test_paying_an_invoice_with_save_the_card_keeps_it_for_automatic_payment(
+    alice_client, alice, demo_gateway
+):
+    invoice = alice.invoices.get()
+    start = alice_client.post(
+        f"/account/invoices/{invoice.pk}/pay/", {"method": "card", "save_card": "1"}
+    )
+    alice_client.post(start["Location"])  # the demo checkout's Pay button
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+    method = SavedPaymentMethod.objects.get(customer=alice)
+    assert (method.label, method.last4, method.is_default) == ("Visa (demo)", "4242", True)
+    alice.refresh_from_db()
+    assert alice.payment_method == "automatic"
+
+
+def test_paying_by_stripe_with_save_the_card_saves_it_from_the_webhook(
+    alice_client, client, alice, settings, httpserver
+):
+    import json
+    import time
+
+    import stripe as stripe_sdk
+
+    settings.PAYMENT_GATEWAY = ""
+    settings.STRIPE_SECRET_KEY = "sk_test_portal"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_save"  # noqa: S105 (test data)
+    settings.STRIPE_API_BASE = httpserver.url_for("").rstrip("/")
+    stripe = StripeFake(httpserver)
+    invoice = alice.invoices.get()
+    alice_client.post(f"/account/invoices/{invoice.pk}/pay/", {"method": "card", "save_card": "1"})
+    (session,) = stripe.sessions.values()
+    customer_ref = GatewayCustomer.objects.get(customer=alice).reference
+    assert session["customer"] == customer_ref
+    assert session["payment_intent_data"]["setup_future_usage"] == "off_session"
+    assert "customer_email" not in session
+    # Stripe charged the card and saved it on the customer
+    stripe.method_add("pm_card_visa", customer=customer_ref)
+    stripe.intents["pi_saved"] = {
+        "id": "pi_saved",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "payment_method": "pm_card_visa",
+    }
+    paid = {
+        **session,
+        "payment_status": "paid",
+        "status": "complete",
+        "amount_total": 5000,
+        "currency": "gbp",
+        "payment_intent": "pi_saved",
+        "client_reference_id": str(invoice.pk),
+    }
+    payload = json.dumps(
+        {
+            "id": "evt_cs",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "data": {"object": paid},
+        }
+    )
+    header = stripe_sdk.WebhookSignature.generate_signature_header(
+        payload, "whsec_save", int(time.time())
+    )
+    response = client.post(
+        "/payments/stripe/webhook/",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": header},
+    )
+    assert response.status_code == 200
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+    method = SavedPaymentMethod.objects.get(customer=alice)
+    assert (method.reference, method.label, method.last4) == ("pm_card_visa", "Visa", "4242")
+    alice.refresh_from_db()
+    assert alice.payment_method == "automatic"

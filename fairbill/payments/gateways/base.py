@@ -102,10 +102,17 @@ class Gateway(ABC):
 
     @abstractmethod
     def checkout_start(
-        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+        self,
+        *,
+        invoice: Invoice,
+        amount: Decimal,
+        success_url: str,
+        cancel_url: str,
+        save_for: str = "",
     ) -> Checkout:
         """Start paying `amount` of an invoice; `success_url` may contain {REFERENCE}, which
-        is replaced by the checkout's reference when the customer comes back."""
+        is replaced by the checkout's reference when the customer comes back. `save_for`
+        (the customer's id at the gateway) also saves the card for later payments."""
 
     # Saved methods and automatic charges: only gateways that can hold a method (Stripe,
     # the fake) implement these.

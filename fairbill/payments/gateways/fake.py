@@ -41,7 +41,13 @@ class FakeGateway(Gateway):
     saves_methods = True
 
     def checkout_start(
-        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+        self,
+        *,
+        invoice: Invoice,
+        amount: Decimal,
+        success_url: str,
+        cancel_url: str,
+        save_for: str = "",
     ) -> Checkout:
         reference = f"fake_{secrets.token_hex(12)}"
         token = signing.dumps(
@@ -52,6 +58,7 @@ class FakeGateway(Gateway):
                 "reference": reference,
                 "success": success_url.replace("{REFERENCE}", reference),
                 "cancel": cancel_url,
+                "save_for": save_for,
             },
             salt=SALT,
         )
@@ -143,6 +150,19 @@ def setup_done(data: dict[str, Any], *, last4: str, exp_year: int) -> str:
             "exp_year": exp_year,
         },
         salt=SETUP_SALT + ".done",
+    )
+
+
+def checkout_card(data: dict[str, Any]) -> MethodDetails:
+    """The demo card a fake checkout with "save for future payments" keeps."""
+    return MethodDetails(
+        reference=f"fake_pm_{data['reference']}_4242",
+        gateway_customer=str(data["save_for"]),
+        kind="card",
+        label="Visa (demo)",
+        last4="4242",
+        exp_month=12,
+        exp_year=2030,
     )
 
 

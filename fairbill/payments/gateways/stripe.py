@@ -71,7 +71,13 @@ class StripeGateway(Gateway):
         )
 
     def checkout_start(
-        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+        self,
+        *,
+        invoice: Invoice,
+        amount: Decimal,
+        success_url: str,
+        cancel_url: str,
+        save_for: str = "",
     ) -> Checkout:
         metadata = {
             "invoice_id": str(invoice.pk),
@@ -96,7 +102,11 @@ class StripeGateway(Gateway):
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
         }
-        if invoice.customer.email:
+        if save_for:  # "save this card for future payments": kept for off-session charges
+            params["customer"] = save_for
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
+            params["metadata"] = {**metadata, "save_method": "1"}
+        elif invoice.customer.email:
             params["customer_email"] = invoice.customer.email
         session = self._client().v1.checkout.sessions.create(params)
         return Checkout(url=str(session.url), reference=str(session.id))
@@ -174,6 +184,23 @@ class StripeGateway(Gateway):
         ):
             return None
         return method_details(intent["payment_method"], intent.get("mandate"))
+
+    def checkout_saved_method(self, *, session: dict[str, Any]) -> MethodDetails | None:
+        """The card a paid Checkout Session saved for later ("save for future payments")."""
+        if (session.get("metadata") or {}).get("save_method") != "1":
+            return None
+        intent_id = session.get("payment_intent")
+        if isinstance(intent_id, dict):
+            intent_id = intent_id.get("id")
+        if not intent_id:
+            return None
+        intent = (
+            self._client()
+            .v1.payment_intents.retrieve(str(intent_id), {"expand": ["payment_method"]})
+            .to_dict()
+        )
+        method = intent.get("payment_method")
+        return method_details(method, None) if isinstance(method, dict) else None
 
     def method_retrieve(self, *, reference: str) -> MethodDetails | None:
         method = self._client().v1.payment_methods.retrieve(reference).to_dict()
