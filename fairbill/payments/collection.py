@@ -275,6 +275,10 @@ def attempt_resolve(
     """Settle an attempt left open (unknown after a time-out, submitted when the process
     stopped, pending Direct Debit): read the PaymentIntent when its id is known, otherwise
     send the very same request with the same key. Never a second charge."""
+    if attempt.state == State.SCHEDULED:
+        # never marked submitted: the invoice is checked again before the same request
+        # (with the same key) is sent; see _apply for one sent just before a crash
+        return attempt_submit(actor=actor, attempt=attempt, gateway=gateway, on=on)
     with transaction.atomic():
         customer_lock(attempt.customer_id)
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
@@ -299,7 +303,10 @@ def charge_apply(*, actor: Actor, attempt_id: int, charge: Charge, on: date) -> 
 
 
 def _apply(*, actor: Actor, attempt: PaymentAttempt, charge: Charge, on: date) -> PaymentAttempt:
-    if attempt.state in (State.SUCCEEDED, State.FAILED):
+    # An attempt closed unsent ("not_needed") that Stripe reports succeeded was sent just
+    # before a crash: the money is recorded (or kept for staff if the invoice was paid since).
+    late_success = attempt.failure_code == "not_needed" and charge.state == "succeeded"
+    if attempt.state in (State.SUCCEEDED, State.FAILED) and not late_success:
         return attempt
     if charge.reference and not attempt.payment_intent:
         attempt.payment_intent = charge.reference
@@ -311,6 +318,7 @@ def _apply(*, actor: Actor, attempt: PaymentAttempt, charge: Charge, on: date) -
         attempt.state = State.PENDING
     elif charge.state == "succeeded":
         attempt.state = State.SUCCEEDED
+        attempt.failure_code = attempt.failure_message = ""
         attempt.payment = gateway_payment_record(
             actor=actor,
             gateway=attempt.gateway,

@@ -324,3 +324,39 @@ def test_a_card_expiring_next_month_asks_once_for_a_new_one(
     assert email.subject == "Your card ending 4242 expires soon"
     assert "expires at the end of February 2027" in email.body
     assert "/account/payment-methods/" in email.body
+
+
+def test_an_attempt_left_scheduled_by_a_crash_is_not_charged_once_the_invoice_is_paid(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    from fairbill.payments.collection import attempt_schedule
+    from fairbill.payments.services import payment_record
+
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    attempt = attempt_schedule(invoice_id=invoice.pk, on=DUE)  # then the process died
+    payment_record(actor=system, invoice=invoice, amount="50.00", method="bank_transfer", on=DUE)
+    run(gateway, run_actor)
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.failure_code) == ("failed", "not_needed")
+    assert not stripe_fake.intents
+
+
+def test_an_attempt_charged_just_before_a_crash_is_recorded_by_the_next_run_once(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    from datetime import timedelta
+
+    from fairbill.payments.collection import _request, attempt_schedule
+
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    attempt = attempt_schedule(invoice_id=invoice.pk, on=DUE)
+    # Stripe charged; our transaction with the answer never committed
+    assert gateway.charge(_request(attempt, invoice)).state == "succeeded"
+    report = run(gateway, run_actor, on=DUE + timedelta(days=1))
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (report.resolved, attempt.state, invoice.status) == (1, "succeeded", "paid")
+    assert len(stripe_fake.intents) == 1  # the same key: Stripe answered the first charge
+    assert Payment.objects.count() == 1
