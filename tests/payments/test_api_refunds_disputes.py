@@ -171,3 +171,16 @@ def test_a_dispute_is_recorded_and_a_lost_one_makes_the_amount_due_again(
     assert invoice.balance == Decimal(due_again)
     assert invoice.status == ("unpaid" if outcome == "lost" else "paid")
     assert Event.objects.filter(action="dispute.closed").count() == 1
+
+
+def test_automatic_payment_through_the_api_needs_a_saved_method(api, payer, system, stripe_fake):
+    refused = api.patch(f"/customers/{payer.pk}", {"payment_method": "automatic"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "no_payment_method"
+    payer.save_method()
+    assert (
+        api.patch(f"/customers/{payer.pk}", {"payment_method": "automatic"}).json()[
+            "payment_method"
+        ]
+        == "automatic"
+    )
