@@ -23,6 +23,7 @@ from fairbill.api.fields import (
     Quantity,
     SignedMoney,
     Text,
+    money_out,
     money_resolver,
     rate_out,
 )
@@ -31,7 +32,7 @@ from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
-from fairbill.core.money import quantize
+from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
@@ -130,6 +131,15 @@ class InvoiceOut(Schema):
     notes: str
     created_at: dt.datetime
     attempts: list[AttemptOut] = Field(description="automatic charges tried, oldest first")
+    amount_refunded: str = Field(
+        description="money given back on this invoice's payments (refunds; the amounts above "
+        "stay as issued)"
+    )
+
+    @staticmethod
+    def resolve_amount_refunded(obj: Invoice) -> str:
+        total = sum((refund.amount for refund in obj.refunds.all()), ZERO)
+        return money_out(total, obj.currency)
 
     @staticmethod
     def resolve_customer_name(obj: Invoice) -> str:
@@ -217,7 +227,7 @@ class PaymentResult(Schema):
 def invoices(as_of: dt.date) -> QuerySet[Invoice]:
     """Invoices with their lines and taxes, and whether each is overdue as of a date."""
     overdue = overdue_q(as_of)
-    return Invoice.objects.prefetch_related("lines", "taxes", "attempts").annotate(
+    return Invoice.objects.prefetch_related("lines", "taxes", "attempts", "refunds").annotate(
         overdue=Case(
             When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
         )

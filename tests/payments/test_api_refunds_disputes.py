@@ -101,6 +101,8 @@ def test_a_partial_then_full_refund_goes_through_stripe_and_never_beyond(api, pa
         Decimal("30.00"),
     ]
     assert Event.objects.filter(action="payment.refunded").count() == 2
+    invoice = api.get(f"/invoices/{Invoice.objects.get().pk}").json()
+    assert (invoice["amount_paid"], invoice["amount_refunded"]) == ("50.00", "50.00")
 
 
 def test_a_refund_repeated_with_the_same_key_refunds_once(api, paid, stripe_fake):
