@@ -15,13 +15,15 @@ from fairbill.payments.methods import expiring_cards_remind
 def collect_due(*, report: Any, as_of: date, actor: Actor) -> None:
     """Charge what is due as of the run's date; the outcome goes into the run's report."""
     outcome = collections_run(as_of=as_of, actor=actor, gateway=payment_gateway())
-    report.charges = {
+    counts = {
         "charged": outcome.charged,
         "succeeded": outcome.succeeded,
         "pending": outcome.pending,
         "failed": outcome.failed,
         "unknown": outcome.unknown,
         "resolved": outcome.resolved,
+        "expiring_cards": expiring_cards_remind(as_of=as_of),
     }
+    # only what happened: a day without automatic payments reads as a dry run does
+    report.charges = {name: count for name, count in counts.items() if count}
     report.errors.extend(outcome.errors)
-    report.charges["expiring_cards"] = expiring_cards_remind(as_of=as_of)
