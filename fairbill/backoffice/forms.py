@@ -17,8 +17,9 @@ from fairbill.catalog.models import Cycle, Option, Package, TaxRate
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import active_currencies, parse_amount, parse_decimal
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Customer, PaymentMethod, Status
 from fairbill.customers.services import EDITABLE_FIELDS
+from fairbill.payments.methods import default_method
 
 
 @cache
@@ -155,6 +156,14 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         data = super().clean() or {}
         if data.get("login") == LoginFields.PASSWORD and not data.get("password"):
             self.add_error("password", "Type the password, or choose the invitation.")
+        if data.get("payment_method") == PaymentMethod.AUTOMATIC and (
+            not self.instance.pk or default_method(self.instance.pk) is None
+        ):
+            self.add_error(
+                "payment_method",
+                "Automatic needs a saved card or Direct Debit: the customer adds one in My "
+                "Account → Payment methods.",
+            )
         return data
 
 

@@ -126,3 +126,14 @@ def test_the_dashboard_shows_what_was_collected_and_failed_charges(
     assert 'data-testid="failed-charges"' in page
     assert f">{declined.number}</a> · Dan Decline · £20.00" in page
     assert "lost_card" in page
+
+
+def test_the_edit_form_refuses_automatic_without_a_saved_method(staff_client, payer):
+    page = staff_client.get(f"/customers/{payer.pk}/edit/")
+    form = page.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(payment_method="automatic", login="none", country="GB")
+    response = staff_client.post(f"/customers/{payer.pk}/edit/", data)
+    assert "Automatic needs a saved card or Direct Debit" in response.content.decode()
+    payer.refresh_from_db()
+    assert payer.payment_method == "bank_transfer"
