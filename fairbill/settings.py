@@ -306,6 +306,9 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")  # empty = Stripe's own; tests point it elsewhere
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY").strip().lower()
+# Which kinds of method My Account offers to save (Stripe payment method types, comma-separated;
+# sepa_debit needs EUR and bacs_debit GBP, and both must be on in the Stripe account).
+STRIPE_SETUP_METHODS = env_list("STRIPE_SETUP_METHODS", "card")
 # Orders accepted per visitor address per hour on the public order forms.
 ORDER_RATE_LIMIT = int(env("ORDER_RATE_LIMIT", "5"))
 

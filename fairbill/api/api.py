@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 
 from fairbill.accounts.services import api_key_authenticate
 from fairbill.api import (
+    automatic_payments,
     billing,
     business,
     catalog,
@@ -132,5 +133,6 @@ api.add_router("", changes.router)
 api.add_router("", invoices.router)
 api.add_router("", estimates.router)
 api.add_router("", credit_notes.router)
+api.add_router("", automatic_payments.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)

@@ -68,6 +68,7 @@ class SettingsOut(Schema):
     auto_apply_credit: bool
     credit_on_downgrade: bool
     reminder_days: list[int]
+    charge_retry_days: list[int]
     suspend_days_after_due: int
     cancel_days_after_due: int
     date_window_years: int
@@ -87,6 +88,7 @@ SettingsCountry = Annotated[str, OneOf(country_codes(), blank=True)]
 SettingsCurrency = Annotated[str, OneOf(billable_currencies())]
 TimeZone = Annotated[str, OneOf(sorted(available_timezones()))]
 ReminderDay = Annotated[int, Field(ge=-365, le=365), BeforeValidator(whole_number)]
+RetryDay = Annotated[int, Field(ge=1, le=60), BeforeValidator(whole_number)]
 StartNumber = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(whole_number)]
 Padding = Annotated[int, Field(ge=0, le=12), BeforeValidator(whole_number)]
 DaysInAYear = Annotated[int, Field(ge=0, le=365), BeforeValidator(whole_number)]
@@ -138,6 +140,12 @@ class SettingsPatch(Patch):
     credit_on_downgrade: bool | None = None
     reminder_days: list[ReminderDay] | None = Field(
         None, max_length=100, description="days from the due date, e.g. [-3, 0, 7]"
+    )
+    charge_retry_days: list[RetryDay] | None = Field(
+        None,
+        max_length=8,
+        description="days after the due date on which a failed automatic charge is tried "
+        "again, e.g. [3, 5, 7]",
     )
     suspend_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")
     cancel_days_after_due: DaysInTenYears | None = Field(None, description="0 = never")

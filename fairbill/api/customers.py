@@ -38,6 +38,7 @@ from fairbill.customers.services import (
     customer_update,
     customer_vat_check,
 )
+from fairbill.payments.methods import default_method
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_add, credit_balance, credit_remove
 
@@ -235,6 +236,13 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
     login = _login(payload.login, customer)
     status = values.pop("status", None)
     reason = values.pop("status_reason", "")
+    if values.get("payment_method") == PaymentMethod.AUTOMATIC and not default_method(customer.pk):
+        raise Refused(
+            "payment_method: the customer has no saved card or Direct Debit; they add one in "
+            "My Account first.",
+            "payment_method",
+            code="no_payment_method",
+        )
     if reason and status is None:
         raise InvalidInput("status_reason: give the new status too.", "status_reason")
     # Details and status change together or not at all.

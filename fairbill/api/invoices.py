@@ -13,6 +13,7 @@ from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from fairbill.api.automatic_payments import AttemptOut
 from fairbill.api.fields import (
     Body,
     Day,
@@ -23,6 +24,7 @@ from fairbill.api.fields import (
     Quantity,
     SignedMoney,
     Text,
+    money_out,
     money_resolver,
     rate_out,
 )
@@ -31,7 +33,7 @@ from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
-from fairbill.core.money import quantize
+from fairbill.core.money import ZERO, quantize
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import CreditNote, Invoice, InvoiceLine, InvoiceTax
@@ -141,6 +143,16 @@ class InvoiceOut(Schema):
     void_reason: str
     notes: str
     created_at: dt.datetime
+    attempts: list[AttemptOut] = Field(description="automatic charges tried, oldest first")
+    amount_refunded: str = Field(
+        description="money given back on this invoice's payments (refunds; the amounts above "
+        "stay as issued)"
+    )
+
+    @staticmethod
+    def resolve_amount_refunded(obj: Invoice) -> str:
+        total = sum((refund.amount for refund in obj.refunds.all()), ZERO)
+        return money_out(total, obj.currency)
 
     @staticmethod
     def resolve_customer_name(obj: Invoice) -> str:
@@ -234,7 +246,9 @@ class PaymentResult(Schema):
 def invoices(as_of: dt.date) -> QuerySet[Invoice]:
     """Invoices with their lines and taxes, and whether each is overdue as of a date."""
     overdue = overdue_q(as_of)
-    return Invoice.objects.prefetch_related("lines", "taxes", "credit_notes").annotate(
+    return Invoice.objects.prefetch_related(
+        "lines", "taxes", "credit_notes", "attempts", "refunds"
+    ).annotate(
         overdue=Case(
             When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
@@ -313,13 +327,19 @@ def invoice_payment_post(request: HttpRequest, id: int, payload: PaymentIn) -> A
         actor=actor,
         invoice=invoice,
         amount=payload.amount,
-        method=payload.method or invoice.customer.payment_method,
+        method=payload.method or _manual_method(invoice.customer.payment_method),
         on=payload.date or today,
         reference=payload.reference,
         apply_credit=payload.apply_credit,
         confirm_overpayment=payload.confirm_overpayment,
     )
     return Status(201, {"invoice": invoices(today).get(pk=invoice.pk), "payment": payment})
+
+
+def _manual_method(method: str) -> str:
+    """The default for money recorded by hand: never 'automatic' (how invoices are
+    collected), bank transfer instead."""
+    return PaymentMethod.BANK_TRANSFER if method == PaymentMethod.AUTOMATIC else method
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from fairbill.automation.collect import collect_due
 from fairbill.automation.services import overdue_candidates, overdue_process
 from fairbill.catalog.models import Package
 from fairbill.core import clock
@@ -91,6 +92,7 @@ class RunReport:
     preview: list[dict[str, Any]] = field(default_factory=list)
     run_id: int | None = None  # the BillingRun row that records it, when recorded
     skipped: list[int] = field(default_factory=list)  # a batch's customers locked elsewhere
+    charges: dict[str, int] = field(default_factory=dict)  # automatic payments, by outcome
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -103,6 +105,7 @@ class RunReport:
             "cancellations": self.cancellations,
             "errors": len(self.errors),
             "not_done": len(self.not_done),
+            "charges": dict(self.charges),
         }
 
     def add_counts(self, counts: dict[str, Any]) -> None:
@@ -220,6 +223,7 @@ def billing_run(
                 pass
         else:
             _run_batches(ctx, customer_ids, batch_size, report, progress)
+            collect_due(report=report, as_of=as_of, actor=actor)  # after renewing
         status = BillingRun.Status.FINISHED
     finally:
         if run is not None:

@@ -19,6 +19,7 @@ from fairbill.customers.services import customer_set_status
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceReminder
 from fairbill.invoicing.selectors import overdue
 from fairbill.notifications.services import email_queue
+from fairbill.payments.collection import invoices_in_collection
 from fairbill.payments.credit_notes import INVOICE_CREDITED
 from fairbill.payments.services import INVOICE_PAID, INVOICE_VOIDED
 from fairbill.subscriptions.models import Subscription
@@ -153,6 +154,8 @@ def overdue_process(
     )
     if not invoices:
         return counts
+    # a charge under way or still to come on the retry schedule: no "please pay" email
+    collecting = invoices_in_collection([invoice.pk for invoice in invoices])
     sent = defaultdict(set)
     for invoice_id, offset in InvoiceReminder.objects.filter(invoice__in=invoices).values_list(
         "invoice_id", "offset_days"
@@ -163,7 +166,7 @@ def overdue_process(
         due_offsets = [
             d for d in business.reminder_days if d <= past_due and d not in sent[invoice.pk]
         ]
-        if due_offsets:
+        if due_offsets and invoice.pk not in collecting:
             InvoiceReminder.objects.bulk_create(
                 InvoiceReminder(invoice=invoice, offset_days=d, sent_on=as_of) for d in due_offsets
             )

@@ -17,8 +17,9 @@ from fairbill.catalog.models import Cycle, Option, Package, TaxRate
 from fairbill.core.errors import InvalidInput
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import active_currencies, parse_amount, parse_decimal
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Customer, PaymentMethod, Status
 from fairbill.customers.services import EDITABLE_FIELDS
+from fairbill.payments.methods import default_method
 
 
 @cache
@@ -155,6 +156,14 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         data = super().clean() or {}
         if data.get("login") == LoginFields.PASSWORD and not data.get("password"):
             self.add_error("password", "Type the password, or choose the invitation.")
+        if data.get("payment_method") == PaymentMethod.AUTOMATIC and (
+            not self.instance.pk or default_method(self.instance.pk) is None
+        ):
+            self.add_error(
+                "payment_method",
+                "Automatic needs a saved card or Direct Debit: the customer adds one in My "
+                "Account → Payment methods.",
+            )
         return data
 
 
@@ -410,6 +419,7 @@ BILLING_FIELDS = [
     "auto_apply_credit",
     "credit_on_downgrade",
     "reminder_days",
+    "charge_retry_days",
     "suspend_days_after_due",
     "cancel_days_after_due",
     "date_window_years",
@@ -470,6 +480,7 @@ class BillingForm(Fieldsets, forms.ModelForm):
             "Reminders and overdue invoices",
             ["reminder_days", "suspend_days_after_due", "cancel_days_after_due"],
         ),
+        ("Automatic payments", ["charge_retry_days"]),
         ("Emails and orders", ["attach_pdf", "order_email", "order_return_url"]),
         ("Sanity checks", ["date_window_years", "credit_confirm_above"]),
         ("Tax and e-invoices", ["vat_check_max_age_days", "einvoice_pdf"]),
@@ -487,6 +498,12 @@ class BillingForm(Fieldsets, forms.ModelForm):
         label="Reminder days",
         help_text="Days relative to the due date, separated by commas, e.g. -3, 0, 3, 7.",
     )
+    charge_retry_days = forms.CharField(
+        required=False,
+        label="Retry a failed charge",
+        help_text="Days after the due date to try a declined automatic charge again, "
+        "separated by commas, e.g. 3, 5, 7.",
+    )
 
     class Meta:
         model = BusinessSettings
@@ -503,19 +520,27 @@ class BillingForm(Fieldsets, forms.ModelForm):
         _choices(self, "currency", _with_current(currency_choices(), self.instance.currency))
         _choices(self, "time_zone", [(z, z) for z in sorted(available_timezones())])
         self.initial["reminder_days"] = ", ".join(str(d) for d in self.instance.reminder_days)
+        self.initial["charge_retry_days"] = ", ".join(
+            str(d) for d in self.instance.charge_retry_days
+        )
 
     def clean_reminder_days(self) -> list[int]:
-        text = self.cleaned_data["reminder_days"]
-        days = []
-        for part in re.split(r"[,\s]+", text.strip()):
-            if not part:
-                continue
-            if not re.fullmatch(r"[+-]?\d{1,4}", part):
-                raise forms.ValidationError(
-                    f"'{part}' is not a whole number; write e.g. -3, 0, 3, 7."
-                )
-            days.append(int(part))
-        return days
+        return _days(self.cleaned_data["reminder_days"], example="-3, 0, 3, 7")
+
+    def clean_charge_retry_days(self) -> list[int]:
+        return _days(self.cleaned_data["charge_retry_days"], example="3, 5, 7")
+
+
+def _days(text: str, *, example: str) -> list[int]:
+    """Whole numbers of days separated by commas or spaces."""
+    days = []
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"[+-]?\d{1,4}", part):
+            raise forms.ValidationError(f"'{part}' is not a whole number; write e.g. {example}.")
+        days.append(int(part))
+    return days
 
 
 class StaffCreateForm(forms.Form):

@@ -3,6 +3,7 @@ from django.urls import path
 from fairbill.accounts import views as account_views
 from fairbill.backoffice.views import (
     api_keys,
+    automatic_payments,
     billing,
     business,
     credit_notes,
@@ -110,6 +111,17 @@ urlpatterns = [
     ),
     path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
+    path("invoices/<int:pk>/charge/", automatic_payments.invoice_charge_now, name="invoice_charge"),
+    path(
+        "payments/<int:pk>/refund/",
+        automatic_payments.payment_refund_page,
+        name="payment_refund",
+    ),
+    path(
+        "customers/<int:pk>/automatic/",
+        automatic_payments.customer_automatic,
+        name="customer_automatic",
+    ),
     path("invoices/<int:pk>/email/", invoices.invoice_email, name="invoice_email"),
     # Estimates
     path("customers/<int:pk>/estimates/new/", estimates.estimate_new, name="estimate_new"),

@@ -8,6 +8,10 @@ from django.db import models
 from django_countries.fields import CountryField
 
 
+def default_charge_retry_days() -> list[int]:
+    return [3, 5, 7]
+
+
 class BusinessSettings(models.Model):
     """The business's own details and billing settings: one row (pk=1), edited by staff."""
 
@@ -60,6 +64,12 @@ class BusinessSettings(models.Model):
     credit_on_downgrade = models.BooleanField(default=True)
     reminder_days = models.JSONField(
         default=list, blank=True, help_text="Days relative to the due date, e.g. [-3, 0, 3, 7]."
+    )
+    charge_retry_days = models.JSONField(
+        default=default_charge_retry_days,
+        blank=True,
+        help_text="Days after the due date on which a declined automatic charge is tried "
+        "again, e.g. [3, 5, 7].",
     )
     suspend_days_after_due = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(3650)], help_text="0 = never"

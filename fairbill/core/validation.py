@@ -83,6 +83,19 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
     if any(abs(d) > 365 for d in days):
         raise InvalidInput("reminder days: each must be between -365 and 365.", "reminder_days")
     values.reminder_days = sorted(set(days))
+    retries = values.charge_retry_days
+    if (
+        not isinstance(retries, list)
+        or not all(isinstance(d, int) and not isinstance(d, bool) for d in retries)
+        or any(not 1 <= d <= 60 for d in retries)
+        or len(retries) > 8
+    ):
+        raise InvalidInput(
+            "charge retry days: give up to 8 whole numbers of days after the due date, "
+            "each from 1 to 60, e.g. 3, 5, 7.",
+            "charge_retry_days",
+        )
+    values.charge_retry_days = sorted(set(retries))
     if (
         values.cancel_days_after_due
         and values.suspend_days_after_due

@@ -20,6 +20,10 @@ class PaymentMethod(models.TextChoices):
     CHEQUE = "cheque", "Cheque"
     CASH = "cash", "Cash"
     CARD = "card", "Card"
+    DIRECT_DEBIT = "direct_debit", "Direct Debit"
+    # Collected on the due date from the customer's default saved card or Direct Debit
+    # mandate (payments/collection.py); the payments themselves are "card" or "direct_debit".
+    AUTOMATIC = "automatic", "Automatic (saved card / Direct Debit)"
 
 
 class VatCheckStatus(models.TextChoices):

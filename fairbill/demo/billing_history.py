@@ -3,22 +3,31 @@ billing run walked day by day up to yesterday, invoices paid by most customers, 
 stopped paying (reminded, then suspended by the run), a cancelled and a failed package, and
 two renewals due today so that running billing shows new invoices at once, and two credit
 notes: an option credited in part on a UK customer's paid invoice (its credit paid later
-invoices), and the EU business customer's reverse-charge invoice credited for an option."""
+invoices), and the EU business customer's reverse-charge invoice credited for an option.
+
+One customer (Fletcher's Bakery) pays automatically with a saved demo card: its invoices are
+collected on their due dates by the run's collection step, with the demo gateway (no money
+moves), unless Stripe keys are set (then the demo saves no card)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Min
 
 from fairbill.automation.billing_run import billing_run
 from fairbill.catalog.models import Option, Package
 from fairbill.core.actors import Actor
-from fairbill.customers.models import Customer, Status
+from fairbill.customers.models import Customer, PaymentMethod, Status
 from fairbill.invoicing.models import Invoice, InvoiceLine
 from fairbill.notifications.models import EmailLog
+from fairbill.payments.collection import collections_run
 from fairbill.payments.credit_notes import credit_note_issue
+from fairbill.payments.gateways.base import MethodDetails
+from fairbill.payments.gateways.fake import FakeGateway
+from fairbill.payments.methods import customer_set_automatic, method_save
 from fairbill.payments.services import credit_add, payment_record
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.periods import add_months
@@ -96,6 +105,8 @@ def billing_history_load(*, actor: Actor, today: date) -> dict[str, int]:
                 status=Status.ERROR,
                 reason="Signup failed: the card payment was declined.",
             )
+    if not settings.STRIPE_SECRET_KEY:
+        saved_card_load(actor=actor, customer=Customer.objects.get(email=AUTOMATIC_EMAIL))
     _walk(actor=actor, today=today, behaviour=behaviour)
     # Demo emails are history, not mail to send.
     EmailLog.objects.filter(status=EmailLog.Status.QUEUED).update(
@@ -103,6 +114,31 @@ def billing_history_load(*, actor: Actor, today: date) -> dict[str, int]:
     )
     _backdate_customers()
     return {"subscriptions": Subscription.objects.count(), "invoices": Invoice.objects.count()}
+
+
+AUTOMATIC_EMAIL = "tom@fletcherbakery.example"
+
+
+def saved_card_load(*, actor: Actor, customer: Customer) -> None:
+    """A demo card saved for automatic payment (the demo gateway's, no money moves)."""
+    gateway = FakeGateway()
+    method_save(
+        actor=actor,
+        customer=customer,
+        gateway=gateway.name,
+        details=MethodDetails(
+            reference=f"fake_pm_demo{customer.pk}_4242",
+            gateway_customer=gateway.customer_create(
+                customer_id=customer.pk, name=customer.name, email=customer.email
+            ),
+            kind="card",
+            label="Visa (demo)",
+            last4="4242",
+            exp_month=12,
+            exp_year=2030,
+        ),
+    )
+    customer_set_automatic(actor=actor, customer=customer, automatic=True)
 
 
 def _backdate_customers() -> None:
@@ -122,7 +158,11 @@ def _walk(*, actor: Actor, today: date, behaviour: dict[int, str]) -> None:
     goodwill_given = False
     while day < today:
         billing_run(as_of=day, actor=system, record=(today - day).days <= 7)
-        for invoice in Invoice.objects.filter(issue_date=day, status=Invoice.Status.UNPAID):
+        if not settings.STRIPE_SECRET_KEY:  # the run's own step when the demo gateway is on
+            collections_run(as_of=day, actor=system, gateway=FakeGateway())
+        for invoice in Invoice.objects.filter(issue_date=day, status=Invoice.Status.UNPAID).exclude(
+            customer__payment_method=PaymentMethod.AUTOMATIC
+        ):  # collected instead
             plans = {
                 behaviour.get(sub_id)
                 for sub_id in invoice.lines.values_list("subscription_id", flat=True)

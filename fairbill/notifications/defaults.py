@@ -174,4 +174,40 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "{{ days }} days and once only.</p><p>{{ business.company_name }}</p>"
         ),
     },
+    "charge_failed": {
+        "name": "Automatic payment failed",
+        "subject": "We couldn't collect the payment for invoice {{ invoice.number }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>We tried to collect {{ amount }} for invoice "
+            "<strong>{{ invoice.number }}</strong> from your {{ method }}, and it failed: "
+            "{{ reason }}</p>"
+            "{% if retry_on %}<p>We will try again on {{ retry_on }}. You can also pay now or "
+            "change your payment method.</p>{% else %}<p>We won't try this method again: "
+            "please pay the invoice or add another payment method.</p>{% endif %}"
+            '<p>Pay the invoice: <a href="{{ invoice_url }}">{{ invoice_url }}</a><br>'
+            'Payment methods: <a href="{{ account_url }}payment-methods/">'
+            "{{ account_url }}payment-methods/</a></p><p>{{ business.company_name }}</p>"
+        ),
+    },
+    "charge_action_required": {
+        "name": "Automatic payment needs confirming",
+        "subject": "Please confirm the payment for invoice {{ invoice.number }}",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Your bank asks you to confirm the payment of "
+            "{{ amount }} for invoice <strong>{{ invoice.number }}</strong> from your "
+            "{{ method }}. We have paused collecting it until you do.</p>"
+            '<p>Confirm and pay it here: <a href="{{ invoice_url }}">{{ invoice_url }}</a></p>'
+            "<p>{{ business.company_name }}</p>"
+        ),
+    },
+    "payment_method_expiring": {
+        "name": "Saved card expiring",
+        "subject": "Your card ending {{ last4 }} expires soon",
+        "body_html": (
+            "<p>Dear {{ customer.name }},</p><p>Your {{ method }}, which pays your invoices "
+            "automatically, expires at the end of {{ expires }}. To keep your payments going, "
+            'please add your new card: <a href="{{ account_url }}payment-methods/">'
+            "{{ account_url }}payment-methods/</a></p><p>{{ business.company_name }}</p>"
+        ),
+    },
 }

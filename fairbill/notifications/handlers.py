@@ -3,6 +3,7 @@ hooks those apps call (registered in NotificationsConfig.ready)."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from django.db import transaction
@@ -10,14 +11,17 @@ from django.db import transaction
 from fairbill.core.actors import Actor
 from fairbill.core.errors import Refused
 from fairbill.core.hooks import hook_register
+from fairbill.core.money import format_money
 from fairbill.customers.logins import LOGIN_INVITED
 from fairbill.invoicing.estimates import ESTIMATE_SENT
 from fairbill.invoicing.models import CreditNote, Estimate, Invoice
 from fairbill.invoicing.services import INVOICE_ISSUED
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, login_invitation_send
+from fairbill.payments.collection import CHARGE_FAILED, CHARGE_NEEDS_ACTION, next_try_on
 from fairbill.payments.credit_notes import CREDIT_NOTE_ISSUED
-from fairbill.payments.models import CreditEntry, Payment
+from fairbill.payments.methods import METHOD_EXPIRING
+from fairbill.payments.models import CreditEntry, Payment, PaymentAttempt, SavedPaymentMethod
 from fairbill.payments.services import (
     CREDIT_ADDED,
     INVOICE_VOID_CHECK,
@@ -87,6 +91,45 @@ def invoice_voided(*, actor: Actor, invoice: Invoice, on: date) -> None:
     )
 
 
+def _attempt_context(attempt: PaymentAttempt) -> dict[str, object]:
+    next_try = next_try_on(attempt)
+    return {
+        "invoice_id": attempt.invoice_id,
+        "amount": format_money(attempt.amount, attempt.currency),
+        "method": str(attempt.method),
+        "reason": attempt.failure_message,
+        "retry_on": next_try.strftime("%-d %B %Y") if next_try else "",
+    }
+
+
+def charge_failed(*, attempt: PaymentAttempt) -> None:
+    email_queue(
+        template="charge_failed",
+        customer_id=attempt.customer_id,
+        context=_attempt_context(attempt),
+    )
+
+
+def charge_needs_action(*, attempt: PaymentAttempt) -> None:
+    email_queue(
+        template="charge_action_required",
+        customer_id=attempt.customer_id,
+        context=_attempt_context(attempt),
+    )
+
+
+def method_expiring(*, method: SavedPaymentMethod) -> None:
+    email_queue(
+        template="payment_method_expiring",
+        customer_id=method.customer_id,
+        context={
+            "method": str(method),
+            "last4": method.last4,
+            "expires": f"{calendar.month_name[method.exp_month or 1]} {method.exp_year}",
+        },
+    )
+
+
 def login_invited(*, user_id: int) -> None:
     # Sent after commit and not logged: the link lets whoever reads it into the account.
     transaction.on_commit(lambda: login_invitation_send(user_id=user_id))
@@ -101,3 +144,6 @@ def handlers_register() -> None:
     hook_register(INVOICE_VOID_CHECK, invoice_void_check)
     hook_register(INVOICE_VOIDED, invoice_voided)
     hook_register(LOGIN_INVITED, login_invited)
+    hook_register(CHARGE_FAILED, charge_failed)
+    hook_register(CHARGE_NEEDS_ACTION, charge_needs_action)
+    hook_register(METHOD_EXPIRING, method_expiring)

@@ -294,6 +294,12 @@ def payment_record(
         raise InvalidInput(
             f"method: '{method}' is not one of {', '.join(PaymentMethod.values)}.", "method"
         )
+    if method == PaymentMethod.AUTOMATIC:
+        raise InvalidInput(
+            "method: say how the money was paid (bank transfer, cheque, cash, card, Direct "
+            "Debit); 'automatic' is how invoices are collected, not a payment.",
+            "method",
+        )
     customer, invoice = _invoice_for_money(invoice)
     before = invoice_state(invoice)
     value = parse_amount(amount, invoice.currency, field="amount")

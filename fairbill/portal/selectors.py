@@ -16,7 +16,8 @@ from fairbill.customers.models import Customer, CustomerNote, Status
 from fairbill.invoicing.estimate_selectors import waiting
 from fairbill.invoicing.models import CreditNote, Estimate, Invoice
 from fairbill.invoicing.selectors import overdue as overdue_q
-from fairbill.payments.models import Payment
+from fairbill.payments.methods import methods_of
+from fairbill.payments.models import Payment, PaymentAttempt, SavedPaymentMethod
 from fairbill.payments.services import credit_balance
 from fairbill.subscriptions.models import Subscription
 
@@ -194,3 +195,25 @@ def change_options(
             current = held.quantity if held is not None else 0
             offers.append(ChangeOptionOffer(option, prices[0].price, [], current))
     return offers
+
+
+def payment_methods_of(*, customer: Customer) -> list[SavedPaymentMethod]:
+    return methods_of(customer)
+
+
+def payment_method_of(*, customer: Customer, method_id: int) -> SavedPaymentMethod | None:
+    return SavedPaymentMethod.objects.filter(
+        customer=customer, pk=method_id, removed_at__isnull=True
+    ).first()
+
+
+def charge_in_progress(*, customer: Customer, invoice: Invoice) -> PaymentAttempt | None:
+    """An automatic charge under way on the invoice (a Direct Debit settling, or one just
+    submitted): the invoice shows "payment pending" and offers no second way to pay."""
+    return (
+        PaymentAttempt.objects.filter(
+            customer=customer, invoice=invoice, state__in=PaymentAttempt.OPEN
+        )
+        .select_related("method")
+        .first()
+    )

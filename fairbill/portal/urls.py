@@ -1,7 +1,7 @@
 from django.urls import path
 
 from fairbill.payments.gateways.views import stripe_webhook
-from fairbill.portal.views import account, auth, change, credit_notes, estimates, order
+from fairbill.portal.views import account, auth, change, credit_notes, estimates, methods, order
 
 app_name = "portal"
 
@@ -80,6 +80,18 @@ urlpatterns = [
         name="estimate_decline",
     ),
     path("account/details/", account.details, name="details"),
+    path("account/payment-methods/", methods.payment_methods, name="payment_methods"),
+    path("account/payment-methods/add/", methods.payment_method_add, name="payment_method_add"),
+    path(
+        "account/payment-methods/saved/", methods.payment_method_saved, name="payment_method_saved"
+    ),
+    path(
+        "account/payment-methods/<int:method_id>/",
+        methods.payment_method_change,
+        name="payment_method_change",
+    ),
+    path("account/payment-methods/automatic/", methods.payment_automatic, name="payment_automatic"),
+    path("account/payment-methods/demo/<str:token>/", methods.fake_setup, name="fake_setup"),
     path(
         "account/packages/<int:subscription_id>/change/",
         change.change_choose,

@@ -201,3 +201,44 @@ def test_the_demo_has_a_reverse_charge_customer_and_credit_notes(client):
     page = client.get(f"/account/credit-notes/{history.pk}/")
     assert page.status_code == 200
     assert history.number in client.get("/account/credit-notes/").content.decode()
+
+
+def test_demo_has_a_customer_paying_by_saved_card_collected_by_the_daily_run(settings):
+    from datetime import timedelta
+
+    import time_machine
+
+    from fairbill.automation.billing_run import billing_run
+    from fairbill.core import clock
+    from fairbill.core.actors import Actor
+    from fairbill.invoicing.models import Invoice
+    from fairbill.payments.gateways.base import payment_gateway
+    from fairbill.payments.models import PaymentAttempt, SavedPaymentMethod
+
+    settings.STRIPE_SECRET_KEY = ""
+    settings.PAYMENT_GATEWAY = ""
+    demo()
+    bakery = Customer.objects.get(email="tom@fletcherbakery.example")
+    assert bakery.payment_method == "automatic"
+    card = SavedPaymentMethod.objects.get(customer=bakery)
+    assert (card.gateway, card.label, card.last4, card.is_default) == (
+        "fake",
+        "Visa (demo)",
+        "4242",
+        True,
+    )
+    assert payment_gateway().name == "fake"  # the demo is loaded: the demo gateway
+    # its past invoices were collected by the run on their due dates
+    collected = PaymentAttempt.objects.filter(customer=bakery, state="succeeded")
+    assert collected.count() >= 9
+    assert all(a.on == a.invoice.due_date for a in collected)
+    # and the next renewal is collected by the daily run when it falls due
+    today = clock.today()
+    for day in range(1, 46):
+        on = today + timedelta(days=day)
+        with time_machine.travel(on.isoformat() + " 06:00Z", tick=False):
+            billing_run(as_of=on, actor=Actor.system("billing run"))
+    later = Invoice.objects.filter(customer=bakery, issue_date__gt=today)
+    assert later.exists()
+    assert all(i.status == "paid" for i in later if i.due_date <= on)
+    assert PaymentAttempt.objects.filter(invoice__in=later, state="succeeded").exists()

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
 from fairbill.backoffice.event_text import event_details
 from fairbill.backoffice.forms import CustomerNoteForm, CustomerStatusForm
+from fairbill.backoffice.views.automatic_payments import customer_methods
 from fairbill.core import clock
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.models import Event
@@ -50,6 +51,7 @@ def customer_page(
         **emails(customer),
         **history(customer),
         **next_invoice_tax(customer),
+        **customer_methods(customer),
         "can_login_as": bool(
             request.user.has_privilege("login_as")  # type: ignore[union-attr]
             and customer.user_id

@@ -19,6 +19,7 @@ from fairbill.core.money import ZERO, format_money, quantize
 from fairbill.customers.models import Customer, Status
 from fairbill.reports import selectors
 from fairbill.reports.charts import bar_chart
+from fairbill.reports.collections import collections_summary
 from fairbill.subscriptions.models import Subscription
 from fairbill.subscriptions.periods import add_months
 
@@ -55,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["invoices"] = selectors.invoice_summary(as_of=today, currency=currency)
         context.update(_sales(today, currency, active=customers[Status.ACTIVE]))
         context.update(_charts(today, currency))
+        context["collections"] = collections_summary(as_of=today, currency=currency)
     return render(request, "backoffice/dashboard.html", context)
 
 

@@ -21,6 +21,7 @@ from fairbill.backoffice.billing_forms import (
     PaymentForm,
     VoidForm,
 )
+from fairbill.backoffice.views.automatic_payments import invoice_attempts, manual_method
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.backoffice.views.credit_notes import can_credit, void_refusal
 from fairbill.core import clock
@@ -144,7 +145,7 @@ def _detail(
         or PaymentForm(
             initial={
                 "amount": invoice.balance,
-                "method": invoice.customer.payment_method,
+                "method": manual_method(invoice.customer.payment_method),
                 "on": today,
             }
         ),
@@ -153,6 +154,7 @@ def _detail(
         "can_credit": can_credit(invoice),
         # A void the rules refuse is not offered: the page links to Credit… instead.
         "void_refusal": "" if void_form is not None else void_refusal(invoice),
+        **invoice_attempts(invoice),
     }
     return render(request, "backoffice/invoices/detail.html", context)
 

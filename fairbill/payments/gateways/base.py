@@ -48,6 +48,52 @@ class GatewayPayment:
     currency: str
 
 
+@dataclass(frozen=True)
+class MethodDetails:
+    """A saved payment method as the gateway describes it (never the card number)."""
+
+    reference: str
+    gateway_customer: str
+    kind: str  # card, sepa_debit, bacs_debit
+    label: str
+    last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+    mandate_reference: str = ""
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What the gateway says about a charge: `state` is one of PaymentAttempt.State's
+    succeeded, pending (processing), failed, unknown (no answer: ask again later)."""
+
+    state: str
+    reference: str = ""  # the PaymentIntent id, when the gateway gave one
+    amount: Decimal | None = None
+    currency: str = ""
+    method_kind: str = "card"
+    code: str = ""
+    decline_code: str = ""
+    message: str = ""
+    attempt_id: int | None = None  # from the intent's metadata
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """A charge of a saved method, off session, for one attempt (its key made once)."""
+
+    attempt_id: int
+    invoice_id: int
+    invoice_number: str
+    customer_id: int
+    amount: Decimal
+    currency: str
+    method_reference: str
+    gateway_customer: str
+    method_kind: str
+    idempotency_key: str
+
+
 class Gateway(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
@@ -56,10 +102,54 @@ class Gateway(ABC):
 
     @abstractmethod
     def checkout_start(
-        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+        self,
+        *,
+        invoice: Invoice,
+        amount: Decimal,
+        success_url: str,
+        cancel_url: str,
+        save_for: str = "",
     ) -> Checkout:
         """Start paying `amount` of an invoice; `success_url` may contain {REFERENCE}, which
-        is replaced by the checkout's reference when the customer comes back."""
+        is replaced by the checkout's reference when the customer comes back. `save_for`
+        (the customer's id at the gateway) also saves the card for later payments."""
+
+    # Saved methods and automatic charges: only gateways that can hold a method (Stripe,
+    # the fake) implement these.
+    saves_methods: ClassVar[bool] = False
+
+    def setup_start(
+        self,
+        *,
+        customer_id: int,
+        email: str,
+        gateway_customer: str,
+        success_url: str,
+        cancel_url: str,
+    ) -> Checkout:
+        raise Refused("Saving a card or Direct Debit needs the Stripe gateway.")
+
+    def customer_create(self, *, customer_id: int, name: str, email: str) -> str:
+        raise Refused("Saving a card or Direct Debit needs the Stripe gateway.")
+
+    def setup_result(self, *, reference: str) -> MethodDetails | None:
+        """The method a finished setup saved (reference: the setup's id), None if not yet."""
+        raise Refused("Saving a card or Direct Debit needs the Stripe gateway.")
+
+    def method_detach(self, *, reference: str) -> None:
+        raise Refused("Saving a card or Direct Debit needs the Stripe gateway.")
+
+    def charge(self, request: ChargeRequest) -> Charge:
+        raise Refused("Automatic charges need the Stripe gateway.")
+
+    def charge_lookup(self, *, reference: str) -> Charge:
+        raise Refused("Automatic charges need the Stripe gateway.")
+
+    def refund(
+        self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> str:
+        """Give back `amount` of a gateway payment; returns the refund's id."""
+        raise Refused("This payment was not taken online: refund it by bank transfer.")
 
 
 def bank_transfer_instructions(invoice: Invoice) -> str:

@@ -15,6 +15,12 @@ class OfflineGateway(Gateway):
     online = False
 
     def checkout_start(
-        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+        self,
+        *,
+        invoice: Invoice,
+        amount: Decimal,
+        success_url: str,
+        cancel_url: str,
+        save_for: str = "",
     ) -> Checkout:
         raise refuse_offline()

@@ -24,7 +24,12 @@ def _recorded(gateway: str, reference: str) -> Payment | None:
 
 @transaction.atomic
 def gateway_payment_record(
-    *, actor: Actor, gateway: str, payment: GatewayPayment, on: date
+    *,
+    actor: Actor,
+    gateway: str,
+    payment: GatewayPayment,
+    on: date,
+    method: str = PaymentMethod.CARD,
 ) -> Payment | None:
     """Record a card payment a gateway reports for an invoice, exactly once.
 
@@ -47,7 +52,7 @@ def gateway_payment_record(
                     actor=actor,
                     invoice=invoice,
                     amount=payment.amount,
-                    method=PaymentMethod.CARD,
+                    method=method,
                     on=on,
                     reference=payment.reference,
                     gateway=gateway,

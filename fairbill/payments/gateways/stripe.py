@@ -15,11 +15,26 @@ from typing import Any
 
 import stripe as stripe_sdk
 from babel.numbers import get_currency_precision
+from django.conf import settings
 
 from fairbill.core.money import quantize
 from fairbill.core.validation import ascii_digits
 from fairbill.invoicing.models import Invoice
-from fairbill.payments.gateways.base import Checkout, Gateway, GatewayPayment
+from fairbill.payments.gateways.base import (
+    Charge,
+    ChargeRequest,
+    Checkout,
+    Gateway,
+    GatewayPayment,
+    MethodDetails,
+)
+from fairbill.payments.gateways.stripe_objects import (
+    charge_from_intent,
+    from_minor_units,
+    method_details,
+)
+
+TIMEOUT = 20  # seconds: a charge holds the customer's lock while it waits
 
 PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
 
@@ -33,13 +48,10 @@ def minor_units(amount: Decimal, currency: str) -> int:
     return int(quantize(amount, currency).scaleb(get_currency_precision(currency)))
 
 
-def from_minor_units(value: int, currency: str) -> Decimal:
-    return quantize(Decimal(value).scaleb(-get_currency_precision(currency)), currency)
-
-
 class StripeGateway(Gateway):
     name = "stripe"
     label = "Card"
+    saves_methods = True
 
     def __init__(self, *, secret_key: str, webhook_secret: str, api_base: str = "") -> None:
         self._secret_key = secret_key
@@ -52,11 +64,20 @@ class StripeGateway(Gateway):
     def _client(self) -> stripe_sdk.StripeClient:
         addresses: Any = {"api": self._api_base} if self._api_base else None
         return stripe_sdk.StripeClient(
-            self._secret_key, base_addresses=addresses, max_network_retries=1
+            self._secret_key,
+            base_addresses=addresses,
+            max_network_retries=1,
+            http_client=stripe_sdk.new_default_http_client(timeout=TIMEOUT),
         )
 
     def checkout_start(
-        self, *, invoice: Invoice, amount: Decimal, success_url: str, cancel_url: str
+        self,
+        *,
+        invoice: Invoice,
+        amount: Decimal,
+        success_url: str,
+        cancel_url: str,
+        save_for: str = "",
     ) -> Checkout:
         metadata = {
             "invoice_id": str(invoice.pk),
@@ -81,7 +102,11 @@ class StripeGateway(Gateway):
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
         }
-        if invoice.customer.email:
+        if save_for:  # "save this card for future payments": kept for off-session charges
+            params["customer"] = save_for
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
+            params["metadata"] = {**metadata, "save_method": "1"}
+        elif invoice.customer.email:
             params["customer_email"] = invoice.customer.email
         session = self._client().v1.checkout.sessions.create(params)
         return Checkout(url=str(session.url), reference=str(session.id))
@@ -111,3 +136,180 @@ class StripeGateway(Gateway):
             amount=from_minor_units(int(session.get("amount_total") or 0), currency),
             currency=currency,
         )
+
+    # Saved methods and automatic charges (payments/collection.py, docs/payments.md).
+
+    def customer_create(self, *, customer_id: int, name: str, email: str) -> str:
+        created = self._client().v1.customers.create(
+            {"name": name, "email": email, "metadata": {"customer_id": str(customer_id)}},
+            {"idempotency_key": f"fairbill-customer-{customer_id}"},
+        )
+        return str(created.id)
+
+    def setup_start(
+        self,
+        *,
+        customer_id: int,
+        email: str,
+        gateway_customer: str,
+        success_url: str,
+        cancel_url: str,
+    ) -> Checkout:
+        params: Any = {
+            "mode": "setup",
+            "customer": gateway_customer,
+            "payment_method_types": list(settings.STRIPE_SETUP_METHODS),
+            "success_url": success_url.replace("{REFERENCE}", "{CHECKOUT_SESSION_ID}"),
+            "cancel_url": cancel_url,
+            "metadata": {"customer_id": str(customer_id)},
+            "setup_intent_data": {"metadata": {"customer_id": str(customer_id)}},
+        }
+        session = self._client().v1.checkout.sessions.create(params)
+        return Checkout(url=str(session.url), reference=str(session.id))
+
+    def setup_result(self, *, reference: str) -> MethodDetails | None:
+        """The method saved by a setup Checkout Session (cs_…) or a SetupIntent (seti_…)."""
+        client = self._client()
+        if reference.startswith("cs_"):
+            session = client.v1.checkout.sessions.retrieve(reference)
+            intent_id = session.setup_intent
+            if not intent_id:
+                return None
+            reference = intent_id if isinstance(intent_id, str) else str(intent_id.id)
+        intent = client.v1.setup_intents.retrieve(
+            reference, {"expand": ["payment_method", "mandate"]}
+        ).to_dict()
+        if intent.get("status") != "succeeded" or not isinstance(
+            intent.get("payment_method"), dict
+        ):
+            return None
+        return method_details(intent["payment_method"], intent.get("mandate"))
+
+    def checkout_saved_method(self, *, session: dict[str, Any]) -> MethodDetails | None:
+        """The card a paid Checkout Session saved for later ("save for future payments")."""
+        if (session.get("metadata") or {}).get("save_method") != "1":
+            return None
+        intent_id = session.get("payment_intent")
+        if isinstance(intent_id, dict):
+            intent_id = intent_id.get("id")
+        if not intent_id:
+            return None
+        intent = (
+            self._client()
+            .v1.payment_intents.retrieve(str(intent_id), {"expand": ["payment_method"]})
+            .to_dict()
+        )
+        method = intent.get("payment_method")
+        return method_details(method, None) if isinstance(method, dict) else None
+
+    def method_retrieve(self, *, reference: str) -> MethodDetails | None:
+        method = self._client().v1.payment_methods.retrieve(reference).to_dict()
+        return method_details(method, None) if method.get("customer") else None
+
+    def method_detach(self, *, reference: str) -> None:
+        try:
+            self._client().v1.payment_methods.detach(reference)
+        except stripe_sdk.InvalidRequestError as exc:
+            if exc.code != "payment_method_unattached" and exc.http_status != 404:
+                raise
+
+    def charge(self, request: ChargeRequest) -> Charge:
+        """An off-session PaymentIntent, confirmed at once, keyed by the attempt: sending it
+        again with the same key (after a time-out) never charges twice."""
+        metadata = {
+            "attempt_id": str(request.attempt_id),
+            "invoice_id": str(request.invoice_id),
+            "invoice_number": request.invoice_number,
+            "customer_id": str(request.customer_id),
+        }
+        params: Any = {
+            "amount": minor_units(request.amount, request.currency),
+            "currency": request.currency.lower(),
+            "customer": request.gateway_customer,
+            "payment_method": request.method_reference,
+            "payment_method_types": [request.method_kind],
+            "off_session": True,
+            "confirm": True,
+            "description": f"Invoice {request.invoice_number}",
+            "metadata": metadata,
+        }
+        try:
+            intent = self._client().v1.payment_intents.create(
+                params, {"idempotency_key": request.idempotency_key}
+            )
+        except stripe_sdk.CardError as exc:
+            return _declined(exc, request)
+        except stripe_sdk.InvalidRequestError as exc:  # e.g. the method was detached
+            return Charge(
+                state="failed",
+                code=str(exc.code or "invalid_request"),
+                message=str(exc.user_message or "The payment method can't be charged.")[:300],
+                attempt_id=request.attempt_id,
+            )
+        except (stripe_sdk.APIConnectionError, stripe_sdk.APIError, stripe_sdk.RateLimitError):
+            return Charge(state="unknown", attempt_id=request.attempt_id)
+        return charge_from_intent(intent.to_dict())
+
+    def charge_lookup(self, *, reference: str) -> Charge:
+        try:
+            intent = self._client().v1.payment_intents.retrieve(reference)
+        except (stripe_sdk.APIConnectionError, stripe_sdk.APIError, stripe_sdk.RateLimitError):
+            return Charge(state="unknown", reference=reference)
+        return charge_from_intent(intent.to_dict())
+
+    def refund(
+        self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> str:
+        client = self._client()
+        intent = payment_reference
+        if payment_reference.startswith("cs_"):  # paid through Checkout: its PaymentIntent
+            found = client.v1.checkout.sessions.retrieve(payment_reference).payment_intent
+            intent = found if isinstance(found, str) else str(getattr(found, "id", ""))
+        refund = client.v1.refunds.create(
+            {"payment_intent": intent, "amount": minor_units(amount, currency)},
+            {"idempotency_key": idempotency_key},
+        )
+        return str(refund.id)
+
+    def event_verify(self, *, payload: bytes, signature: str) -> dict[str, Any]:
+        """The event Stripe signed (as plain dicts); WebhookRefused otherwise."""
+        if not self._webhook_secret:
+            raise WebhookRefused("no webhook secret is configured")
+        try:
+            event = stripe_sdk.Webhook.construct_event(payload, signature, self._webhook_secret)
+        except (ValueError, stripe_sdk.SignatureVerificationError) as exc:
+            raise WebhookRefused(type(exc).__name__) from None
+        return event.to_dict()
+
+    def object_retrieve(self, *, kind: str, reference: str) -> dict[str, Any]:
+        """The current state of an object an event names (events may arrive in any order)."""
+        client = self._client().v1
+        services: dict[str, Any] = {
+            "payment_intent": client.payment_intents,
+            "setup_intent": client.setup_intents,
+            "charge": client.charges,
+            "dispute": client.disputes,
+            "payment_method": client.payment_methods,
+            "mandate": client.mandates,
+        }
+        expand = {"setup_intent": ["payment_method", "mandate"], "charge": ["refunds"]}
+        params: Any = {"expand": expand[kind]} if kind in expand else {}
+        return services[kind].retrieve(reference, params).to_dict()
+
+
+def _declined(exc: stripe_sdk.CardError, request: ChargeRequest) -> Charge:
+    """A 402 card error: Stripe's error object carries code, decline_code, message and the
+    PaymentIntent it failed on."""
+    error = exc.error
+    intent = getattr(error, "payment_intent", None) if error is not None else None
+    return Charge(
+        state="failed",
+        reference=str(intent.id) if intent is not None else "",
+        amount=request.amount,
+        currency=request.currency,
+        method_kind=request.method_kind,
+        code=str(exc.code or ""),
+        decline_code=str(getattr(error, "decline_code", "") or ""),
+        message=str(exc.user_message or "")[:300],
+        attempt_id=request.attempt_id,
+    )

@@ -12,7 +12,8 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.payments.gateways.base import payment_gateway
 from fairbill.payments.gateways.services import gateway_payment_record
-from fairbill.payments.gateways.stripe import StripeGateway, WebhookRefused
+from fairbill.payments.gateways.stripe import PAID_EVENTS, StripeGateway, WebhookRefused
+from fairbill.payments.webhooks import HANDLED, checkout_method_keep, webhook_event_handle
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,23 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     gateway = payment_gateway()
     if not isinstance(gateway, StripeGateway):
         return HttpResponse("Stripe is not configured.", status=404, content_type="text/plain")
+    try:
+        event = gateway.event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except WebhookRefused as exc:
+        log.warning("Stripe webhook refused: %s", exc)
+        return HttpResponse("Bad signature.", status=400, content_type="text/plain")
+    if event.get("type") in PAID_EVENTS:
+        session = (event.get("data") or {}).get("object") or {}
+        if (session.get("metadata") or {}).get("save_method") == "1":
+            try:
+                checkout_method_keep(gateway=gateway, session=session)
+            except Exception as exc:  # the payment is recorded whatever happens to this
+                log.warning("Saving the card of a checkout failed: %s", type(exc).__name__)
+    if event.get("type") in HANDLED:
+        webhook_event_handle(gateway=gateway, event=event)
+        return HttpResponse("ok", content_type="text/plain")
     try:
         payment = gateway.webhook_payment(
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")

@@ -21,8 +21,9 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.payments.gateways import GatewayPayment, payment_gateway
 from fairbill.payments.gateways.base import bank_transfer_instructions
-from fairbill.payments.gateways.fake import FakeGateway, checkout_read
+from fairbill.payments.gateways.fake import FakeGateway, checkout_card, checkout_read
 from fairbill.payments.gateways.services import gateway_payment_record
+from fairbill.payments.methods import customer_set_automatic, gateway_customer_get, method_save
 from fairbill.payments.services import credit_apply, credit_balance
 from fairbill.portal import selectors
 from fairbill.portal.access import customer_actor, customer_required
@@ -107,6 +108,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "credit_notes": list(
                 selectors.credit_notes_of(customer=customer, invoice_id=invoice.pk)[:50]
             ),
+            "charge": selectors.charge_in_progress(customer=customer, invoice=invoice),
         },
     )
 
@@ -164,11 +166,15 @@ def invoice_pay(request: HttpRequest, invoice_id: int) -> HttpResponse:
         return redirect(detail)
     result = reverse("portal:invoice_payment_result", args=[invoice.pk])
     try:
+        save_for = ""
+        if request.POST.get("save_card") and gateway.saves_methods:
+            save_for = gateway_customer_get(gateway=gateway, customer=customer)
         checkout = gateway.checkout_start(
             invoice=invoice,
             amount=invoice.balance,
             success_url=request.build_absolute_uri(result) + "?ref={REFERENCE}",
             cancel_url=request.build_absolute_uri(detail),
+            save_for=save_for,
         )
     except Exception as exc:  # the provider is unreachable or refused: never a 500
         log.warning("Starting a %s checkout failed: %s", gateway.name, type(exc).__name__)
@@ -225,6 +231,8 @@ def fake_checkout(request: HttpRequest, token: str) -> HttpResponse:
         gateway_payment_record(
             actor=customer_actor(request), gateway=gateway.name, payment=payment, on=clock.today()
         )
+        if data.get("save_for"):  # "save this card for future payments" (a demo card)
+            card_keep(actor=customer_actor(request), customer=_customer(request), data=data)
         return redirect(str(data["success"]))
     return render(
         request,
@@ -236,6 +244,11 @@ def fake_checkout(request: HttpRequest, token: str) -> HttpResponse:
             "gateway": gateway,
         },
     )
+
+
+def card_keep(*, actor: Any, customer: Customer, data: dict[str, Any]) -> None:
+    method_save(actor=actor, customer=customer, gateway="fake", details=checkout_card(data))
+    customer_set_automatic(actor=actor, customer=customer, automatic=True)
 
 
 @customer_required

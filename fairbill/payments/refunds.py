@@ -1,0 +1,274 @@
+"""Refunds and disputes of payments.
+
+A refund gives back all or part of what is left of a payment (never more): through the
+gateway for an online payment (with an idempotency key, so a repeated request refunds once),
+or recorded only for money staff send back by bank transfer. The accounting of a refund is
+kept in one function, `refund_account`: today it takes back first any of the payment that
+became unused account credit, and records the rest against the invoice as money returned.
+When credit notes land (invoicing), this is where the credit note for the refunded part is
+issued. Until then a refund does not reopen the invoice (that would chase the customer for
+money given back on purpose).
+
+A dispute (chargeback) is recorded on the payment and its invoice; a lost one takes the
+amount back from what the invoice received, so the invoice is due again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.core.aggregates import MoneySum
+from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.money import ZERO, format_money, parse_amount
+from fairbill.core.services import event_record
+from fairbill.customers.services import customer_lock
+from fairbill.invoicing.models import Invoice
+from fairbill.payments.gateways.base import Gateway
+from fairbill.payments.models import Allocation, CreditEntry, Dispute, Payment, Refund
+from fairbill.payments.services import credit_balance
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a refund would do: shown to staff before confirming, and checked again when it
+    is made (what is reviewed is what is written)."""
+
+    amount: Decimal
+    left: Decimal  # of the payment, before this refund
+    credit_removed: Decimal  # unused account credit the payment had become
+    invoice_part: Decimal  # the rest: money returned on the invoice
+    invoice_id: int | None
+
+
+def refunded(payment: Payment) -> Decimal:
+    total = Refund.objects.filter(payment=payment).aggregate(s=MoneySum("amount"))["s"]
+    return total if total is not None else ZERO
+
+
+def _lost(payment: Payment) -> Decimal:
+    total = Dispute.objects.filter(payment=payment, status=Dispute.Status.LOST).aggregate(
+        s=MoneySum("amount")
+    )["s"]
+    return total if total is not None else ZERO
+
+
+def refundable(payment: Payment) -> Decimal:
+    """What is left of a payment to refund: less what was refunded and lost in disputes."""
+    return max(payment.amount - refunded(payment) - _lost(payment), ZERO)
+
+
+def refund_preview(*, payment: Payment, amount: Any) -> RefundPlan:
+    value = parse_amount(amount, payment.currency, field="amount", allow_zero=False)
+    left = refundable(payment)
+    if value > left:
+        raise Refused(
+            f"amount: only {format_money(left, payment.currency)} of this payment is left to "
+            "refund.",
+            "amount",
+            code="refund_too_large",
+        )
+    overpaid = (
+        CreditEntry.objects.filter(payment=payment, kind=CreditEntry.Kind.OVERPAYMENT).aggregate(
+            s=MoneySum("amount")
+        )["s"]
+        or ZERO
+    )
+    taken = (
+        CreditEntry.objects.filter(payment=payment, kind=CreditEntry.Kind.REMOVED).aggregate(
+            s=MoneySum("amount")
+        )["s"]
+        or ZERO
+    )
+    from_credit = min(value, overpaid + taken, credit_balance(payment.customer))
+    allocation = Allocation.objects.filter(payment=payment).order_by("pk").first()
+    return RefundPlan(
+        amount=value,
+        left=left,
+        credit_removed=max(from_credit, ZERO),
+        invoice_part=value - max(from_credit, ZERO),
+        invoice_id=allocation.invoice_id if allocation is not None else None,
+    )
+
+
+def payment_refund(
+    *,
+    actor: Actor,
+    payment: Payment,
+    amount: Any,
+    reason: str,
+    on: date,
+    gateway: Gateway | None,
+    key: str = "",
+    expected: RefundPlan | None = None,
+) -> Refund:
+    """Refund all or part of a payment. An online payment is refunded at its gateway first
+    (outside the transaction: an HTTP call) with an idempotency key: `key` (the API's
+    Idempotency-Key) or one made from the payment and what was refunded before, so a
+    repeated click refunds once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason: say why the payment is refunded.", "reason")
+    plan = refund_preview(payment=payment, amount=amount)
+    if expected is not None and expected != plan:
+        raise Refused("The payment changed since the refund was reviewed: review it again.")
+    reference = None
+    if payment.gateway_reference:
+        if gateway is None or gateway.name != payment.gateway:
+            raise Refused(f"This payment was taken through {payment.gateway}, which is not on.")
+        done = Refund.objects.filter(payment=payment).count()
+        key = key or f"fairbill-refund-{payment.pk}-{done + 1}-{plan.amount}"
+        reference = gateway.refund(
+            payment_reference=payment.gateway_reference,
+            amount=plan.amount,
+            currency=payment.currency,
+            idempotency_key=key[:255],
+        )
+    return refund_record(
+        actor=actor, payment=payment, plan=plan, reason=reason, on=on, reference=reference
+    )
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    actor: Actor,
+    payment: Payment,
+    plan: RefundPlan,
+    reason: str,
+    on: date,
+    reference: str | None,
+) -> Refund:
+    customer_lock(payment.customer_id)
+    if reference:
+        existing = Refund.objects.filter(gateway_reference=reference).first()
+        if existing is not None:
+            return existing  # the gateway answered a repeated request with the same refund
+    if plan.amount > refundable(payment):
+        raise Refused("Another refund was made meanwhile: review it again.")
+    try:
+        with transaction.atomic():
+            refund = Refund.objects.create(
+                payment=payment,
+                invoice_id=plan.invoice_id,
+                amount=plan.amount,
+                currency=payment.currency,
+                reason=reason[:300],
+                gateway_reference=reference,
+                created_on=on,
+                created_at=clock.now(),
+                created_by=actor.user if actor.kind in ("staff", "api") else None,
+            )
+    except IntegrityError:
+        return Refund.objects.get(gateway_reference=reference)
+    refund_account(refund=refund, plan=plan, on=on)
+    event_record(
+        actor=actor,
+        action="payment.refunded",
+        subject=payment,
+        customer_id=payment.customer_id,
+        message=f"{format_money(plan.amount, payment.currency)} refunded: {reason}",
+        data={
+            "refund": refund.pk,
+            "amount": str(plan.amount),
+            "credit_removed": str(plan.credit_removed),
+            "invoice_part": str(plan.invoice_part),
+            "gateway_reference": reference or "",
+        },
+    )
+    return refund
+
+
+def refund_account(*, refund: Refund, plan: RefundPlan, on: date) -> None:
+    """The accounting of a refund (one place, to call the credit-note service later): the
+    part that had become account credit leaves the credit ledger; the rest stays recorded
+    against the invoice as money returned."""
+    if plan.credit_removed > 0:
+        CreditEntry.objects.create(
+            customer_id=refund.payment.customer_id,
+            currency=refund.currency,
+            amount=-plan.credit_removed,
+            kind=CreditEntry.Kind.REMOVED,
+            reason=f"Refunded (payment {refund.payment_id})",
+            payment=refund.payment,
+            created_on=on,
+            created_at=clock.now(),
+        )
+
+
+def payment_for_gateway(*, gateway: str, reference: str) -> Payment | None:
+    return Payment.objects.filter(gateway=gateway, gateway_reference=reference).first()
+
+
+@transaction.atomic
+def dispute_record(
+    *,
+    actor: Actor,
+    payment: Payment,
+    reference: str,
+    amount: Decimal,
+    reason: str,
+    status: str,
+    on: date,
+) -> Dispute:
+    """Record a dispute as the gateway reports it now (opened, won or lost), once per
+    dispute; a lost one takes its amount back from what the invoice received."""
+    customer_lock(payment.customer_id)
+    dispute = Dispute.objects.select_for_update().filter(gateway_reference=reference).first()
+    allocation = Allocation.objects.filter(payment=payment).order_by("pk").first()
+    if dispute is None:
+        dispute = Dispute.objects.create(
+            payment=payment,
+            invoice_id=allocation.invoice_id if allocation is not None else None,
+            gateway_reference=reference,
+            amount=amount,
+            currency=payment.currency,
+            reason=reason[:60],
+            opened_at=clock.now(),
+        )
+        event_record(
+            actor=actor,
+            action="payment.disputed",
+            subject=payment,
+            customer_id=payment.customer_id,
+            message=f"{format_money(amount, payment.currency)} disputed ({reason})",
+            data={"dispute": reference, "amount": str(amount), "reason": reason},
+        )
+    if status not in (Dispute.Status.WON, Dispute.Status.LOST) or dispute.status != "open":
+        return dispute
+    dispute.status = status
+    dispute.closed_at = clock.now()
+    dispute.save(update_fields=["status", "closed_at"])
+    reopened = ZERO
+    if status == Dispute.Status.LOST and dispute.invoice_id is not None:
+        reopened = _reopen(dispute.invoice_id, dispute.amount)
+    event_record(
+        actor=actor,
+        action="dispute.closed",
+        subject=payment,
+        customer_id=payment.customer_id,
+        message=f"Dispute {reference} {status}"
+        + (f": {format_money(reopened, payment.currency)} due again" if reopened else ""),
+        data={"dispute": reference, "status": status, "reopened": str(reopened)},
+    )
+    return dispute
+
+
+def _reopen(invoice_id: int, amount: Decimal) -> Decimal:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status not in (Invoice.Status.PAID, Invoice.Status.UNPAID):
+        return ZERO
+    taken = min(amount, invoice.amount_paid)
+    invoice.amount_paid -= taken
+    invoice.balance += taken
+    if invoice.balance > 0 and invoice.status == Invoice.Status.PAID:
+        invoice.status = Invoice.Status.UNPAID
+        invoice.paid_on = None
+    invoice.save(update_fields=["amount_paid", "balance", "status", "paid_on"])
+    return taken

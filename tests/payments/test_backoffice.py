@@ -1,0 +1,139 @@
+"""Staff see saved methods (brand and last 4, never the gateway's ids), turn automatic
+payment on, see each attempt on the invoice, charge now, and refund after a review."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from fairbill.payments.models import Payment, PaymentAttempt, Refund
+from tests.payments.conftest import automatic, invoice_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_customer_page_shows_methods_and_turns_automatic_payment_on(
+    staff_client, payer, system, stripe_fake
+):
+    payer.save_method()
+    page = staff_client.get(f"/customers/{payer.pk}/").content.decode()
+    assert "Visa •••• 4242" in page
+    assert "expires 12/2030" in page
+    assert "pm_card_visa" not in page
+    assert "cus_carol" not in page
+    staff_client.post(f"/customers/{payer.pk}/automatic/", {"automatic": "on"})
+    payer.refresh_from_db()
+    assert payer.payment_method == "automatic"
+
+
+def test_automatic_without_a_saved_method_is_refused(staff_client, payer):
+    response = staff_client.post(
+        f"/customers/{payer.pk}/automatic/", {"automatic": "on"}, follow=True
+    )
+    assert "no saved card or Direct Debit" in response.content.decode()
+    payer.refresh_from_db()
+    assert payer.payment_method == "bank_transfer"
+
+
+def test_the_invoice_page_lists_attempts_and_charges_now(staff_client, payer, system, stripe_fake):
+    automatic(payer, system, pm_id="pm_card_insufficient")
+    invoice = invoice_for(payer, system)
+    page = staff_client.post(f"/invoices/{invoice.pk}/charge/", follow=True).content.decode()
+    assert "Charging £50.00 failed: Your card has insufficient funds." in page
+    assert 'data-testid="attempts"' in page
+    assert "insufficient_funds" in page
+    assert PaymentAttempt.objects.get().state == "failed"
+
+
+def test_a_refund_is_reviewed_then_made_as_reviewed(staff_client, payer, system, stripe_fake):
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    staff_client.post(f"/invoices/{invoice.pk}/charge/")
+    payment = Payment.objects.get()
+    url = f"/payments/{payment.pk}/refund/"
+    review = staff_client.post(url, {"amount": "12.50", "reason": "Outage"}).content.decode()
+    assert 'data-testid="refund-review"' in review
+    assert "Refund <strong>£12.50</strong>" in review
+    assert not Refund.objects.exists()
+    assert not stripe_fake.refunds
+    staff_client.post(
+        url, {"amount": "12.50", "reason": "Outage", "confirm": "1", "reviewed_amount": "12.50"}
+    )
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason) == (Decimal("12.50"), "Outage")
+    assert [r["amount"] for r in stripe_fake.refunds.values()] == [1250]
+    page = staff_client.get(url).content.decode()
+    assert '<strong data-testid="left">£37.50</strong>' in page
+
+
+def test_a_refund_confirmed_for_another_amount_than_reviewed_is_not_made(
+    staff_client, payer, system, stripe_fake
+):
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    staff_client.post(f"/invoices/{invoice.pk}/charge/")
+    payment = Payment.objects.get()
+    staff_client.post(
+        f"/payments/{payment.pk}/refund/",
+        {"amount": "50.00", "reason": "x", "confirm": "1", "reviewed_amount": "10.00"},
+    )
+    assert not Refund.objects.exists()
+
+
+def test_recording_a_payment_by_hand_as_automatic_is_refused(api, payer, system):
+    invoice = invoice_for(payer, system)
+    response = api.post(
+        f"/invoices/{invoice.pk}/payments", {"amount": "50.00", "method": "automatic"}
+    )
+    assert response.status_code == 422
+    assert "not a payment" in response.json()["detail"]
+
+
+def test_the_dashboard_shows_what_was_collected_and_failed_charges(
+    staff_client, payer, system, gateway, stripe_fake, run_actor
+):
+    from datetime import timedelta
+
+    from fairbill.core import clock
+    from fairbill.customers.services import customer_create
+    from fairbill.payments.collection import collections_run
+
+    today = clock.today()
+    issued = today - timedelta(days=7)  # seven days' terms: due today
+    automatic(payer, system)
+    invoice_for(payer, system, issue_date=issued)
+    other = customer_create(actor=system, name="Dan Decline", email="dan@example.com", country="GB")
+    stripe_fake.method_add("pm_card_lost", customer="cus_dan")
+    from fairbill.payments.gateways.base import MethodDetails
+    from fairbill.payments.methods import customer_set_automatic, method_save
+
+    method_save(
+        actor=system,
+        customer=other,
+        gateway="stripe",
+        details=MethodDetails(
+            reference="pm_card_lost", gateway_customer="cus_dan", kind="card", label="Visa",
+            last4="0001",
+        ),
+    )  # fmt: skip
+    customer_set_automatic(actor=system, customer=other, automatic=True)
+    declined = invoice_for(other, system, amount="20.00", issue_date=issued)
+    collections_run(as_of=today, actor=run_actor, gateway=gateway)
+    page = staff_client.get("/").content.decode()
+    assert "Collected automatically this month" in page
+    assert "£50.00" in page
+    assert 'data-testid="failed-charges"' in page
+    assert f">{declined.number}</a> · Dan Decline · £20.00" in page
+    assert "lost_card" in page
+
+
+def test_the_edit_form_refuses_automatic_without_a_saved_method(staff_client, payer):
+    page = staff_client.get(f"/customers/{payer.pk}/edit/")
+    form = page.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(payment_method="automatic", login="none", country="GB")
+    response = staff_client.post(f"/customers/{payer.pk}/edit/", data)
+    assert "Automatic needs a saved card or Direct Debit" in response.content.decode()
+    payer.refresh_from_db()
+    assert payer.payment_method == "bank_transfer"
