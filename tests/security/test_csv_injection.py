@@ -72,6 +72,7 @@ def test_paid_invoices_csv_neutralises_the_customer_name(staff_client, attacker,
         "100.00",
         "20.00",
         "120.00",
+        "0.00",  # credited
     ]
     assert_no_live_formula(rows)
 
