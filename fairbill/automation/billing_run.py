@@ -67,6 +67,9 @@ from fairbill.subscriptions.renewals import (
 BILLABLE = [Status.ACTIVE, Status.SUSPENDED]
 # what a renewal invoice needs of its customer, read as a row with the lock
 CUSTOMER_FIELDS = tuple(dict.fromkeys(("pk", "currency", *BILL_TO_FIELDS, *TAX_FACT_FIELDS)))
+# customers per transaction: fewer, larger batches spend less on each batch's fixed queries
+# and commit (docs/performance.md), and still hold their locks well under a second
+BATCH_SIZE = 1000
 MIN_LOCK_WAIT = 0.05  # seconds: once the run's wait is spent, a last short try per customer
 Progress = Callable[[int, int], None]
 
@@ -176,7 +179,7 @@ def billing_run(
     as_of: date,
     actor: Actor,
     dry_run: bool = False,
-    batch_size: int = 250,
+    batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     record: bool = True,
     share: tuple[int, int] = (0, 1),

@@ -17,6 +17,7 @@ seller's details on every invoice of a run) reuses its conversion.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -71,6 +72,7 @@ def bulk_insert_rows(
         for f in fixed
     )
     names = [f.attname for f in varying]
+    pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     converters = [
         (index, _converter(f, connection))
         for index, f in enumerate(varying)
@@ -79,7 +81,7 @@ def bulk_insert_rows(
     values: list[tuple[Any, ...]] = []
     append = values.append
     for row in rows:
-        value = [row[name] for name in names]
+        value = list(pick(row))
         for index, convert in converters:
             value[index] = convert(value[index])
         append((*value, *fixed_values))

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from fairbill.core.bulk import rows_fetch
+from fairbill.core.lookups import IdsIn
 from fairbill.customers.models import Customer
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
@@ -24,7 +25,7 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
 def customers_claim(customer_ids: list[int], *, wait: float | None = None) -> list[Customer]:
     """Lock the customers' rows in id order. Without `wait`, skip the ones locked by someone
     else; with it, wait up to `wait` seconds and raise when that is not enough."""
-    return _claim(Customer.objects.filter(pk__in=customer_ids).order_by("pk"), wait)
+    return _claim(Customer.objects.filter(IdsIn("pk", customer_ids)).order_by("pk"), wait)
 
 
 def customer_rows_claim(
@@ -32,7 +33,7 @@ def customer_rows_claim(
 ) -> list[dict[str, Any]]:
     """customers_claim giving the customers' `fields` as {field: value} rows (cheaper than
     model instances, for the billing run's batches)."""
-    rows = Customer.objects.filter(pk__in=customer_ids).order_by("pk").values_list(*fields)
+    rows = Customer.objects.filter(IdsIn("pk", customer_ids)).order_by("pk").values_list(*fields)
     return [dict(zip(fields, row, strict=True)) for row in _claim(rows, wait, read=rows_fetch)]
 
 

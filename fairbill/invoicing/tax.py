@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fairbill.catalog.models import TaxRate
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer
 from fairbill.invoicing import tax_treatment as tt
@@ -157,7 +158,7 @@ def vat_checks_refresh(
     from fairbill.customers.services import customer_vat_check
 
     checked = 0
-    candidates = Customer.objects.filter(pk__in=list(customer_ids)).exclude(vat_number="")
+    candidates = Customer.objects.filter(IdsIn("pk", customer_ids)).exclude(vat_number="")
     for customer in candidates.order_by("pk"):
         if vat_check_due(customer, business=business, as_of=as_of):
             customer_vat_check(actor=actor, customer=customer)

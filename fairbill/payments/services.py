@@ -18,6 +18,7 @@ from fairbill.core.aggregates import MoneySum
 from fairbill.core.errors import InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.hooks import hook_call
 from fairbill.core.limits import amount_check, date_in_window, overpayment_needs_confirmation
+from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
@@ -41,7 +42,7 @@ def credit_balance(customer: Customer) -> Decimal:
 def credit_balances(customer_ids: list[int]) -> dict[int, Decimal]:
     """Credit balances of many customers in one query (only those with entries)."""
     rows = (
-        CreditEntry.objects.filter(customer_id__in=customer_ids)
+        CreditEntry.objects.filter(IdsIn("customer_id", customer_ids))
         .values("customer_id")
         .annotate(s=MoneySum("amount"))
         .values_list("customer_id", "s")

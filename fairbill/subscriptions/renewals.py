@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from fairbill.catalog.models import Cycle
 from fairbill.core import clock
 from fairbill.core.bulk import rows_fetch
+from fairbill.core.lookups import IdsIn
 from fairbill.invoicing.documents import LineSpec
 from fairbill.invoicing.models import InvoiceLine
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
@@ -70,12 +71,13 @@ class SubscriptionTerms(Protocol):
     def billing_day(self) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
+# the billing run's rows: plain slotted classes (a frozen dataclass's __init__ costs more)
+@dataclass(slots=True)
 class Label:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DueOption:
     """A subscription's option as the billing run reads it (no model instances)."""
 
@@ -86,7 +88,7 @@ class DueOption:
     setup_fee: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DueSubscription:
     """A subscription due for renewal as the billing run reads it (no model instances)."""
 
@@ -126,7 +128,7 @@ def subscriptions_due(
         DueSubscription(pk, customer, labels.setdefault(package, Label(package)), *rest)
         for pk, customer, package, *rest in rows_fetch(
             Subscription.objects.filter(
-                customer_id__in=customer_ids, status__in=statuses, renewal_date__lte=horizon
+                IdsIn("customer_id", customer_ids), status__in=statuses, renewal_date__lte=horizon
             )
             .order_by("customer_id", "pk")
             .values_list(*DUE_FIELDS)
@@ -134,7 +136,7 @@ def subscriptions_due(
     ]
     options: dict[int, list[DueOption]] = defaultdict(list)
     rows = (
-        SubscriptionOption.objects.filter(subscription_id__in=[sub.pk for sub in subs])
+        SubscriptionOption.objects.filter(IdsIn("subscription_id", [sub.pk for sub in subs]))
         .order_by("subscription_id", "pk")
         .values_list(
             "subscription_id", "option__name", "choice__name", "quantity", "unit_price", "setup_fee"
@@ -253,7 +255,7 @@ def subscriptions_advance(advances: Sequence[Advance]) -> None:
         groups[key].append(a.subscription_id)
     now = clock.now()
     for (cycle, pending, renewal, renewed, setup_billed), ids in groups.items():
-        Subscription.objects.filter(pk__in=ids).update(
+        Subscription.objects.filter(IdsIn("pk", ids)).update(
             cycle=cycle,
             pending_cycle=pending,
             renewal_date=renewal,

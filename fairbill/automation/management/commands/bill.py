@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from fairbill.automation.billing_run import RunReport, billing_run
+from fairbill.automation.billing_run import BATCH_SIZE, RunReport, billing_run
 from fairbill.automation.parallel import billing_run_parallel
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -44,7 +44,10 @@ class Command(BaseCommand):
             help="Show what would be invoiced; write and send nothing.",
         )
         parser.add_argument(
-            "--batch-size", type=int, default=250, help="Customers per transaction (default 250)."
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Customers per transaction (default {BATCH_SIZE}).",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
         parser.add_argument(
