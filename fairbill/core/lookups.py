@@ -3,7 +3,8 @@
 Django prepares every value of an `__in` list through the field (a related field's about
 3 µs a value): a thousand ids cost milliseconds at each query, several queries a batch.
 Ids are integers by construction; this only makes sure of it (int()) and sends them as
-parameters, like `__in` does.
+parameters, like `__in` does; on PostgreSQL as one array (`= ANY(%s)`), so the statement's
+text is the same whatever the number of ids (psycopg parses it once).
 """
 
 from __future__ import annotations
@@ -38,3 +39,9 @@ class IdsIn(Expression):
         sql, params = compiler.compile(self.column)
         marks = ", ".join(["%s"] * len(self.ids))
         return f"{sql} IN ({marks})", (*params, *self.ids)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        if not self.ids:
+            raise EmptyResultSet
+        sql, params = compiler.compile(self.column)
+        return f"{sql} = ANY(%s)", (*params, self.ids)
