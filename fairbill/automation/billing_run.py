@@ -494,7 +494,7 @@ def _issued_event(draft: InvoiceRows) -> dict[str, Any]:
             "credit_applied": str(invoice["credit_applied"]),
             "periods": sorted(
                 {
-                    f"{line['subscription_id']}:{line['period_start']}"
+                    f"{line['subscription_id']}:{line['period_start'].isoformat()}"
                     for line in draft.lines
                     if line["kind"] == InvoiceLine.Kind.PACKAGE
                 }
