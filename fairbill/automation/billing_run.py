@@ -168,10 +168,10 @@ class _Context:
     dry_run: bool
     lock_wait: float = 0.0
     run_id: int | None = None  # heartbeat and counts written with each batch
+    payment_terms: timedelta = field(init=False)
 
-    @property
-    def payment_terms(self) -> timedelta:
-        return timedelta(days=self.business.payment_terms_days)
+    def __post_init__(self) -> None:
+        self.payment_terms = timedelta(days=self.business.payment_terms_days)
 
 
 def billing_run(

@@ -104,6 +104,8 @@ class DueSubscription:
     billing_day: int
 
 
+CYCLE_LABELS = {str(cycle.value): str(cycle.label).lower() for cycle in Cycle}
+
 DUE_FIELDS = (
     "pk",
     "customer_id",
@@ -179,7 +181,7 @@ def renewal_lines(
         periods: list[tuple[date, date | None]] = [(sub.renewal_date, None)]
     else:
         periods = list(periods_due(sub.renewal_date, cycle, sub.billing_day, horizon))
-    cycle_label = Cycle(cycle).label.lower()
+    cycle_label = CYCLE_LABELS[cycle]
     specs: list[LineSpec] = []
     for start, end in periods:
         specs.append(
