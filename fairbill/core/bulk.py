@@ -16,6 +16,7 @@ seller's details on every invoice of a run) reuses its conversion.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -142,6 +143,14 @@ def _converter(field: Field, connection: Any) -> Converter:
     if isinstance(field, PASS_THROUGH):
         return lambda value: value
     prep = field.get_db_prep_save
+    if isinstance(field, models.JSONField):
+        # the JSON text itself (what Django's adapters send): on PostgreSQL a Jsonb wrapper
+        # would be encoded again for every row COPY writes, the same seller details included
+        encoder = field.encoder
+
+        def prep(value: Any, connection: Any) -> Any:
+            return None if value is None else json.dumps(value, cls=encoder)
+
     if isinstance(field, models.DateField):  # DateTimeField too: hashable, often repeated
         cache: dict[Any, Any] = {}
 
