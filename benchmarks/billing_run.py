@@ -7,6 +7,12 @@ to FAIRBILL_TEST_DATABASE_URL), fills it with N customers with one active subscr
 (70% monthly, 20% annually, 10% quarterly; 30% with an option; 30% with account credit; 50%
 with VAT), then times `fairbill bill --as-of` for that date in a child process and prints the
 figures, ending with one JSON line. The data set-up uses bulk inserts (it is not measured).
+
+Then it runs `fairbill bill` again for the same date: nothing is left to bill (it checks that
+no invoice was added), and the time beyond Django's start-up (`fairbill version`, best of 3
+each) is the idle run's figure. Last, the raw-SQL floor (../shared/tools/floor.py, when it
+is there) writes the same kind of rows for the same N with nothing else, and the ratio of
+Fairbill's time to it is printed.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 from seeding import options_and_credit_seed
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR = ROOT.parent / "shared" / "tools" / "floor.py"
 DUE = date(2027, 3, 1)
 
 
@@ -170,25 +177,20 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
+        load = os.getloadavg()[0]
+        bill = [sys.executable, "-m", "fairbill", "bill", "--as-of", DUE.isoformat()]
+        bill += ["--no-progress", "--processes", str(args.processes)]
+        cpu_before = children_cpu()
         started = time.perf_counter()
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "fairbill",
-                "bill",
-                "--as-of",
-                DUE.isoformat(),
-                "--no-progress",
-                "--processes",
-                str(args.processes),
-            ],
+            bill,
             env=env,
             capture_output=True,
             text=True,
             cwd=ROOT,
         )
         seconds = time.perf_counter() - started
+        cpu = children_cpu() - cpu_before
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if result.returncode != 0:
             print(result.stdout, result.stderr, file=sys.stderr)
@@ -198,9 +200,30 @@ def main() -> None:
         invoices = Invoice.objects.count()
         print(result.stdout.strip())
         print(
-            f"n={args.n:,} database={args.database} seconds={seconds:.2f} "
-            f"renewals/s={args.n / seconds:,.0f} invoices={invoices:,} peak_rss={peak_mb:.0f} MB"
+            f"n={args.n:,} database={args.database} processes={args.processes} "
+            f"seconds={seconds:.2f} renewals/s={args.n / seconds:,.0f} invoices={invoices:,} "
+            f"peak_rss={peak_mb:.0f} MB cpu={cpu:.2f} s load={load:.1f}",
+            flush=True,
         )
+        connections.close_all()
+        idle = idle_seconds(bill, env)
+        if Invoice.objects.count() != invoices:
+            sys.exit("running the billing run again billed something twice")
+        print(
+            f"idle run (nothing due, {args.n:,} subscriptions): {idle['beyond_startup']:.2f} s "
+            f"beyond Django's start-up ({idle['run']:.2f} s, start-up {idle['startup']:.2f} s; "
+            f"CPU {idle['cpu_beyond_startup']:.2f} s beyond start-up's)",
+            flush=True,
+        )
+        connections.close_all()
+        floor = floor_seconds(args.database, args.n, url, workdir)
+        if floor is None:
+            print(f"floor: not measured ({FLOOR} not found)")
+        else:
+            print(
+                f"floor ({'COPY' if args.database == 'postgres' else 'executemany'}, same N): "
+                f"{floor:.2f} s; Fairbill takes {seconds / floor:.1f}x the floor"
+            )
         print(
             json.dumps(
                 {
@@ -208,14 +231,84 @@ def main() -> None:
                     "database": args.database,
                     "processes": args.processes,
                     "seconds": round(seconds, 2),
+                    "cpu_seconds": round(cpu, 2),
                     "renewals_per_second": round(args.n / seconds, 1),
                     "invoices": invoices,
                     "peak_rss_mb": round(peak_mb, 1),
+                    "load_average": round(load, 2),
+                    "idle_seconds_beyond_startup": round(idle["beyond_startup"], 2),
+                    "idle_cpu_seconds_beyond_startup": round(idle["cpu_beyond_startup"], 2),
+                    "floor_seconds": round(floor, 2) if floor is not None else None,
+                    "floor_ratio": round(seconds / floor, 2) if floor is not None else None,
                 }
             )
         )
         if args.database == "postgres":
             connections.close_all()
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def idle_seconds(bill: list[str], env: dict[str, str]) -> dict[str, float]:
+    """The billing run again for the same date (nothing left to do), and Django's start-up
+    alone (`fairbill version`), best of 3 each, in wall-clock and CPU seconds (the CPU
+    figure is what a busy machine inflates least)."""
+
+    def best(command: list[str]) -> tuple[float, float]:
+        times, cpus = [], []
+        for _ in range(3):
+            cpu = children_cpu()
+            started = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, check=True, cwd=ROOT)
+            times.append(time.perf_counter() - started)
+            cpus.append(children_cpu() - cpu)
+        return min(times), min(cpus)
+
+    run, run_cpu = best(bill)
+    startup, startup_cpu = best([sys.executable, "-m", "fairbill", "version"])
+    return {
+        "run": run,
+        "startup": startup,
+        "beyond_startup": max(run - startup, 0.0),
+        "cpu_beyond_startup": max(run_cpu - startup_cpu, 0.0),
+    }
+
+
+def floor_seconds(kind: str, n: int, url: str, workdir: str) -> float | None:
+    """The raw-SQL floor's time for the same N (COPY on PostgreSQL, executemany on SQLite),
+    in its own database or file; None when the floor script is not there."""
+    if not FLOOR.exists():
+        return None
+    results = Path(workdir) / "floor.jsonl"
+    if kind == "sqlite":
+        target = ["--sqlite", f"{workdir}/floor.sqlite3", "--strategies", "executemany"]
+    else:
+        import psycopg
+
+        parts = urlsplit(url)
+        name = f"fairbill_floor_{n}"
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        target = ["--dsn", urlunsplit(parts._replace(path=f"/{name}")), "--strategies", "copy"]
+    try:
+        subprocess.run(
+            [sys.executable, str(FLOOR), *target, "--n", str(n), "--runs", "1"]
+            + ["--json", str(results)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        if kind == "postgres":
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    return float(json.loads(results.read_text().splitlines()[-1])["total_s"])
 
 
 if __name__ == "__main__":

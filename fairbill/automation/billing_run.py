@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,21 +26,22 @@ from django.db import transaction
 
 from fairbill.automation.collect import collect_due
 from fairbill.automation.services import overdue_candidates, overdue_process
-from fairbill.catalog.models import Package
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.faults import fault_point
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
-from fairbill.core.services import event_record, event_row
+from fairbill.core.services import event_common, event_record
 from fairbill.customers.models import Status
-from fairbill.invoicing.claims import customers_claim, is_lock_timeout
+from fairbill.invoicing.claims import customer_rows_claim, is_lock_timeout
 from fairbill.invoicing.documents import (
-    InvoiceDraft,
+    BILL_TO_FIELDS,
+    InvoiceRows,
     LineSpec,
-    drafts_save,
-    invoice_prepare,
+    bill_to_values,
+    invoice_rows_prepare,
+    invoices_save,
     seller,
 )
 from fairbill.invoicing.models import BillingRun, Invoice, InvoiceLine
@@ -50,19 +51,26 @@ from fairbill.invoicing.run_records import (
     run_start,
     runs_mark_interrupted,
 )
-from fairbill.invoicing.tax import TaxTable, vat_checks_refresh
+from fairbill.invoicing.tax import TAX_FACT_FIELDS, TaxTable, vat_checks_refresh
 from fairbill.notifications.services import email_queue_many
-from fairbill.payments.models import CreditEntry
-from fairbill.payments.services import (
-    credit_balances,
-    credit_entries_save,
-    credit_use,
-    invoice_settle,
+from fairbill.payments.credit_rows import credit_rows_save, credit_use_row
+from fairbill.payments.services import credit_balances
+from fairbill.subscriptions.models import Subscription
+from fairbill.subscriptions.renewals import (
+    Advance,
+    DueOption,
+    DueSubscription,
+    renewal_lines,
+    subscriptions_advance,
+    subscriptions_due,
 )
-from fairbill.subscriptions.models import Subscription, SubscriptionOption
-from fairbill.subscriptions.renewals import Advance, renewal_lines, subscriptions_advance
 
 BILLABLE = [Status.ACTIVE, Status.SUSPENDED]
+# what a renewal invoice needs of its customer, read as a row with the lock
+CUSTOMER_FIELDS = tuple(dict.fromkeys(("pk", "currency", *BILL_TO_FIELDS, *TAX_FACT_FIELDS)))
+# customers per transaction: fewer, larger batches spend less on each batch's fixed queries
+# and commit (docs/performance.md), and still hold their locks well under a second
+BATCH_SIZE = 1000
 MIN_LOCK_WAIT = 0.05  # seconds: once the run's wait is spent, a last short try per customer
 Progress = Callable[[int, int], None]
 
@@ -163,12 +171,10 @@ class _Context:
     dry_run: bool
     lock_wait: float = 0.0
     run_id: int | None = None  # heartbeat and counts written with each batch
-    _packages: dict[int, Package] = field(default_factory=dict)
+    payment_terms: timedelta = field(init=False)
 
-    def packages(self, package_id: int) -> Package:
-        if package_id not in self._packages:
-            self._packages[package_id] = Package.objects.get(pk=package_id)
-        return self._packages[package_id]
+    def __post_init__(self) -> None:
+        self.payment_terms = timedelta(days=self.business.payment_terms_days)
 
 
 def billing_run(
@@ -176,7 +182,7 @@ def billing_run(
     as_of: date,
     actor: Actor,
     dry_run: bool = False,
-    batch_size: int = 250,
+    batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     record: bool = True,
     share: tuple[int, int] = (0, 1),
@@ -261,6 +267,13 @@ def _rotate(ids: list[int], batch_size: int, share: tuple[int, int]) -> list[int
     return ids[start:] + ids[:start]
 
 
+def candidate_count(*, as_of: date) -> int:
+    """How many customers a run as of this date looks at."""
+    business = BusinessSettings.load()
+    horizon = as_of + timedelta(days=business.invoice_days_before_renewal)
+    return len(candidate_customers(as_of=as_of, horizon=horizon, business=business))
+
+
 def candidate_customers(*, as_of: date, horizon: date, business: BusinessSettings) -> list[int]:
     """Customers with something to bill or chase as of the date, sorted by id."""
     ids = set(
@@ -301,13 +314,20 @@ def _run_batches(
         done += len(batch)
         if progress is not None:
             progress(done, len(customer_ids))
-    if skipped:  # held by someone else when their batch came: once more, then wait for each
+    if skipped:  # held by someone else when their batch came: once more, then wait
         still_locked: list[int] = []
         for start in range(0, len(skipped), batch_size):
             still_locked.extend(_bill_batch(ctx, skipped[start : start + batch_size], report))
         deadline = time.monotonic() + ctx.lock_wait  # the waits together: bounded too
-        for customer_id in still_locked:
+        held: list[int] = []
+        # most were in another run's open batch, which commits within a second: wait for
+        # them together (a batch's worth one at a time cost more than billing them)
+        for start in range(0, len(still_locked), batch_size):
             fault_point("billing_lock_wait")
+            wait = max(deadline - time.monotonic(), MIN_LOCK_WAIT)
+            chunk = still_locked[start : start + batch_size]
+            held.extend(_bill_batch(ctx, chunk, report, wait=wait))
+        for customer_id in held:  # one held longer (a payment?): alone, so the others bill
             wait = max(deadline - time.monotonic(), MIN_LOCK_WAIT)
             report.not_done.extend(_bill_batch(ctx, [customer_id], report, wait=wait))
 
@@ -385,9 +405,11 @@ def _bill_customers(
     ctx: _Context, customer_ids: list[int], *, wait: float | None = None
 ) -> RunReport:
     """Renew and chase a batch of customers inside the caller's transaction. What is due is
-    read under the lock: a customer another run has just billed has nothing left."""
+    read under the lock: a customer another run has just billed has nothing left. The batch
+    is built as rows and written with a fixed number of statements (docs/performance.md)."""
     report = RunReport(as_of=ctx.as_of, dry_run=ctx.dry_run)
-    customers = {c.pk: c for c in customers_claim(customer_ids, wait=wait)}
+    claimed = customer_rows_claim(customer_ids, fields=CUSTOMER_FIELDS, wait=wait)
+    customers = {row["pk"]: row for row in claimed}
     report.skipped = [pk for pk in customer_ids if pk not in customers]
     if not customers:
         return report
@@ -398,119 +420,114 @@ def _bill_customers(
     report.reminders += counts.reminders
     report.suspensions += counts.suspensions
     report.cancellations += counts.cancellations
-    subs_by_customer: dict[int, list[Subscription]] = defaultdict(list)
-    subs = list(
-        Subscription.objects.filter(
-            customer_id__in=list(customers), status__in=BILLABLE, renewal_date__lte=ctx.horizon
-        ).order_by("customer_id", "pk")
-    )
-    options = _options_by_subscription([sub.pk for sub in subs])
-    for sub in subs:
-        sub.package = ctx.packages(sub.package_id)  # a few packages: cached for the run
-        subs_by_customer[sub.customer_id].append(sub)
-    balances = credit_balances(list(subs_by_customer)) if ctx.business.auto_apply_credit else {}
-    drafts: list[InvoiceDraft] = []
-    credit_used: list[tuple[Invoice, CreditEntry]] = []
+    due: dict[int, list[tuple[DueSubscription, list[DueOption]]]] = defaultdict(list)
+    for sub, options in subscriptions_due(
+        customer_ids=list(customers), statuses=BILLABLE, horizon=ctx.horizon
+    ):
+        due[sub.customer_id].append((sub, options))
+    balances = credit_balances(list(due)) if ctx.business.auto_apply_credit else {}
+    now = clock.now()
+    drafts: list[InvoiceRows] = []
+    credit_used: list[tuple[dict[str, Any], dict[str, Any]]] = []
     advances: list[Advance] = []
-    for customer_id, customer_subs in subs_by_customer.items():
-        customer = customers[customer_id]
-        specs: list[LineSpec] = []
-        for sub in customer_subs:
-            lines, advance = renewal_lines(sub, ctx.horizon, options.get(sub.pk, []))
-            specs.extend(lines)
-            advances.append(advance)
-        first_start = min(s.period_start for s in specs if s.period_start)
-        draft = invoice_prepare(
-            customer=customer,
-            kind=Invoice.Kind.RENEWAL,
-            specs=specs,
-            issue_date=ctx.as_of,
-            due_date=max(ctx.as_of, first_start) + timedelta(days=ctx.business.payment_terms_days),
-            tax=ctx.taxes.for_customer(customer, ctx.as_of),
-            seller_details=ctx.seller,
-            now=clock.now(),
-        )
-        used = min(balances.get(customer_id, ZERO), draft.invoice.balance)
+    for customer_id, customer_subs in due.items():
+        draft = _renewal_invoice(ctx, customers[customer_id], customer_subs, advances, now)
+        used = min(balances.get(customer_id, ZERO), draft.invoice["balance"])
         if used > 0:
-            at = draft.invoice.created_at
-            entry = credit_use(invoice=draft.invoice, amount=used, on=ctx.as_of, at=at)
+            entry = credit_use_row(invoice=draft.invoice, amount=used, on=ctx.as_of, at=now)
             credit_used.append((draft.invoice, entry))
-            invoice_settle(draft.invoice, ctx.as_of)
         drafts.append(draft)
-    drafts_save(drafts, ctx.business)
-    credit_entries_save(credit_used)
+    invoices_save(drafts, ctx.business)
+    credit_rows_save(credit_used)
     subscriptions_advance(advances)
-    bulk_insert_rows(Event, [_issued_event(ctx.actor, d) for d in drafts])
+    bulk_insert_rows(
+        Event,
+        [_issued_event(d) for d in drafts],
+        same=event_common(actor=ctx.actor, action="invoice.issued", subject_type="invoice", at=now),
+    )
     email_queue_many(
         template="invoice_issued",
-        items=[(d.invoice.customer_id, {"invoice_id": d.invoice.pk}) for d in drafts],
+        items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
     )
     for draft in drafts:
         invoice = draft.invoice
+        currency = invoice["currency"]
         report.invoices_created += 1
-        report.total_amount[invoice.currency] = (
-            report.total_amount.get(invoice.currency, ZERO) + invoice.total
-        )
-        if invoice.credit_applied:
-            report.credit_applied[invoice.currency] = (
-                report.credit_applied.get(invoice.currency, ZERO) + invoice.credit_applied
+        report.total_amount[currency] = report.total_amount.get(currency, ZERO) + invoice["total"]
+        if invoice["credit_applied"]:
+            report.credit_applied[currency] = (
+                report.credit_applied.get(currency, ZERO) + invoice["credit_applied"]
             )
         if ctx.dry_run:
             report.preview.append(_preview(draft))
     return report
 
 
-def _options_by_subscription(sub_ids: list[int]) -> dict[int, list[SubscriptionOption]]:
-    """The batch's options in one query (cheaper than a prefetch per subscription)."""
-    found: dict[int, list[SubscriptionOption]] = defaultdict(list)
-    rows = (
-        SubscriptionOption.objects.filter(subscription_id__in=sub_ids)
-        .select_related("option", "choice")
-        .order_by("subscription_id", "pk")
+def _renewal_invoice(
+    ctx: _Context,
+    customer: dict[str, Any],
+    subs: list[tuple[DueSubscription, list[DueOption]]],
+    advances: list[Advance],
+    now: datetime,
+) -> InvoiceRows:
+    """One customer's renewal invoice for all its subscriptions due (their advances are
+    added to `advances`)."""
+    specs: list[LineSpec] = []
+    for sub, options in subs:
+        lines, advance = renewal_lines(sub, ctx.horizon, options)
+        specs.extend(lines)
+        advances.append(advance)
+    first_start = min(s.period_start for s in specs if s.period_start)
+    return invoice_rows_prepare(
+        customer_id=customer["pk"],
+        currency=customer["currency"],
+        bill_to_details=bill_to_values(customer),
+        kind=Invoice.Kind.RENEWAL,
+        specs=specs,
+        issue_date=ctx.as_of,
+        due_date=max(ctx.as_of, first_start) + ctx.payment_terms,
+        tax=ctx.taxes.for_values(customer, ctx.as_of),
+        seller_details=ctx.seller,
+        now=now,
     )
-    for item in rows:
-        found[item.subscription_id].append(item)
-    return found
 
 
-def _issued_event(actor: Actor, draft: InvoiceDraft) -> dict[str, Any]:
+def _issued_event(draft: InvoiceRows) -> dict[str, Any]:
     invoice = draft.invoice
-    return event_row(
-        actor=actor,
-        action="invoice.issued",
-        subject=invoice,
-        customer_id=invoice.customer_id,
-        message=f"Renewal invoice {invoice.number}",
-        data={
-            "number": invoice.number,
-            "kind": invoice.kind,
-            "total": str(invoice.total),
-            "credit_applied": str(invoice.credit_applied),
+    return {
+        "subject_id": invoice["id"],
+        "customer_id": invoice["customer_id"],
+        "message": f"Renewal invoice {invoice['number']}",
+        "data": {
+            "number": invoice["number"],
+            "kind": invoice["kind"],
+            "total": str(invoice["total"]),
+            "credit_applied": str(invoice["credit_applied"]),
             "periods": sorted(
                 {
-                    f"{line.subscription_id}:{line.period_start}"
+                    f"{line['subscription_id']}:{line['period_start'].isoformat()}"
                     for line in draft.lines
-                    if line.kind == InvoiceLine.Kind.PACKAGE
+                    if line["kind"] == InvoiceLine.Kind.PACKAGE
                 }
             ),
         },
-    )
+    }
 
 
-def _preview(draft: InvoiceDraft) -> dict[str, Any]:
+def _preview(draft: InvoiceRows) -> dict[str, Any]:
     invoice = draft.invoice
     return {
-        "customer_id": invoice.customer_id,
-        "customer": invoice.bill_to.get("name", ""),
-        "currency": invoice.currency,
-        "total": str(invoice.total),
-        "credit_applied": str(invoice.credit_applied),
+        "customer_id": invoice["customer_id"],
+        "customer": invoice["bill_to"].get("name", ""),
+        "currency": invoice["currency"],
+        "total": str(invoice["total"]),
+        "credit_applied": str(invoice["credit_applied"]),
         "lines": [
             {
-                "description": line.description,
-                "amount": str(line.amount),
-                "period_start": line.period_start.isoformat() if line.period_start else None,
-                "period_end": line.period_end.isoformat() if line.period_end else None,
+                "description": line["description"],
+                "amount": str(line["amount"]),
+                "period_start": line["period_start"].isoformat() if line["period_start"] else None,
+                "period_end": line["period_end"].isoformat() if line["period_end"] else None,
             }
             for line in draft.lines
         ],

@@ -2,7 +2,8 @@
 
 The processes share the customers through row locks with SKIP LOCKED (the same mechanism
 that makes concurrent runs safe); each starts at a different place in the list, so they
-rarely meet. One BillingRun row records the whole run. SQLite runs one writer at a time, so
+rarely meet. One BillingRun row records the whole run. No more processes are started than
+there are batches to bill. SQLite runs one writer at a time, so
 there the run stays in one process.
 """
 
@@ -15,7 +16,7 @@ from datetime import date
 
 from django.db import connection
 
-from fairbill.automation.billing_run import Progress, RunReport, billing_run
+from fairbill.automation.billing_run import Progress, RunReport, billing_run, candidate_count
 from fairbill.core.actors import Actor
 from fairbill.invoicing.models import BillingRun
 from fairbill.invoicing.run_records import run_finish, run_start, runs_mark_interrupted
@@ -24,6 +25,9 @@ from fairbill.invoicing.run_records import run_finish, run_start, runs_mark_inte
 def billing_run_parallel(
     *, as_of: date, actor: Actor, processes: int, batch_size: int, progress: Progress | None = None
 ) -> RunReport:
+    if processes > 1 and connection.vendor == "postgresql":
+        # no process without at least a batch of its own (a quiet day stays in one process)
+        processes = min(processes, -(-candidate_count(as_of=as_of) // batch_size))
     if processes <= 1 or connection.vendor != "postgresql":
         return billing_run(as_of=as_of, actor=actor, batch_size=batch_size, progress=progress)
     runs_mark_interrupted()

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from fairbill.core.actors import Actor
 from fairbill.core.hooks import hook_register
+from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, Status
@@ -144,7 +145,7 @@ def overdue_process(
     invoices = (
         list(
             Invoice.objects.filter(
-                customer_id__in=customer_ids,
+                IdsIn("customer_id", customer_ids),
                 status=Invoice.Status.UNPAID,
                 due_date__lte=as_of - timedelta(days=min(_offsets(business))),
             ).order_by("customer_id", "due_date", "pk")

@@ -26,16 +26,26 @@ def event_row(
 ) -> dict[str, Any]:
     """An audit Event's values ({attname: value}), for bulk inserts."""
     return {
+        **event_common(actor=actor, action=action, subject_type=subject._meta.model_name, at=at),
+        "subject_id": subject.pk,
+        "customer_id": customer_id,
+        "message": message[:500],
+        "data": data or {},
+    }
+
+
+def event_common(
+    *, actor: Actor, action: str, subject_type: str, at: datetime | None = None
+) -> dict[str, Any]:
+    """The values of events of one action by one actor at one time: bulk_insert_rows's `same`
+    for rows giving only subject_id, customer_id, message (at most 500 characters) and data."""
+    return {
         "at": at or clock.now(),
         "actor_kind": actor.kind,
         "actor_user_id": actor.user.pk if actor.user is not None else None,
         "actor_label": actor.label[:200],
         "action": action,
-        "subject_type": subject._meta.model_name,
-        "subject_id": subject.pk,
-        "customer_id": customer_id,
-        "message": message[:500],
-        "data": data or {},
+        "subject_type": subject_type,
     }
 
 

@@ -3,7 +3,7 @@ invoice (manual, renewal, signup, change, time), so the rules live in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from typing import Any
 
 from django_countries import countries
 
-from fairbill.core.bulk import bulk_insert
+from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, quantize
 from fairbill.core.numbering import INVOICE, number_format, numbers_take
@@ -48,20 +48,42 @@ def _country_name(code: str) -> str:
     return str(countries.name(code))
 
 
+# The customer fields an invoice's "bill to" copies (values() gives the country as its code).
+BILL_TO_FIELDS = (
+    "name",
+    "company",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "vat_number",
+)
+
+
 def bill_to(customer: Customer) -> dict[str, str]:
-    code = str(customer.country.code or "")
+    values = {name: getattr(customer, name) for name in BILL_TO_FIELDS}
+    values["country"] = str(customer.country.code or "")
+    return bill_to_values(values)
+
+
+def bill_to_values(values: Mapping[str, Any]) -> dict[str, str]:
+    """bill_to from the customer's BILL_TO_FIELDS values (country as its code)."""
+    code = values["country"] or ""
     return {
-        "name": customer.name,
-        "company": customer.company,
-        "email": customer.email,
-        "address_line1": customer.address_line1,
-        "address_line2": customer.address_line2,
-        "city": customer.city,
-        "region": customer.region,
-        "postcode": customer.postcode,
+        "name": values["name"],
+        "company": values["company"],
+        "email": values["email"],
+        "address_line1": values["address_line1"],
+        "address_line2": values["address_line2"],
+        "city": values["city"],
+        "region": values["region"],
+        "postcode": values["postcode"],
         "country": code,
         "country_name": _country_name(code) if code else "",
-        "vat_number": customer.vat_number,
+        "vat_number": values["vat_number"],
     }
 
 
@@ -87,6 +109,87 @@ def seller(business: BusinessSettings) -> dict[str, str]:
     }
 
 
+@dataclass
+class InvoiceRows:
+    """An issued invoice held as rows ({attname: value}), the way drafts are saved. The
+    billing run prepares thousands at once this way: building model instances would cost
+    more than writing them."""
+
+    invoice: dict[str, Any]
+    lines: list[dict[str, Any]]
+    taxes: list[dict[str, Any]]
+
+
+def invoice_rows_prepare(
+    *,
+    customer_id: int,
+    currency: str,
+    bill_to_details: dict[str, str],
+    kind: str,
+    specs: Sequence[LineSpec],
+    issue_date: date,
+    due_date: date,
+    tax: AppliedTax,
+    seller_details: dict[str, str],
+    now: datetime,
+    notes: str = "",
+) -> InvoiceRows:
+    """An issued (unpaid) invoice with its lines and tax summary, as rows not yet numbered."""
+    inputs = [
+        LineInput(
+            quantity=spec.quantity,
+            unit_price=spec.unit_price,
+            tax_rate=tax.rate if spec.taxable else ZERO,
+            tax_name=tax.name if spec.taxable else "",
+        )
+        for spec in specs
+    ]
+    totals = invoice_totals(inputs, currency)
+    paid = totals.total <= 0
+    invoice = {
+        "customer_id": customer_id,
+        "kind": kind,
+        "status": Invoice.Status.PAID if paid else Invoice.Status.UNPAID,
+        "currency": currency,
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "subtotal": totals.subtotal,
+        "tax": totals.tax,
+        "total": totals.total,
+        "credit_applied": ZERO,
+        "balance": totals.total,
+        "bill_to": bill_to_details,
+        "seller": seller_details,
+        "notes": notes,
+        "tax_treatment": tax.treatment,
+        "tax_note": tax.note,
+        "tax_exemption_code": tax.exemption_code,
+        "created_at": now,
+        "paid_on": issue_date if paid else None,
+    }
+    lines = [
+        {
+            "position": position,
+            "kind": spec.kind,
+            "description": spec.description[:500],
+            "quantity": spec.quantity,
+            "unit_price": spec.unit_price,
+            "amount": amount,
+            "tax_name": line.tax_name,
+            "tax_rate": line.tax_rate,
+            "subscription_id": spec.subscription_id,
+            "period_start": spec.period_start,
+            "period_end": spec.period_end,
+        }
+        for position, (spec, line, amount) in enumerate(
+            zip(specs, inputs, totals.line_amounts, strict=True), start=1
+        )
+    ]
+    taxes = [{"name": t.name, "rate": t.rate, "net": t.net, "tax": t.tax} for t in totals.taxes]
+    assert totals.total == quantize(totals.total, currency)
+    return InvoiceRows(invoice, lines, taxes)
+
+
 def invoice_prepare(
     *,
     customer: Customer,
@@ -100,93 +203,98 @@ def invoice_prepare(
     notes: str = "",
 ) -> InvoiceDraft:
     """An unsaved, issued (unpaid) invoice with its lines and tax summary."""
-    currency = customer.currency
-    inputs = [
-        LineInput(
-            quantity=spec.quantity,
-            unit_price=spec.unit_price,
-            tax_rate=tax.rate if spec.taxable else ZERO,
-            tax_name=tax.name if spec.taxable else "",
-        )
-        for spec in specs
-    ]
-    totals = invoice_totals(inputs, currency)
-    invoice = Invoice(
-        customer=customer,
+    rows = invoice_rows_prepare(
+        customer_id=customer.pk,
+        currency=customer.currency,
+        bill_to_details=bill_to(customer),
         kind=kind,
-        status=Invoice.Status.UNPAID if totals.total > 0 else Invoice.Status.PAID,
-        currency=currency,
+        specs=specs,
         issue_date=issue_date,
         due_date=due_date,
-        subtotal=totals.subtotal,
-        tax=totals.tax,
-        total=totals.total,
-        balance=totals.total,
-        bill_to=bill_to(customer),
-        seller=seller_details,
+        tax=tax,
+        seller_details=seller_details,
+        now=now,
         notes=notes,
-        tax_treatment=tax.treatment,
-        tax_note=tax.note,
-        tax_exemption_code=tax.exemption_code,
-        created_at=now,
-        paid_on=issue_date if totals.total <= 0 else None,
     )
-    lines = [
-        InvoiceLine(
-            position=position,
-            kind=spec.kind,
-            description=spec.description[:500],
-            quantity=spec.quantity,
-            unit_price=spec.unit_price,
-            amount=amount,
-            tax_name=line.tax_name,
-            tax_rate=line.tax_rate,
-            subscription_id=spec.subscription_id,
-            period_start=spec.period_start,
-            period_end=spec.period_end,
-        )
-        for position, (spec, line, amount) in enumerate(
-            zip(specs, inputs, totals.line_amounts, strict=True), start=1
-        )
-    ]
-    taxes = [InvoiceTax(name=t.name, rate=t.rate, net=t.net, tax=t.tax) for t in totals.taxes]
-    assert invoice.total == quantize(invoice.total, currency)
-    return InvoiceDraft(invoice, lines, taxes)
+    values = {k: v for k, v in rows.invoice.items() if k != "customer_id"}
+    return InvoiceDraft(
+        Invoice(customer=customer, **values),
+        [InvoiceLine(**line) for line in rows.lines],
+        [InvoiceTax(**tax) for tax in rows.taxes],
+    )
 
 
 def drafts_save(drafts: Sequence[InvoiceDraft], business: BusinessSettings) -> None:
-    """Number and insert invoices with their lines and taxes (inside the caller's
-    transaction), and add them to the daily totals (one statement per day and tax rate
-    touched, whatever the number of invoices). The counter is locked last so the lock is
-    held briefly."""
+    """Number and insert invoices held as model instances, with their lines and taxes
+    (inside the caller's transaction): invoices_save does it, then the instances get their
+    ids and numbers."""
     if not drafts:
         return
-    sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
-    for draft, sequence in zip(drafts, sequences, strict=True):
-        draft.invoice.sequence = sequence
-        draft.invoice.number = number_format(
-            business.invoice_prefix, sequence, business.invoice_number_padding
+    fields = [
+        f.attname
+        for f in Invoice._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("number", "sequence")
+    ]
+    rows = [
+        InvoiceRows(
+            {name: getattr(draft.invoice, name) for name in fields},
+            [_values(line, exclude="invoice_id") for line in draft.lines],
+            [_values(tax, exclude="invoice_id") for tax in draft.taxes],
         )
-    # Insert without asking for ids back, then read them by their (unique) sequence numbers.
-    bulk_insert([d.invoice for d in drafts])
-    ids = dict(
-        Invoice.objects.filter(sequence__gte=sequences[0], sequence__lte=sequences[-1]).values_list(
-            "sequence", "pk"
-        )
-    )
-    lines: list[InvoiceLine] = []
-    taxes: list[InvoiceTax] = []
-    for draft in drafts:
+        for draft in drafts
+    ]
+    invoices_save(rows, business)
+    for draft, saved in zip(drafts, rows, strict=True):
         invoice = draft.invoice
-        invoice.pk = ids[invoice.sequence]
+        invoice.pk = saved.invoice["id"]
+        invoice.number, invoice.sequence = saved.invoice["number"], saved.invoice["sequence"]
         invoice._state.adding = False
         invoice._state.db = "default"
         for line in draft.lines:
             line.invoice = invoice
         for tax in draft.taxes:
             tax.invoice = invoice
+
+
+def _values(obj: InvoiceLine | InvoiceTax, *, exclude: str) -> dict[str, Any]:
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in type(obj)._meta.concrete_fields
+        if not f.primary_key and f.attname != exclude
+    }
+
+
+def invoices_save(drafts: Sequence[InvoiceRows], business: BusinessSettings) -> None:
+    """Number and insert invoices with their lines and taxes (inside the caller's
+    transaction), and add them to the daily totals (one statement per day and tax rate
+    touched, whatever the number of invoices): every issued invoice is written here, one at
+    a time or a batch of the billing run at once. The rows get their numbers and ids ("id",
+    "number", "sequence"; "invoice_id" on lines and taxes). The counter is locked last so
+    the lock is held briefly."""
+    if not drafts:
+        return
+    sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
+    prefix, padding = business.invoice_prefix, business.invoice_number_padding
+    for draft, sequence in zip(drafts, sequences, strict=True):
+        draft.invoice["sequence"] = sequence
+        draft.invoice["number"] = number_format(prefix, sequence, padding)
+    # Insert without asking for ids back, then read them by their (unique) sequence numbers.
+    bulk_insert_rows(Invoice, [d.invoice for d in drafts])
+    ids = dict(
+        Invoice.objects.filter(sequence__gte=sequences[0], sequence__lte=sequences[-1]).values_list(
+            "sequence", "pk"
+        )
+    )
+    lines: list[dict[str, Any]] = []
+    taxes: list[dict[str, Any]] = []
+    for draft in drafts:
+        invoice_id = draft.invoice["id"] = ids[draft.invoice["sequence"]]
+        for line in draft.lines:
+            line["invoice_id"] = invoice_id
+        for tax in draft.taxes:
+            tax["invoice_id"] = invoice_id
         lines.extend(draft.lines)
         taxes.extend(draft.taxes)
-    bulk_insert(lines)
-    bulk_insert(taxes)
+    bulk_insert_rows(InvoiceLine, lines)
+    bulk_insert_rows(InvoiceTax, taxes)
     invoices_totals_add((d.invoice, d.taxes) for d in drafts)

@@ -4,15 +4,17 @@ check, and the rates configured by country and region."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fairbill.catalog.models import TaxRate
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings
 from fairbill.customers.models import Customer
 from fairbill.invoicing import tax_treatment as tt
@@ -31,18 +33,46 @@ class AppliedTax:
 NO_TAX = AppliedTax(name="", rate=Decimal(0))
 
 
+# The customer fields the tax treatment depends on (values() gives the country as its code).
+TAX_FACT_FIELDS = (
+    "country",
+    "region",
+    "vat_applies",
+    "vat_number",
+    "vat_check_status",
+    "vat_check_number",
+    "vat_checked_at",
+    "vat_exemption_code",
+    "vat_exemption_reason",
+)
+
+
+def customer_tax_values(customer: Customer) -> dict[str, Any]:
+    """A customer's TAX_FACT_FIELDS, with the country as its code."""
+    values = {name: getattr(customer, name) for name in TAX_FACT_FIELDS}
+    values["country"] = str(customer.country.code or "") if customer.country else ""
+    return values
+
+
 def customer_tax_facts(
     customer: Customer, *, business: BusinessSettings, rate: tt.Rate | None, as_of: date
 ) -> tt.TaxFacts:
-    checked_at = customer.vat_checked_at
+    return tax_facts(customer_tax_values(customer), business=business, rate=rate, as_of=as_of)
+
+
+def tax_facts(
+    values: Mapping[str, Any], *, business: BusinessSettings, rate: tt.Rate | None, as_of: date
+) -> tt.TaxFacts:
+    """The facts of the treatment from a customer's TAX_FACT_FIELDS values."""
+    checked_at = values["vat_checked_at"]
     return tt.TaxFacts(
         business_country=str(business.country.code or "") if business.country else "",
-        customer_country=str(customer.country.code or "") if customer.country else "",
-        vat_applies=customer.vat_applies,
-        vat_number=customer.vat_number,
+        customer_country=values["country"] or "",
+        vat_applies=values["vat_applies"],
+        vat_number=values["vat_number"],
         check=tt.VatCheck(
-            status=customer.vat_check_status,
-            number=customer.vat_check_number,
+            status=values["vat_check_status"],
+            number=values["vat_check_number"],
             checked_on=checked_at.astimezone(ZoneInfo(business.time_zone)).date()
             if checked_at
             else None,
@@ -50,13 +80,15 @@ def customer_tax_facts(
         as_of=as_of,
         check_max_age_days=business.vat_check_max_age_days,
         rate=rate,
-        exemption_code=customer.vat_exemption_code,
-        exemption_reason=customer.vat_exemption_reason,
+        exemption_code=values["vat_exemption_code"],
+        exemption_reason=values["vat_exemption_reason"],
     )
 
 
 class TaxTable:
-    """All tax rates in memory: one query, then look-ups by (country, region)."""
+    """All tax rates in memory: one query, then look-ups by (country, region). The
+    treatment of customers with the same facts is decided once (the billing run asks for
+    thousands of customers, most alike)."""
 
     def __init__(self, business: BusinessSettings | None = None) -> None:
         self.business = business or BusinessSettings.load()
@@ -64,30 +96,36 @@ class TaxTable:
             (str(rate.country.code), rate.region.lower()): tt.Rate(rate.name, rate.rate)
             for rate in TaxRate.objects.all()
         }
+        self._decided: dict[tuple[Any, ...], AppliedTax] = {}
 
     def rate_for(self, customer: Customer) -> tt.Rate | None:
         country = str(customer.country.code) if customer.country else ""
-        return self.rates.get((country, customer.region.strip().lower())) or self.rates.get(
-            (country, "")
-        )
+        return self._rate(country, customer.region)
+
+    def _rate(self, country: str, region: str) -> tt.Rate | None:
+        return self.rates.get((country, region.strip().lower())) or self.rates.get((country, ""))
 
     def for_customer(self, customer: Customer, as_of: date | None = None) -> AppliedTax:
         """The tax of a document for this customer issued on as_of (default today)."""
-        facts = customer_tax_facts(
-            customer,
-            business=self.business,
-            rate=self.rate_for(customer),
-            as_of=as_of or clock.today(),
-        )
-        treatment = tt.tax_treatment(facts)
-        return AppliedTax(
-            name=treatment.tax_name,
-            rate=treatment.rate,
-            treatment=treatment.kind,
-            note=treatment.note,
-            exemption_code=treatment.exemption_code,
-            why=treatment.why,
-        )
+        return self.for_values(customer_tax_values(customer), as_of or clock.today())
+
+    def for_values(self, values: Mapping[str, Any], as_of: date) -> AppliedTax:
+        """for_customer from the customer's TAX_FACT_FIELDS values (country as its code)."""
+        key = (as_of, *(values[name] for name in TAX_FACT_FIELDS))
+        found = self._decided.get(key)
+        if found is None:
+            rate = self._rate(values["country"] or "", values["region"])
+            facts = tax_facts(values, business=self.business, rate=rate, as_of=as_of)
+            treatment = tt.tax_treatment(facts)
+            found = self._decided[key] = AppliedTax(
+                name=treatment.tax_name,
+                rate=treatment.rate,
+                treatment=treatment.kind,
+                note=treatment.note,
+                exemption_code=treatment.exemption_code,
+                why=treatment.why,
+            )
+        return found
 
 
 def tax_for_customer(customer: Customer, as_of: date | None = None) -> AppliedTax:
@@ -120,7 +158,7 @@ def vat_checks_refresh(
     from fairbill.customers.services import customer_vat_check
 
     checked = 0
-    candidates = Customer.objects.filter(pk__in=list(customer_ids)).exclude(vat_number="")
+    candidates = Customer.objects.filter(IdsIn("pk", customer_ids)).exclude(vat_number="")
     for customer in candidates.order_by("pk"):
         if vat_check_due(customer, business=business, as_of=as_of):
             customer_vat_check(actor=actor, customer=customer)

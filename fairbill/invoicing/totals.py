@@ -17,10 +17,11 @@ another customer (a merge, same currency) changes none of these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from fairbill.core.totals import Delta, Key, Measure, cents, daily_totals_add
 from fairbill.invoicing.models import CreditNote, CreditNoteTax, Invoice, InvoiceTax
@@ -45,6 +46,9 @@ class InvoiceState:
     balance: Decimal
 
 
+STATE_FIELDS = [f.name for f in fields(InvoiceState)]
+
+
 def invoice_state(invoice: Invoice) -> InvoiceState:
     """Take this before changing an issued invoice; give it to invoice_totals_change after."""
     return InvoiceState(
@@ -60,7 +64,9 @@ def invoice_state(invoice: Invoice) -> InvoiceState:
     )
 
 
-def invoice_deltas(state: InvoiceState, taxes: Iterable[InvoiceTax] | None) -> list[Delta]:
+def invoice_deltas(
+    state: InvoiceState, taxes: Iterable[InvoiceTax | TaxFigures] | None
+) -> list[Delta]:
     """What an invoice in this state adds to the daily totals (its tax lines left out when
     `taxes` is None: for a change that leaves them where they were)."""
     found = []
@@ -81,13 +87,29 @@ def invoice_deltas(state: InvoiceState, taxes: Iterable[InvoiceTax] | None) -> l
     return found
 
 
-def invoices_totals_add(invoices: Iterable[tuple[Invoice, Sequence[InvoiceTax]]]) -> None:
-    """Add newly issued invoices (with their tax lines) to the daily totals: one call for a
-    whole batch, in the transaction that inserted them."""
+@dataclass(frozen=True)
+class TaxFigures:
+    """A tax line's figures (an InvoiceTax, or the row it is inserted from)."""
+
+    name: str
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+def invoices_totals_add(
+    invoices: Iterable[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]],
+) -> None:
+    """Add newly issued invoices, as the rows they were inserted from (with their tax lines'
+    rows), to the daily totals: one call for a whole batch, in the transaction that inserted
+    them."""
     daily_totals_add(
         delta
         for invoice, taxes in invoices
-        for delta in invoice_deltas(invoice_state(invoice), taxes)
+        for delta in invoice_deltas(
+            InvoiceState(**{name: invoice.get(name) for name in STATE_FIELDS}),
+            [TaxFigures(t["name"], t["rate"], t["net"], t["tax"]) for t in taxes],
+        )
     )
 
 

@@ -67,21 +67,16 @@ def email_queue_many(*, template: str, items: Iterable[tuple[int, dict[str, Any]
     commit. Returns the batch id the logs share."""
     from fairbill.notifications.tasks import send_email_batch
 
-    now = clock.now()
     batch = uuid.uuid4()
-    logs = [
-        {
-            "customer_id": customer_id,
+    logs = [{"customer_id": customer_id, "context": context} for customer_id, context in items]
+    if logs:
+        same = {
             "template": template,
-            "context": context,
-            "created_at": now,
+            "created_at": clock.now(),
             "batch": batch,
             "status": EmailLog.Status.QUEUED,
         }
-        for customer_id, context in items
-    ]
-    if logs:
-        bulk_insert_rows(EmailLog, logs)
+        bulk_insert_rows(EmailLog, logs, same=same)
         transaction.on_commit(lambda: send_email_batch.enqueue(str(batch)))
     return batch
 

@@ -6,7 +6,6 @@ credit balance read and the entry written can't race; the ledger never goes nega
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,10 +15,10 @@ from django.db import IntegrityError, transaction
 from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.aggregates import MoneySum
-from fairbill.core.bulk import bulk_insert
 from fairbill.core.errors import InvalidInput, NeedsConfirmation, Refused
 from fairbill.core.hooks import hook_call
 from fairbill.core.limits import amount_check, date_in_window, overpayment_needs_confirmation
+from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
@@ -48,7 +47,7 @@ def credit_balance(customer: Customer) -> Decimal:
 def credit_balances(customer_ids: list[int]) -> dict[int, Decimal]:
     """Credit balances of many customers in one query (only those with entries)."""
     rows = (
-        CreditEntry.objects.filter(customer_id__in=customer_ids)
+        CreditEntry.objects.filter(IdsIn("customer_id", customer_ids))
         .values("customer_id")
         .annotate(s=MoneySum("amount"))
         .values_list("customer_id", "s")
@@ -227,15 +226,6 @@ def credit_use(*, invoice: Invoice, amount: Decimal, on: date, at: datetime) -> 
 
 def _applied_to(invoice: Invoice) -> str:
     return f"Applied to invoice {invoice.number}"
-
-
-def credit_entries_save(used: Sequence[tuple[Invoice, CreditEntry]]) -> None:
-    """Insert in bulk the entries credit_use made for invoices saved since (given with their
-    invoice: reading entry.invoice would query it again, once per entry)."""
-    for invoice, entry in used:
-        entry.invoice_id = invoice.pk  # numbered and saved since
-        entry.reason = _applied_to(invoice)
-    bulk_insert([entry for _, entry in used])
 
 
 def invoice_settle(invoice: Invoice, on: date) -> bool:

@@ -196,21 +196,21 @@ def test_a_failing_customer_is_marked_error_and_the_others_are_billed_gaplessly(
     ]
     subs = [billing.subscribe(start=date(2027, 5, 1), customer=c) for c in customers]
     broken = customers[1].pk
-    prepare = run_module.invoice_prepare
+    prepare = run_module.invoice_rows_prepare
 
     def failing_prepare(**kwargs):
-        if kwargs["customer"].pk == broken:
+        if kwargs["customer_id"] == broken:
             raise RuntimeError("address service down")
         return prepare(**kwargs)
 
-    monkeypatch.setattr(run_module, "invoice_prepare", failing_prepare)
+    monkeypatch.setattr(run_module, "invoice_rows_prepare", failing_prepare)
     report = billing.run(as_of=date(2027, 5, 1))
     assert (report.invoices_created, len(report.errors)) == (2, 1)
     assert numbers() == ["INV-00001", "INV-00002"]
     subs[1].refresh_from_db()
     assert subs[1].status == "error"
     # fixed: still not billed until staff set it back to active
-    monkeypatch.setattr(run_module, "invoice_prepare", prepare)
+    monkeypatch.setattr(run_module, "invoice_rows_prepare", prepare)
     assert billing.run(as_of=date(2027, 6, 1)).invoices_created == 2
     subscription_update(actor=admin, subscription=subs[1], status="active")
     assert billing.run(as_of=date(2027, 6, 1)).invoices_created == 1

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from fairbill.automation.billing_run import RunReport, billing_run
+from fairbill.automation.billing_run import BATCH_SIZE, RunReport, billing_run
 from fairbill.automation.parallel import billing_run_parallel
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -31,6 +31,10 @@ def _date(value: str) -> date:
 
 class Command(BaseCommand):
     help = "Renew due subscriptions, send reminders, suspend and cancel overdue packages."
+    # The system checks import every URL and view (half a second at each start, in each
+    # process of a parallel run) and check nothing the run depends on; `fairbill check`
+    # runs them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", type=_date, help="Billing date (default: today).")
@@ -40,7 +44,10 @@ class Command(BaseCommand):
             help="Show what would be invoiced; write and send nothing.",
         )
         parser.add_argument(
-            "--batch-size", type=int, default=250, help="Customers per transaction (default 250)."
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Customers per transaction (default {BATCH_SIZE}).",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
         parser.add_argument(
