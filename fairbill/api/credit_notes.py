@@ -4,7 +4,6 @@ A credit note is how an issued invoice is corrected once it was sent or paid (a 
 for an invoice never sent and never paid)."""
 
 import datetime as dt
-import re
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -23,7 +22,7 @@ from fairbill.api.fields import (
     money_resolver,
     rate_out,
 )
-from fairbill.api.helpers import fields_named, object_or_404, require
+from fairbill.api.helpers import attachment, fields_named, object_or_404, pdf_openapi, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
@@ -230,28 +229,16 @@ def credit_note_get(request: HttpRequest, id: int) -> Any:
     return object_or_404(_notes(), id, "credit note")
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 @router.get(
     "/credit-notes/{id}/pdf",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The credit note as a PDF file",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("credit note"),
 )
 def credit_note_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
     """The credit note as a PDF (Factur-X when the setting `einvoice_pdf` is on)."""
     require(request, "invoices")
     note = object_or_404(CreditNote.objects.select_related("invoice"), id, "credit note")
-    response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_UNSAFE.sub("-", note.number)}.pdf"'
-    return response
+    return attachment(credit_note_pdf(note), "application/pdf", f"{note.number}.pdf")
 
 
 @router.get(
@@ -272,6 +259,4 @@ def credit_note_einvoice_get(request: HttpRequest, id: int, syntax: Text = "cii"
     require(request, "invoices")
     note = object_or_404(CreditNote.objects.select_related("invoice"), id, "credit note")
     name, xml = credit_note_einvoice_file(note, syntax)
-    response = HttpResponse(xml, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(xml, "application/xml", name)

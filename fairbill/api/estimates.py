@@ -3,7 +3,6 @@
 An accepted estimate becomes a manual invoice once; accepting it again answers 409."""
 
 import datetime as dt
-import re
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -11,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from fairbill.api.fields import Body, Day, Id, OneOf, Text, money_resolver, rate_out
-from fairbill.api.helpers import object_or_404, require
+from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import InvoiceOut, LineIn, invoices, quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
@@ -192,27 +191,13 @@ def estimate_decline_post(request: HttpRequest, id: int, payload: DeclineIn) -> 
     return estimates().get(pk=estimate.pk)
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 @router.get(
     "/estimates/{id}/pdf",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The estimate as a PDF file",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("estimate"),
 )
 def estimate_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
     """The estimate as a PDF, as an attachment named after its number."""
     require(request, "invoices")
     estimate = object_or_404(Estimate.objects.select_related("customer"), id, "estimate")
-    response = HttpResponse(estimate_pdf(estimate), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_UNSAFE.sub("-", estimate.number)}.pdf"'
-    )
-    return response
+    return attachment(estimate_pdf(estimate), "application/pdf", f"{estimate.number}.pdf")

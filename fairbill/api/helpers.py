@@ -1,14 +1,16 @@
-"""What every router uses: the privilege check, 404s by id, API field names in errors."""
+"""What every router uses: the privilege check, 404s by id, API field names in errors, files
+as attachments."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from fairbill.api.fields import MAX_ID
 from fairbill.core.actors import Actor
@@ -48,3 +50,24 @@ def fields_named(**names: str) -> Iterator[None]:
                 exc.args = (exc.message,)
             exc.field = field
         raise
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def attachment(content: bytes | str, content_type: str, name: str) -> HttpResponse:
+    """A file to download, named `name` with anything but letters, digits, dots, dashes and
+    underscores replaced (document numbers may hold any character)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{_UNSAFE.sub("-", name)}"'
+    return response
+
+
+def pdf_openapi(what: str) -> dict[str, Any]:
+    """The OpenAPI description of an endpoint answering a PDF file."""
+    pdf = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "responses": {
+            "200": {"description": f"The {what} as a PDF file", "content": {"application/pdf": pdf}}
+        }
+    }

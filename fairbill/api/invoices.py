@@ -5,7 +5,6 @@ and, where needed, a new invoice; a void only for an invoice never sent and neve
 """
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -28,7 +27,7 @@ from fairbill.api.fields import (
     money_resolver,
     rate_out,
 )
-from fairbill.api.helpers import object_or_404, require
+from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -342,29 +341,17 @@ def _manual_method(method: str) -> str:
     return PaymentMethod.BANK_TRANSFER if method == PaymentMethod.AUTOMATIC else method
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 @router.get(
     "/invoices/{id}/pdf",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The invoice as a PDF file",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("invoice"),
 )
 def invoice_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
     """The invoice as a PDF, as an attachment named after its number."""
     require(request, "invoices")
     invoice = object_or_404(Invoice, id, "invoice")
-    name = _UNSAFE.sub("-", invoice.number) if invoice.number else f"draft-{invoice.pk}"
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
+    name = invoice.number or f"draft-{invoice.pk}"
+    return attachment(invoice_pdf(invoice), "application/pdf", f"{name}.pdf")
 
 
 @router.get(
@@ -386,6 +373,4 @@ def invoice_einvoice_get(request: HttpRequest, id: int, syntax: Text = "cii") ->
     require(request, "invoices")
     invoice = object_or_404(Invoice, id, "invoice")
     name, xml = invoice_einvoice_file(invoice, syntax)
-    response = HttpResponse(xml, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(xml, "application/xml", name)

@@ -64,6 +64,11 @@ def invoice_state(invoice: Invoice) -> InvoiceState:
     )
 
 
+def _state_of_row(invoice: Mapping[str, Any]) -> InvoiceState:
+    values: dict[str, Any] = {name: invoice.get(name) for name in STATE_FIELDS}
+    return InvoiceState(**values)
+
+
 def invoice_deltas(
     state: InvoiceState, taxes: Iterable[InvoiceTax | TaxFigures] | None
 ) -> list[Delta]:
@@ -107,7 +112,7 @@ def invoices_totals_add(
         delta
         for invoice, taxes in invoices
         for delta in invoice_deltas(
-            InvoiceState(**{name: invoice.get(name) for name in STATE_FIELDS}),
+            _state_of_row(invoice),
             [TaxFigures(t["name"], t["rate"], t["net"], t["tax"]) for t in taxes],
         )
     )
