@@ -211,8 +211,14 @@ class CreditNote(models.Model):
     and `refunded` say where its total went (they add up to it)."""
 
     class RefundMethod(models.TextChoices):
+        """How the money went back: by hand, or (a payment refunded) the payment's own way,
+        at the gateway for a card or Direct Debit."""
+
         BANK_TRANSFER = "bank_transfer", "Bank transfer"
         CASH = "cash"
+        CHEQUE = "cheque", "Cheque"
+        CARD = "card", "Card"
+        DIRECT_DEBIT = "direct_debit", "Direct Debit"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
