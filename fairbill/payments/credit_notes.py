@@ -39,6 +39,7 @@ from fairbill.invoicing.crediting import (
 )
 from fairbill.invoicing.documents import bill_to, seller
 from fairbill.invoicing.models import (
+    REFUND_BY_HAND,
     CreditNote,
     CreditNoteLine,
     CreditNoteTax,
@@ -161,17 +162,19 @@ def rates_left(invoice: Invoice) -> list[RateLeft]:
     return rows
 
 
-def refund_parse(value: Mapping[str, Any] | None) -> Refund | None:
+def refund_parse(
+    value: Mapping[str, Any] | None, methods: Iterable[str] = REFUND_BY_HAND
+) -> Refund | None:
+    """A refund recorded by hand (`methods`: bank transfer or cash), or any method for a
+    payment refunded (refunds.py)."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise InvalidInput("refund: give {method, date, reference}.", "refund")
     method = value.get("method")
-    if method not in CreditNote.RefundMethod.values:
-        raise InvalidInput(
-            f"refund: method must be one of {', '.join(CreditNote.RefundMethod.values)}.",
-            "refund",
-        )
+    allowed = [str(m) for m in methods]
+    if method not in allowed:
+        raise InvalidInput(f"refund: method must be one of {', '.join(allowed)}.", "refund")
     on = value.get("date")
     if isinstance(on, str):
         try:
@@ -238,7 +241,8 @@ def credit_note_issue(
     if invoice.credited + totals.total > invoice.total:
         left = format_money(invoice.total - invoice.credited, invoice.currency)
         raise Refused(f"Only {left} is left to credit on invoice {invoice}.", code="more_than_left")
-    refund_given = refund_parse(refund)
+    methods = CreditNote.RefundMethod.values if refund_only else REFUND_BY_HAND
+    refund_given = refund_parse(refund, methods)
     note = _note_build(invoice, customer, totals, reason[:300], on, request_key)
     _money_split(note, invoice, refund_given, refund_only)
     reversed_lines = _reversal_lines(invoice, totals) if reverse_renewal else []
