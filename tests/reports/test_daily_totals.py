@@ -108,6 +108,79 @@ def test_kept_totals_equal_a_recomputation_after_any_sequence(ops, business, gb_
         pass
 
 
+payment_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("refund"), st.integers(0, 9), amounts, days),
+        st.tuples(st.just("dispute_lost"), st.integers(0, 9), amounts, days),
+        st.tuples(st.just("pay"), st.integers(0, 9), amounts, days),
+        st.tuples(st.just("credit_note"), st.integers(0, 9), amounts, days),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(paid=st.lists(amounts, min_size=1, max_size=3), ops=payment_ops)
+def test_refunds_and_lost_disputes_keep_the_totals_after_any_sequence(
+    paid, ops, business, gb_vat, admin
+):
+    """Invoices with 20% VAT paid (some overpaid), then payments refunded, disputes lost,
+    more payments and credit notes, in any order."""
+    try:
+        with transaction.atomic():
+            customer = customer_create(actor=admin, name="R", email="r@example.com", country="GB")
+            for amount in paid:
+                invoice = invoice_create(
+                    actor=admin,
+                    customer=customer,
+                    issue_date=START,
+                    lines=[{"description": "Work", "unit_price": "40.00"}],
+                )
+                payment_record(
+                    actor=admin,
+                    invoice=invoice,
+                    amount=str(amount),
+                    method="card",
+                    on=START,
+                    confirm_overpayment=True,
+                )
+            for kind, index, amount, day in ops:
+                on = START + timedelta(days=day)
+                try:
+                    with transaction.atomic():
+                        if kind in ("refund", "dispute_lost"):
+                            payments = list(Payment.objects.order_by("pk"))
+                            payment_change(kind, payments[index % len(payments)], amount, on, admin)
+                        elif (invoice := pick(customer, index)) is not None and kind == "pay":
+                            payment_record(
+                                actor=admin,
+                                invoice=invoice,
+                                amount=str(amount),
+                                method="cash",
+                                on=on,
+                                confirm_overpayment=True,
+                            )
+                        elif invoice is not None:
+                            credit_note_issue(
+                                actor=admin,
+                                invoice=invoice,
+                                reason="test",
+                                on=on,
+                                amount=str(amount),
+                            )
+                except FairbillError:
+                    pass  # a refused operation must leave the totals as they were
+            assert totals_differences() == []
+            raise Rollback
+    except Rollback:
+        pass
+
+
 def pick(customer, index):
     invoices = list(Invoice.objects.filter(customer=customer).order_by("pk"))
     return invoices[index % len(invoices)] if invoices else None
