@@ -94,6 +94,8 @@ def refund_preview(*, payment: Payment, amount: Any) -> RefundPlan:
     allocation = Allocation.objects.filter(payment=payment).order_by("pk").first()
     invoice = allocation.invoice if allocation is not None else None
     creditable = _creditable(invoice)
+    if allocation is not None:  # never more than this payment put on the invoice
+        creditable = min(creditable, allocation.amount - _credited_by_refunds(payment))
     if value - from_credit > creditable:
         most = format_money(from_credit + creditable, payment.currency)
         where = f"invoice {invoice.number}" if invoice is not None else "no invoice"
@@ -101,8 +103,8 @@ def refund_preview(*, payment: Payment, amount: Any) -> RefundPlan:
             f"amount: at most {most} of this payment can be refunded: "
             f"{format_money(from_credit, payment.currency)} of unused account credit it "
             f"became, and {format_money(creditable, payment.currency)} that can still be "
-            f"credited on {where} (the rest was credited already, or given back as account "
-            "credit: that is the customer's to use).",
+            f"credited on {where} for it (the rest was credited already, or is account credit "
+            "given back or used: that is the customer's).",
             "amount",
             code="refund_too_large",
         )
@@ -115,6 +117,15 @@ def refund_preview(*, payment: Payment, amount: Any) -> RefundPlan:
         invoice_part=value - from_credit,
         invoice_id=invoice.pk if invoice is not None else None,
     )
+
+
+def _credited_by_refunds(payment: Payment) -> Decimal:
+    """What earlier refunds of this payment credited on its invoice (their notes)."""
+    keys = [
+        f"refund-{pk}" for pk in Refund.objects.filter(payment=payment).values_list("pk", flat=True)
+    ]
+    found = CreditNote.objects.filter(request_key__in=keys).aggregate(s=MoneySum("total"))["s"]
+    return found if found is not None else ZERO
 
 
 def _creditable(invoice: Invoice | None) -> Decimal:

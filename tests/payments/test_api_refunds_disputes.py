@@ -245,6 +245,38 @@ def test_a_refund_of_an_invoice_credited_as_account_credit_is_refused(
     assert CreditNote.objects.count() == 1
 
 
+def test_a_refund_never_credits_more_than_the_payment_put_on_its_invoice(
+    api, payer, system, stripe_fake
+):
+    from fairbill.payments.services import credit_apply
+
+    # given a 50.00 invoice paid 30.00 by cheque then 30.00 by bank transfer (20.00 on the
+    # invoice, 10.00 of credit), that credit used on a second invoice
+    first, second = invoice_for(payer, system), invoice_for(payer, system)
+    payment_record(actor=system, invoice=first, amount="30", method="cheque", on=first.issue_date)
+    payment = payment_record(
+        actor=system, invoice=first, amount="30", method="bank_transfer", on=first.issue_date
+    )
+    credit_apply(actor=system, invoice=second, amount="10.00", on=second.issue_date)
+    # when all 30.00 of the transfer is refunded: refused, at most the 20.00 it put on the
+    # invoice (its credit was used)
+    refused = api.post(f"/payments/{payment.pk}/refunds", {"amount": "30", "reason": "x"})
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("amount: at most £20.00 of this payment")
+    # 15.00 then 5.00 are credited on the first invoice, then nothing more
+    for amount in ("15", "5"):
+        body = {"amount": amount, "reason": "x"}
+        assert api.post(f"/payments/{payment.pk}/refunds", body).status_code == 201
+    assert [n.total for n in CreditNote.objects.order_by("pk")] == [
+        Decimal("15.00"),
+        Decimal("5.00"),
+    ]
+    more = api.post(f"/payments/{payment.pk}/refunds", {"amount": "5", "reason": "x"})
+    assert more.json()["code"] == "refund_too_large"
+    assert Refund.objects.count() == 2
+    assert totals_differences() == []
+
+
 def test_a_refund_made_in_stripe_is_recorded_once_from_the_webhook(client, paid, stripe_fake):
     intent = next(iter(stripe_fake.intents.values()))
     stripe_fake.refunds["re_dash"] = {
