@@ -28,14 +28,20 @@ from fairbill.api.invoices import quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
 from fairbill.invoicing.einvoice.from_invoice import credit_note_einvoice_file
-from fairbill.invoicing.models import CreditNote, CreditNoteLine, CreditNoteTax, Invoice
+from fairbill.invoicing.models import (
+    REFUND_BY_HAND,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteTax,
+    Invoice,
+)
 from fairbill.invoicing.pdf import credit_note_pdf
 from fairbill.invoicing.selectors import credit_notes
 from fairbill.payments.credit_notes import MAX_LINES, credit_note_issue
 
 router: Router = Router(tags=["credit notes"])
 
-RefundMethod = Annotated[str, OneOf(CreditNote.RefundMethod.values)]
+RefundMethod = Annotated[str, OneOf([str(m) for m in REFUND_BY_HAND])]
 
 
 class CreditNoteLineOut(Schema):

@@ -12,7 +12,7 @@ from django import forms
 from fairbill.backoffice.billing_forms import DATE, DayField
 from fairbill.core.validation import text_problem
 from fairbill.invoicing.crediting import LineLeft
-from fairbill.invoicing.models import CreditNote
+from fairbill.invoicing.models import REFUND_BY_HAND
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -56,7 +56,7 @@ class CreditNoteForm(forms.Form):
     )
     refund_method = forms.ChoiceField(
         label="Refunded by",
-        choices=CreditNote.RefundMethod.choices,
+        choices=[(m.value, m.label) for m in REFUND_BY_HAND],
         required=False,
         help_text="Only for a refund made by hand.",
     )

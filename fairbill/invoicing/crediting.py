@@ -11,11 +11,11 @@ capped by what is left of it.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from fairbill.core.errors import InvalidInput, Refused
-from fairbill.core.money import ZERO, format_money, quantize
+from fairbill.core.money import ZERO, format_money, minor_unit, quantize
 from fairbill.invoicing.calculations import TaxAmount, line_amount, tax_on
 
 RateKey = tuple[str, Decimal]
@@ -238,3 +238,72 @@ def credit_note_totals(
     credited_ids = {line.line_id: line.amount for line in credited}
     completes = all(line.left == credited_ids.get(line.line_id, ZERO) for line in lines)
     return CreditTotals(credited, taxes, subtotal, tax, total, completes)
+
+
+def credit_note_totals_gross(
+    *, lines: list[LineLeft], rates: list[RateLeft], currency: str, gross: Decimal
+) -> CreditTotals:
+    """A note whose total (tax included) is exactly `gross`: money received and given back.
+
+    The net is spread over the lines as for `amount`, the smallest net whose note reaches
+    `gross` (a note's total grows with its net: found by halving). Where no net gives that
+    gross exactly (at 20%, one cent more of net adds two when the tax rounds up: £0.03 has
+    no net), the tax at the rate of the note's last line is one cent less than rounding its
+    net gives, as when tax is taken out of a gross amount (£0.03 = £0.03 + £0.00 tax)."""
+    if gross <= 0:
+        raise InvalidInput("amount: the amount credited must be more than 0.", "amount")
+    whole = credit_note_totals(lines=lines, rates=rates, currency=currency)
+    if gross > whole.total:
+        raise Refused(
+            f"amount: only {format_money(whole.total, currency)} is left to credit on this "
+            f"invoice, not {format_money(gross, currency)}.",
+            "amount",
+            code="more_than_left",
+        )
+    if gross == whole.total:
+        return whole
+    unit = minor_unit(currency)
+    positive = sum((line.left for line in lines if line.left > 0), ZERO)
+
+    def at(units: int) -> CreditTotals | None:
+        try:
+            return credit_note_totals(
+                lines=lines, rates=rates, currency=currency, amount=unit * units
+            )
+        except Refused:
+            return None  # beyond what is left at a rate (an invoice with a discount)
+
+    low, high = 1, int(positive / unit)
+    while low < high:
+        middle = (low + high) // 2
+        found = at(middle)
+        if found is None or found.total >= gross:
+            high = middle
+        else:
+            low = middle + 1
+    found = at(low)
+    if found is not None and found.total == gross:
+        return found
+    lowered = _tax_lowered(found, rates, gross) if found is not None else None
+    if lowered is not None:
+        return lowered
+    raise Refused(
+        f"amount: {format_money(gross, currency)} can't be credited exactly on this invoice; "
+        "credit it line by line.",
+        "amount",
+    )
+
+
+def _tax_lowered(found: CreditTotals, rates: list[RateLeft], gross: Decimal) -> CreditTotals | None:
+    """The note less its excess over `gross` of tax at its last line's rate, when that leaves
+    some of the rate's net to credit (the last note at a rate takes the tax left there)."""
+    excess = found.total - gross
+    last = found.lines[-1]
+    key = (last.tax_name, last.tax_rate)
+    left = {(r.name, r.rate): r.net - r.credited_net for r in rates}
+    for position, tax in enumerate(found.taxes):
+        if (tax.name, tax.rate) == key and tax.tax >= excess and tax.net < left.get(key, ZERO):
+            taxes = list(found.taxes)
+            taxes[position] = replace(tax, tax=tax.tax - excess)
+            return replace(found, taxes=taxes, tax=found.tax - excess, total=gross)
+    return None

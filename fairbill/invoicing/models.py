@@ -211,8 +211,15 @@ class CreditNote(models.Model):
     and `refunded` say where its total went (they add up to it)."""
 
     class RefundMethod(models.TextChoices):
+        """How the money went back: by hand (REFUND_BY_HAND: what staff may record on a
+        credit note), or, for a payment refunded (payments/refunds.py), the payment's own
+        way (at the gateway for a card or Direct Debit)."""
+
         BANK_TRANSFER = "bank_transfer", "Bank transfer"
         CASH = "cash"
+        CHEQUE = "cheque", "Cheque"
+        CARD = "card", "Card"
+        DIRECT_DEBIT = "direct_debit", "Direct Debit"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
@@ -265,6 +272,10 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# Refunds staff record by hand on a credit note (forms, API); the others come from refunds.
+REFUND_BY_HAND = (CreditNote.RefundMethod.BANK_TRANSFER, CreditNote.RefundMethod.CASH)
 
 
 class CreditNoteLine(models.Model):

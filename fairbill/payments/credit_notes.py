@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,9 +35,11 @@ from fairbill.invoicing.crediting import (
     LineRequest,
     RateLeft,
     credit_note_totals,
+    credit_note_totals_gross,
 )
 from fairbill.invoicing.documents import bill_to, seller
 from fairbill.invoicing.models import (
+    REFUND_BY_HAND,
     CreditNote,
     CreditNoteLine,
     CreditNoteTax,
@@ -67,12 +70,20 @@ def credit_note_preview(
     invoice: Invoice,
     lines: Iterable[Mapping[str, Any]] | None = None,
     amount: Any = None,
+    gross: Decimal | None = None,
 ) -> CreditTotals:
-    """What a credit note with these lines (or this amount, or neither: the whole invoice)
-    would credit, without writing anything: what staff review is what credit_note_issue
-    writes."""
+    """What a credit note with these lines (or this net amount, or this total tax included,
+    or none: the whole invoice) would credit, without writing anything: what staff review is
+    what credit_note_issue writes."""
     if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.VOID):
         raise Refused(f"Invoice {invoice} is {invoice.status}: it can't be credited.")
+    if gross is not None:
+        return credit_note_totals_gross(
+            lines=lines_left(invoice),
+            rates=rates_left(invoice),
+            currency=invoice.currency,
+            gross=gross,
+        )
     requests = line_requests_parse(lines, invoice.currency) if lines is not None else None
     value = None
     if amount is not None and amount != "":
@@ -151,17 +162,19 @@ def rates_left(invoice: Invoice) -> list[RateLeft]:
     return rows
 
 
-def refund_parse(value: Mapping[str, Any] | None) -> Refund | None:
+def refund_parse(
+    value: Mapping[str, Any] | None, methods: Iterable[str] = REFUND_BY_HAND
+) -> Refund | None:
+    """A refund recorded by hand (`methods`: bank transfer or cash), or any method for a
+    payment refunded (refunds.py)."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise InvalidInput("refund: give {method, date, reference}.", "refund")
     method = value.get("method")
-    if method not in CreditNote.RefundMethod.values:
-        raise InvalidInput(
-            f"refund: method must be one of {', '.join(CreditNote.RefundMethod.values)}.",
-            "refund",
-        )
+    allowed = [str(m) for m in methods]
+    if method not in allowed:
+        raise InvalidInput(f"refund: method must be one of {', '.join(allowed)}.", "refund")
     on = value.get("date")
     if isinstance(on, str):
         try:
@@ -186,7 +199,9 @@ def credit_note_issue(
     on: date,
     lines: Iterable[Mapping[str, Any]] | None = None,
     amount: Any = None,
+    gross: Decimal | None = None,
     refund: Mapping[str, Any] | None = None,
+    refund_only: bool = False,
     reverse_renewal: bool = False,
     request_key: str | None = None,
 ) -> CreditNote:
@@ -195,6 +210,9 @@ def credit_note_issue(
 
     Money: the unpaid balance goes down first; the rest becomes account credit, or a refund
     recorded by hand when `refund` = {method: bank_transfer|cash, date, reference}.
+    `gross` credits exactly that total, tax included (payments/refunds.py: a payment
+    refunded). `refund_only` (with `refund`): the whole note is the refund, nothing comes off
+    the balance: money received and given back leaves what is due as it was.
     `reverse_renewal` (renewal invoices whose package lines this note credits in full):
     the subscriptions' renewal dates move back to those periods' starts.
     `request_key` (a form's one-time token): the same submission issues one note."""
@@ -219,13 +237,14 @@ def credit_note_issue(
             f"on: a credit note can't be dated before its invoice ({invoice.issue_date}).",
             "on",
         )
-    totals = credit_note_preview(invoice=invoice, lines=lines, amount=amount)
+    totals = credit_note_preview(invoice=invoice, lines=lines, amount=amount, gross=gross)
     if invoice.credited + totals.total > invoice.total:
         left = format_money(invoice.total - invoice.credited, invoice.currency)
         raise Refused(f"Only {left} is left to credit on invoice {invoice}.", code="more_than_left")
-    refund_given = refund_parse(refund)
+    methods = CreditNote.RefundMethod.values if refund_only else REFUND_BY_HAND
+    refund_given = refund_parse(refund, methods)
     note = _note_build(invoice, customer, totals, reason[:300], on, request_key)
-    _money_split(note, invoice, refund_given)
+    _money_split(note, invoice, refund_given, refund_only)
     reversed_lines = _reversal_lines(invoice, totals) if reverse_renewal else []
     note.reversed_renewal = bool(reversed_lines)
     _note_save(note, totals)
@@ -330,9 +349,14 @@ def _note_build(
     )
 
 
-def _money_split(note: CreditNote, invoice: Invoice, refund: Refund | None) -> None:
-    """Off the balance first; the rest to account credit, or refunded by hand."""
-    note.to_balance = min(note.total, invoice.balance)
+def _money_split(
+    note: CreditNote, invoice: Invoice, refund: Refund | None, refund_only: bool = False
+) -> None:
+    """Off the balance first; the rest to account credit, or refunded by hand. A payment's
+    refund (`refund_only`) is all refund: what is due stays as it was."""
+    if refund_only and refund is None:
+        raise InvalidInput("refund: say how the money was given back.", "refund")
+    note.to_balance = ZERO if refund_only else min(note.total, invoice.balance)
     rest = note.total - note.to_balance
     if refund is None:
         note.to_credit = rest

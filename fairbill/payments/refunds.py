@@ -3,11 +3,13 @@
 A refund gives back all or part of what is left of a payment (never more): through the
 gateway for an online payment (with an idempotency key, so a repeated request refunds once),
 or recorded only for money staff send back by bank transfer. The accounting of a refund is
-kept in one function, `refund_account`: today it takes back first any of the payment that
-became unused account credit, and records the rest against the invoice as money returned.
-When credit notes land (invoicing), this is where the credit note for the refunded part is
-issued. Until then a refund does not reopen the invoice (that would chase the customer for
-money given back on purpose).
+kept in one function, `refund_account`: the part of the payment that became unused account
+credit (an overpayment, never invoiced) leaves the credit ledger first; the rest is credited
+on the invoice by a credit note for exactly that amount, tax included, whose refund is this
+one (the payment's method, the gateway's refund id): what the invoice received and credited
+goes up by the same amount, so what is due stays as it was (a refund never chases the
+customer for money given back on purpose). The credit note's request key is the refund's,
+so a refund is credited once.
 
 A dispute (chargeback) is recorded on the payment and its invoice; a lost one takes the
 amount back from what the invoice received, so the invoice is due again.
@@ -29,7 +31,9 @@ from fairbill.core.errors import InvalidInput, Refused
 from fairbill.core.money import ZERO, format_money, parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.services import customer_lock
-from fairbill.invoicing.models import Invoice
+from fairbill.invoicing.models import CreditNote, Invoice
+from fairbill.invoicing.totals import invoice_state, invoice_totals_change
+from fairbill.payments.credit_notes import credit_note_issue, credit_note_preview
 from fairbill.payments.gateways.base import Gateway
 from fairbill.payments.models import Allocation, CreditEntry, Dispute, Payment, Refund
 from fairbill.payments.services import credit_balance
@@ -43,7 +47,7 @@ class RefundPlan:
     amount: Decimal
     left: Decimal  # of the payment, before this refund
     credit_removed: Decimal  # unused account credit the payment had become
-    invoice_part: Decimal  # the rest: money returned on the invoice
+    invoice_part: Decimal  # the rest: credited on the invoice by a credit note
     invoice_id: int | None
 
 
@@ -86,15 +90,53 @@ def refund_preview(*, payment: Payment, amount: Any) -> RefundPlan:
         )["s"]
         or ZERO
     )
-    from_credit = min(value, overpaid + taken, credit_balance(payment.customer))
+    from_credit = max(min(value, overpaid + taken, credit_balance(payment.customer)), ZERO)
     allocation = Allocation.objects.filter(payment=payment).order_by("pk").first()
+    invoice = allocation.invoice if allocation is not None else None
+    creditable = _creditable(invoice)
+    if allocation is not None:  # never more than this payment put on the invoice
+        creditable = min(creditable, allocation.amount - _credited_by_refunds(payment))
+    if value - from_credit > creditable:
+        most = format_money(from_credit + creditable, payment.currency)
+        where = f"invoice {invoice.number}" if invoice is not None else "no invoice"
+        raise Refused(
+            f"amount: at most {most} of this payment can be refunded: "
+            f"{format_money(from_credit, payment.currency)} of unused account credit it "
+            f"became, and {format_money(creditable, payment.currency)} that can still be "
+            f"credited on {where} for it (the rest was credited already, or is account credit "
+            "given back or used: that is the customer's).",
+            "amount",
+            code="refund_too_large",
+        )
+    if invoice is not None and value > from_credit:
+        credit_note_preview(invoice=invoice, gross=value - from_credit)  # it can be credited
     return RefundPlan(
         amount=value,
         left=left,
-        credit_removed=max(from_credit, ZERO),
-        invoice_part=value - max(from_credit, ZERO),
-        invoice_id=allocation.invoice_id if allocation is not None else None,
+        credit_removed=from_credit,
+        invoice_part=value - from_credit,
+        invoice_id=invoice.pk if invoice is not None else None,
     )
+
+
+def _credited_by_refunds(payment: Payment) -> Decimal:
+    """What earlier refunds of this payment credited on its invoice (their notes)."""
+    keys = [
+        f"refund-{pk}" for pk in Refund.objects.filter(payment=payment).values_list("pk", flat=True)
+    ]
+    found = CreditNote.objects.filter(request_key__in=keys).aggregate(s=MoneySum("total"))["s"]
+    return found if found is not None else ZERO
+
+
+def _creditable(invoice: Invoice | None) -> Decimal:
+    """What a refund's credit note may credit on the invoice: what is left to credit, and no
+    more than was paid on it in money and not given back yet."""
+    if invoice is None or invoice.status not in (Invoice.Status.UNPAID, Invoice.Status.PAID):
+        return ZERO
+    refunded_before = (
+        CreditNote.objects.filter(invoice=invoice).aggregate(s=MoneySum("refunded"))["s"] or ZERO
+    )
+    return max(min(invoice.total - invoice.credited, invoice.amount_paid - refunded_before), ZERO)
 
 
 def payment_refund(
@@ -167,7 +209,7 @@ def refund_record(
             )
     except IntegrityError:
         return Refund.objects.get(gateway_reference=reference)
-    refund_account(refund=refund, plan=plan, on=on)
+    note = refund_account(actor=actor, refund=refund, plan=plan, on=on)
     event_record(
         actor=actor,
         action="payment.refunded",
@@ -179,16 +221,19 @@ def refund_record(
             "amount": str(plan.amount),
             "credit_removed": str(plan.credit_removed),
             "invoice_part": str(plan.invoice_part),
+            "credit_note": note.number if note is not None else "",
             "gateway_reference": reference or "",
         },
     )
     return refund
 
 
-def refund_account(*, refund: Refund, plan: RefundPlan, on: date) -> None:
-    """The accounting of a refund (one place, to call the credit-note service later): the
-    part that had become account credit leaves the credit ledger; the rest stays recorded
-    against the invoice as money returned."""
+def refund_account(
+    *, actor: Actor, refund: Refund, plan: RefundPlan, on: date
+) -> CreditNote | None:
+    """The accounting of a refund: the part that had become account credit leaves the
+    credit ledger (never invoiced: no credit note); the rest is credited on the invoice by a
+    credit note of exactly that amount whose refund is this one. Returns the note."""
     if plan.credit_removed > 0:
         CreditEntry.objects.create(
             customer_id=refund.payment.customer_id,
@@ -200,6 +245,21 @@ def refund_account(*, refund: Refund, plan: RefundPlan, on: date) -> None:
             created_on=on,
             created_at=clock.now(),
         )
+    if plan.invoice_part <= 0 or plan.invoice_id is None:
+        return None
+    payment = refund.payment
+    invoice = Invoice.objects.get(pk=plan.invoice_id)
+    return credit_note_issue(
+        actor=actor,
+        invoice=invoice,
+        reason=f"Refund of payment {payment.pk}: {refund.reason}",
+        # never dated before its invoice (one issued ahead of its date)
+        on=max(on, invoice.issue_date) if invoice.issue_date else on,
+        gross=plan.invoice_part,
+        refund={"method": payment.method, "date": on, "reference": refund.gateway_reference or ""},
+        refund_only=True,
+        request_key=f"refund-{refund.pk}",
+    )
 
 
 def payment_for_gateway(*, gateway: str, reference: str) -> Payment | None:
@@ -264,6 +324,7 @@ def _reopen(invoice_id: int, amount: Decimal) -> Decimal:
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status not in (Invoice.Status.PAID, Invoice.Status.UNPAID):
         return ZERO
+    before = invoice_state(invoice)
     taken = min(amount, invoice.amount_paid)
     invoice.amount_paid -= taken
     invoice.balance += taken
@@ -271,4 +332,5 @@ def _reopen(invoice_id: int, amount: Decimal) -> Decimal:
         invoice.status = Invoice.Status.UNPAID
         invoice.paid_on = None
     invoice.save(update_fields=["amount_paid", "balance", "status", "paid_on"])
+    invoice_totals_change(before=before, invoice=invoice)
     return taken

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.errors import Refused
 from fairbill.core.services import event_record
 from fairbill.core.validation import ascii_digits
 from fairbill.customers.models import Customer
@@ -195,21 +196,27 @@ def _charge_refunded(gateway: StripeGateway, charge: dict[str, Any]) -> str:
     if payment is None:
         return f"no payment of ours for charge {charge.get('id')}"
     refunds = (charge.get("refunds") or {}).get("data") or []
+    problems = []
     for item in refunds:
         if item.get("status") not in ("succeeded", "pending"):
             continue
         if Refund.objects.filter(gateway_reference=item["id"]).exists():
             continue
         amount = from_minor_units(int(item["amount"]), payment.currency)
-        refund_record(
-            actor=ACTOR,
-            payment=payment,
-            plan=refund_preview(payment=payment, amount=amount),
-            reason="Refunded in Stripe",
-            on=clock.today(),
-            reference=str(item["id"]),
-        )
-    return ""
+        try:
+            refund_record(
+                actor=ACTOR,
+                payment=payment,
+                plan=refund_preview(payment=payment, amount=amount),
+                reason="Refunded in Stripe",
+                on=clock.today(),
+                reference=str(item["id"]),
+            )
+        except Refused as exc:
+            # Money already given back that can't be credited as it is (e.g. the invoice
+            # was credited as account credit): staff record it by hand.
+            problems.append(f"refund {item['id']} not recorded: {exc.message}")
+    return "; ".join(problems)
 
 
 def _dispute(gateway: StripeGateway, dispute: dict[str, Any]) -> str:

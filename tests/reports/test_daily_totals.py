@@ -27,6 +27,8 @@ from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import invoice_create
 from fairbill.payments.credit_notes import credit_note_issue
+from fairbill.payments.models import Dispute, Payment
+from fairbill.payments.refunds import dispute_record, payment_refund, refundable
 from fairbill.payments.services import (
     credit_add,
     credit_apply,
@@ -52,6 +54,8 @@ operations = st.lists(
         st.tuples(st.just("apply"), who, st.integers(0, 9), amounts, days),
         st.tuples(st.just("void"), who, st.integers(0, 9), days),
         st.tuples(st.just("credit_note"), who, st.integers(0, 9), amounts, st.booleans(), days),
+        st.tuples(st.just("refund"), who, st.integers(0, 9), amounts, days),
+        st.tuples(st.just("dispute_lost"), who, st.integers(0, 9), amounts, days),
         st.tuples(
             st.just("merge"),
         ),
@@ -104,6 +108,79 @@ def test_kept_totals_equal_a_recomputation_after_any_sequence(ops, business, gb_
         pass
 
 
+payment_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("refund"), st.integers(0, 9), amounts, days),
+        st.tuples(st.just("dispute_lost"), st.integers(0, 9), amounts, days),
+        st.tuples(st.just("pay"), st.integers(0, 9), amounts, days),
+        st.tuples(st.just("credit_note"), st.integers(0, 9), amounts, days),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(paid=st.lists(amounts, min_size=1, max_size=3), ops=payment_ops)
+def test_refunds_and_lost_disputes_keep_the_totals_after_any_sequence(
+    paid, ops, business, gb_vat, admin
+):
+    """Invoices with 20% VAT paid (some overpaid), then payments refunded, disputes lost,
+    more payments and credit notes, in any order."""
+    try:
+        with transaction.atomic():
+            customer = customer_create(actor=admin, name="R", email="r@example.com", country="GB")
+            for amount in paid:
+                invoice = invoice_create(
+                    actor=admin,
+                    customer=customer,
+                    issue_date=START,
+                    lines=[{"description": "Work", "unit_price": "40.00"}],
+                )
+                payment_record(
+                    actor=admin,
+                    invoice=invoice,
+                    amount=str(amount),
+                    method="card",
+                    on=START,
+                    confirm_overpayment=True,
+                )
+            for kind, index, amount, day in ops:
+                on = START + timedelta(days=day)
+                try:
+                    with transaction.atomic():
+                        if kind in ("refund", "dispute_lost"):
+                            payments = list(Payment.objects.order_by("pk"))
+                            payment_change(kind, payments[index % len(payments)], amount, on, admin)
+                        elif (invoice := pick(customer, index)) is not None and kind == "pay":
+                            payment_record(
+                                actor=admin,
+                                invoice=invoice,
+                                amount=str(amount),
+                                method="cash",
+                                on=on,
+                                confirm_overpayment=True,
+                            )
+                        elif invoice is not None:
+                            credit_note_issue(
+                                actor=admin,
+                                invoice=invoice,
+                                reason="test",
+                                on=on,
+                                amount=str(amount),
+                            )
+                except FairbillError:
+                    pass  # a refused operation must leave the totals as they were
+            assert totals_differences() == []
+            raise Rollback
+    except Rollback:
+        pass
+
+
 def pick(customer, index):
     invoices = list(Invoice.objects.filter(customer=customer).order_by("pk"))
     return invoices[index % len(invoices)] if invoices else None
@@ -131,6 +208,10 @@ def apply(op, customers, actor):
         credit_add(actor=actor, customer=customer, amount=str(rest[0]), reason="test", on=on)
     elif kind == "uncredit":
         credit_remove(actor=actor, customer=customer, amount=str(rest[0]), reason="test", on=on)
+    elif kind in ("refund", "dispute_lost"):
+        payments = list(Payment.objects.filter(customer=customer).order_by("pk"))
+        if payments:
+            payment_change(kind, payments[rest[0] % len(payments)], rest[1], on, actor)
     elif (invoice := pick(customer, rest[0])) is not None:
         if kind == "pay":
             use = min(rest[2], credit_balance(customer), invoice.balance)
@@ -155,6 +236,27 @@ def apply(op, customers, actor):
                 on=max(on, invoice.issue_date),
                 amount=None if rest[2] else str(rest[1]),
             )
+
+
+def payment_change(kind, payment, amount, on, actor):
+    """A payment refunded (by hand: it has no gateway) or lost in a dispute."""
+    on = max(on, payment.received_on)
+    if kind == "refund":
+        payment_refund(
+            actor=actor, payment=payment, amount=str(amount), reason="test", on=on, gateway=None
+        )
+        return
+    if refundable(payment) == 0:
+        return
+    dispute_record(
+        actor=actor,
+        payment=payment,
+        reference=f"dp_{Dispute.objects.count()}",
+        amount=min(amount, refundable(payment)),
+        reason="fraudulent",
+        status="lost",
+        on=on,
+    )
 
 
 def row(measure, day, label="", rate=Decimal(0)):
@@ -189,6 +291,58 @@ def test_an_invoice_paid_then_another_voided_move_their_days(customer, admin, gb
     assert (cheque.count, cheque.total) == (1, 12000)
     unpaid = row("unpaid", date(2027, 3, 12))
     assert (unpaid.count, unpaid.total) == (0, 0)
+    assert totals_differences() == []
+
+
+def test_a_refund_and_a_lost_dispute_keep_the_totals_in_step(customer, admin, gb_vat):
+    # given two invoices of 100.00 + 20% VAT issued on 5 March, due on 12 March, each paid
+    # 120.00 by card on 9 March
+    payments = []
+    for _ in range(2):
+        invoice = invoice_create(
+            actor=admin,
+            customer=customer,
+            issue_date=date(2027, 3, 5),
+            lines=[{"description": "Work", "unit_price": "100.00"}],
+        )
+        payments.append(
+            payment_record(
+                actor=admin, invoice=invoice, amount="120.00", method="card", on=date(2027, 3, 9)
+            )
+        )
+    # when 10.01 of the first payment is refunded on 10 March
+    payment_refund(
+        actor=admin,
+        payment=payments[0],
+        amount="10.01",
+        reason="Goodwill",
+        on=date(2027, 3, 10),
+        gateway=None,
+    )
+    # then a credit note of 10.01 (8.34 + 1.67 of VAT) counts on 10 March; the invoice
+    # stays paid
+    credited = row("credited", date(2027, 3, 10))
+    assert (credited.count, credited.net, credited.tax, credited.total) == (1, 834, 167, 1001)
+    vat = row("credit_tax", date(2027, 3, 10), "VAT", Decimal(20))
+    assert (vat.net, vat.tax) == (834, 167)
+    # when the second payment is disputed and the dispute lost on 11 March
+    dispute_record(
+        actor=admin,
+        payment=payments[1],
+        reference="dp_1",
+        amount=Decimal("120.00"),
+        reason="fraudulent",
+        status="lost",
+        on=date(2027, 3, 11),
+    )
+    # then only the first counts as paid on 9 March, and the second's 120.00 is unpaid on
+    # its due date again; the card payments received stay as they were
+    paid = row("paid", date(2027, 3, 9))
+    assert (paid.count, paid.total) == (1, 12000)
+    unpaid = row("unpaid", date(2027, 3, 12))
+    assert (unpaid.count, unpaid.total) == (1, 12000)
+    card = row("payments", date(2027, 3, 9), "card")
+    assert (card.count, card.total) == (2, 24000)
     assert totals_differences() == []
 
 
