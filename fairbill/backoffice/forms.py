@@ -15,6 +15,7 @@ from django import forms
 from fairbill.accounts.models import PRIVILEGES, LoginAttempt, User
 from fairbill.catalog.models import Cycle, Option, Package, TaxRate
 from fairbill.core.errors import InvalidInput
+from fairbill.core.identifiers import eas_choices
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import active_currencies, parse_amount, parse_decimal
 from fairbill.customers.models import Customer, Status
@@ -102,8 +103,18 @@ class Fieldsets:
 # Customers
 
 
+def _scheme_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=eas_choices,
+        required=False,
+        label="Electronic address scheme",
+        help_text="EAS code of the address (e.g. 0088 GLN, 0208 Belgian enterprise number).",
+    )
+
+
 class CustomerForm(Fieldsets, forms.ModelForm):
     currency = forms.ChoiceField(choices=())
+    electronic_address_scheme = _scheme_field()
     fieldsets = [
         ("Contact", ["name", "company", "email", "phone"]),
         ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
@@ -111,6 +122,16 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         (
             "VAT exemption (staff only: no VAT is charged)",
             ["vat_exemption_code", "vat_exemption_reason"],
+        ),
+        (
+            "E-invoices",
+            [
+                "electronic_address_scheme",
+                "electronic_address",
+                "buyer_reference",
+                "company_number",
+                "company_number_scheme",
+            ],
         ),
     ]
 
@@ -389,6 +410,9 @@ BUSINESS_FIELDS = [
     "country",
     "vat_number",
     "company_number",
+    "company_number_scheme",
+    "electronic_address",
+    "electronic_address_scheme",
     "logo",
     "terms_url",
     "payment_instructions",
@@ -428,11 +452,16 @@ class BusinessForm(Fieldsets, forms.ModelForm):
     terms_url = forms.URLField(
         required=False, assume_scheme="https", label="Terms & conditions URL"
     )
+    electronic_address_scheme = _scheme_field()
     fieldsets = [
         ("Business", ["company_name", "company_number", "vat_number", "email", "phone"]),
         ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
         ("On invoices", ["logo", "terms_url", "payment_instructions"]),
         ("Bank account (bank transfers, e-invoices)", ["bank_account_name", "iban", "bic"]),
+        (
+            "E-invoice identifiers",
+            ["electronic_address_scheme", "electronic_address", "company_number_scheme"],
+        ),
     ]
 
     class Meta:

@@ -61,6 +61,11 @@ def bill_to(customer: Customer) -> dict[str, str]:
         "country": code,
         "country_name": _country_name(code) if code else "",
         "vat_number": customer.vat_number,
+        "company_number": customer.company_number,
+        "company_number_scheme": customer.company_number_scheme,
+        "electronic_address": customer.electronic_address,
+        "electronic_address_scheme": customer.electronic_address_scheme,
+        "buyer_reference": customer.buyer_reference,
     }
 
 
@@ -81,6 +86,9 @@ def seller(business: BusinessSettings) -> dict[str, str]:
         "bic": business.bic,
         "bank_account_name": business.bank_account_name,
         "company_number": business.company_number,
+        "company_number_scheme": business.company_number_scheme,
+        "electronic_address": business.electronic_address,
+        "electronic_address_scheme": business.electronic_address_scheme,
         "payment_instructions": business.payment_instructions,
         "logo": business.logo.name if business.logo else "",
     }

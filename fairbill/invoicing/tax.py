@@ -50,6 +50,7 @@ def customer_tax_facts(
         as_of=as_of,
         check_max_age_days=business.vat_check_max_age_days,
         rate=rate,
+        business_vat_number=business.vat_number,
         exemption_code=customer.vat_exemption_code,
         exemption_reason=customer.vat_exemption_reason,
     )

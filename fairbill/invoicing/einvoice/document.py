@@ -43,8 +43,11 @@ class Party:
     postcode: str = ""
     region: str = ""
     vat_id: str = ""  # with its country prefix, e.g. DE136695976
-    legal_id: str = ""  # company registration number
+    legal_id: str = ""  # company registration number (BT-30 / BT-47)
+    legal_id_scheme: str = ""  # its ISO 6523 ICD code, if any
     email: str = ""
+    endpoint_id: str = ""  # electronic address (BT-34 / BT-49): a Peppol id, or the email
+    endpoint_scheme: str = ""  # its EAS code (EM for an email address)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class Document:
     prepaid: Decimal  # BT-113: paid and account credit used
     due: Decimal  # BT-115
     due_date: date | None = None
-    buyer_reference: str = ""
+    buyer_reference: str = ""  # BT-10; Peppol needs it (or an order reference)
     payment_terms: str = ""
     payment_reference: str = ""
     bank_account: BankAccount | None = None

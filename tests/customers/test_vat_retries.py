@@ -1,0 +1,55 @@
+"""The worker checks again VAT numbers whose register could not answer, waiting 5 minutes
+after the first failure, doubling, at most an hour (VIES answered over pytest-httpserver)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+
+from fairbill.core import clock
+from fairbill.customers.models import Customer, VatCheckStatus
+from fairbill.customers.services import customer_create
+from fairbill.customers.vat_retries import retry_wait, vat_checks_retry
+from tests.fakes.vat_registers import VIES_PATH, vies_error, vies_valid
+
+
+def test_the_wait_doubles_from_five_minutes_up_to_an_hour():
+    minutes = [retry_wait(n) / timedelta(minutes=1) for n in range(1, 8)]
+    assert minutes == [5, 10, 20, 40, 60, 60, 60]
+
+
+def test_an_unverified_number_is_checked_again_after_its_wait(eu_business, system, vies):
+    # given VIES down when a German business customer is created at 10:00
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_error("MS_UNAVAILABLE"))
+    with time_machine.travel("2027-03-15 10:00 +0000", tick=False):
+        buyer = customer_create(
+            actor=system,
+            name="Acme GmbH",
+            email="billing@acme.de",
+            country="DE",
+            currency="EUR",
+            vat_number="DE136695976",
+        )
+    assert (buyer.vat_check_status, buyer.vat_check_retries) == ("unverified", 1)
+    assert len(vies.log) == 1
+    # when the worker sweeps at 10:04: nothing yet (the first wait is 5 minutes)
+    with time_machine.travel("2027-03-15 10:04 +0000", tick=False):
+        assert vat_checks_retry(actor=system, now=clock.now()) == 0
+    # at 10:05 it asks again; still down: the next wait is 10 minutes
+    with time_machine.travel("2027-03-15 10:05 +0000", tick=False):
+        assert vat_checks_retry(actor=system, now=clock.now()) == 1
+    assert Customer.objects.get(pk=buyer.pk).vat_check_retries == 2
+    with time_machine.travel("2027-03-15 10:14 +0000", tick=False):
+        assert vat_checks_retry(actor=system, now=clock.now()) == 0
+    assert len(vies.log) == 2
+    # then VIES is back: at 10:15 the number is checked valid and retries end
+    vies.clear()
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_valid("DE136695976"))
+    with time_machine.travel("2027-03-15 10:15 +0000", tick=False):
+        assert vat_checks_retry(actor=system, now=clock.now()) == 1
+    buyer.refresh_from_db()
+    assert (buyer.vat_check_status, buyer.vat_check_retries) == (VatCheckStatus.VALID, 0)
+    with time_machine.travel("2027-03-15 12:00 +0000", tick=False):
+        assert vat_checks_retry(actor=system, now=clock.now()) == 0
+    assert len(vies.log) == 3
