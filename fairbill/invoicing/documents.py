@@ -66,6 +66,7 @@ def bill_to(customer: Customer) -> dict[str, str]:
         "electronic_address": customer.electronic_address,
         "electronic_address_scheme": customer.electronic_address_scheme,
         "buyer_reference": customer.buyer_reference,
+        "payment_method": customer.payment_method,
     }
 
 

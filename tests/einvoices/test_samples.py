@@ -303,6 +303,20 @@ def test_no_reverse_charge_without_the_sellers_vat_number(seller, system, tmp_pa
     assert "No reverse charge: the business has no VAT number" in tax_for_customer(buyer).why
 
 
+def test_a_customer_paying_by_card_gets_card_payment_means(seller, system, out_dir):
+    # given an Irish customer who pays by card (Stripe), and a seller with a bank account
+    buyer = customer(system, "IE", name="Card Payer Ltd", currency="EUR", payment_method="card")
+    invoice = issue(system, buyer, [spec("Hosting", "20.00")])
+    # when written as CII and UBL
+    write(out_dir, "card", invoice)
+    ubl = etree.fromstring((out_dir / "card.ubl.xml").read_bytes())
+    cii = etree.fromstring((out_dir / "card.cii.xml").read_bytes())
+    # then card (48) is the payment means, alone (EN 16931 allows one code per document)
+    assert ubl.xpath("/*/cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=NS) == ["48"]
+    path = "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode/text()"
+    assert cii.xpath(path, namespaces=NS) == ["48"]
+
+
 def test_exempt(seller, system, out_dir):
     buyer = customer(system, "IE", name="Dublin Language School", currency="EUR")
     buyer = customer_update(

@@ -109,6 +109,10 @@ def _settlement(transaction: etree._Element, document: doc.Document) -> None:
     if document.payment_reference:
         _el(settlement, "ram:PaymentReference", document.payment_reference)
     _el(settlement, "ram:InvoiceCurrencyCode", document.currency)
+    if document.by_card and not document.is_credit_note:
+        means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _el(means, "ram:TypeCode", doc.BANK_CARD)
+        _el(means, "ram:Information", "Card")
     account = document.bank_account
     if account is not None:
         means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")

@@ -25,6 +25,7 @@ NO_RATE_CATEGORIES = frozenset({NOT_SUBJECT})  # no rate given at all (BR-O-05, 
 EXEMPTION_CATEGORIES = frozenset({EXEMPT, REVERSE_CHARGE, NOT_SUBJECT})
 
 CREDIT_TRANSFER = "30"
+BANK_CARD = "48"
 SEPA_CREDIT_TRANSFER = "58"
 SPECIFICATION_ID = "urn:cen.eu:en16931:2017"  # Factur-X EN16931 profile
 PEPPOL_CUSTOMIZATION_ID = (
@@ -108,6 +109,7 @@ class Document:
     payment_terms: str = ""
     payment_reference: str = ""
     bank_account: BankAccount | None = None
+    by_card: bool = False  # the buyer pays by card (Stripe): payment means 48
     notes: list[str] = field(default_factory=list)
     preceding: list[PrecedingDocument] = field(default_factory=list)
 

@@ -41,6 +41,7 @@ def invoice_document(invoice: Invoice) -> doc.Document:
         raise ValueError("A draft has no e-invoice: issue it first.")
     lines = [_line(invoice.tax_treatment, line) for line in invoice.lines.all()]
     prepaid = invoice.amount_paid + invoice.credit_applied
+    by_card = invoice.bill_to.get("payment_method") == "card"
     return doc.Document(
         type_code=doc.INVOICE,
         number=invoice.number,
@@ -59,7 +60,10 @@ def invoice_document(invoice: Invoice) -> doc.Document:
         buyer_reference=buyer_reference(invoice.bill_to, invoice.number),
         payment_terms=f"Payment due by {invoice.due_date:%d %B %Y}" if invoice.due_date else "",
         payment_reference=invoice.number,
-        bank_account=_bank_account(invoice.seller, invoice.currency),
+        # One means per document (BR: all payment means codes equal, UBL-SR-47/CII-SR-467):
+        # a customer paying by card is charged (Stripe); the others pay by bank transfer.
+        bank_account=None if by_card else _bank_account(invoice.seller, invoice.currency),
+        by_card=by_card,
         notes=[note for note in (invoice.tax_note, invoice.notes) if note],
     )
 

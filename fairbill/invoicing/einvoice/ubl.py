@@ -96,6 +96,11 @@ def _party(parent: etree._Element, party: doc.Party) -> None:
 
 
 def _payment(root: etree._Element, document: doc.Document) -> None:
+    if document.by_card and not document.is_credit_note:
+        means = _el(root, "cac:PaymentMeans")
+        _el(means, "cbc:PaymentMeansCode", doc.BANK_CARD, name="Card")
+        if document.payment_reference:
+            _el(means, "cbc:PaymentID", document.payment_reference)
     account = document.bank_account
     if account is not None and not document.is_credit_note:
         means = _el(root, "cac:PaymentMeans")
