@@ -1,8 +1,8 @@
 """Identifiers e-invoices carry: electronic addresses (Peppol participant ids, EN 16931 BT-34 /
 BT-49) with their scheme from the EAS code list, and the scheme of a company registration
 number (BT-30 / BT-47) from the ISO 6523 ICD list. Checked the way the EN 16931 rules
-(BR-CL-25, BR-CL-11) and Peppol's (PEPPOL-COMMON-R040..R050) check them, so a document
-built from them is not refused by the receiving access point."""
+(BR-CL-25, BR-CL-11) and Peppol's (PEPPOL-EN16931-CL008, PEPPOL-COMMON-R040..R050) check
+them, so a document built from them is not refused by the receiving access point."""
 
 from __future__ import annotations
 
@@ -26,16 +26,17 @@ from fairbill.core.errors import InvalidInput
 
 EMAIL = "EM"
 
-# The CEF Electronic Address Scheme code list, as the EN 16931 rules 1.3.16 accept it
-# (BR-CL-25). Names for those a business is likely to pick; the others are shown by code.
+# The Electronic Address Scheme codes Peppol BIS Billing 3.0 accepts (PEPPOL-EN16931-CL008,
+# OpenPeppol release 2026.5; all also in the EN 16931 list, BR-CL-25), and EM (an email
+# address: valid EN 16931, the fallback, but not an address on the Peppol network).
 EAS_CODES = frozenset(
-    """0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170
-    0177 0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204
-    0205 0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0219 0220 0221 0225 0230 0235 0240
-    0244 0242 0245 0246 0248 9910 9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926 9927
-    9928 9929 9930 9931 9932 9933 9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944 9945
-    9946 9947 9948 9949 9950 9951 9952 9953 9957 9959 AN AQ AS AU EM""".split()
+    """0002 0007 0009 0060 0088 0096 0097 0106 0130 0135 0142 0151 0183 0184 0188 0190 0191
+    0192 0195 0196 0198 0199 0200 0201 0204 0208 0209 0210 0211 0216 0218 0221 0225 0230 0235
+    0240 0242 0244 0245 0246 0248 9910 9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926
+    9927 9928 9929 9930 9931 9932 9933 9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944
+    9945 9946 9947 9948 9949 9950 9951 9952 9953 9957 9959 EM""".split()
 )
+# Names for the schemes a business is likely to pick; the others are shown by code.
 EAS_NAMES = {
     "0088": "GLN (GS1 Global Location Number)",
     "0208": "Belgian enterprise number (KBO/BCE)",
@@ -58,7 +59,7 @@ EAS_NAMES = {
     "0211": "Italian VAT number (Partita IVA)",
     "9914": "Austrian VAT number",
     "9920": "Spanish VAT number",
-    "EM": "Email address",
+    "EM": "Email address (not a Peppol address)",
 }
 
 # ISO 6523 ICD codes the EN 16931 rules accept for registration identifiers (BR-CL-11).
@@ -168,24 +169,34 @@ def electronic_address_clean(scheme: str, address: str, *, field: str) -> tuple[
     return scheme, address
 
 
-def registration_scheme_clean(scheme: str, number: str, *, field: str) -> str:
-    """The ISO 6523 ICD scheme of a company registration number (BT-30-1 / BT-47-1), or ""
-    (many national registers need none). Refused without a number or outside the list."""
-    scheme = scheme.strip()
+def registration_clean(scheme: str, number: str, *, field: str) -> tuple[str, str]:
+    """(scheme, number) of a company registration (BT-30 / BT-47): the scheme is an ISO 6523
+    ICD code or "" (many national registers need none), and with a scheme whose format is
+    known (0088 GLN, 0208, 0009, 0002, 0192, 0007…) the number must pass its check, as
+    Peppol checks registration numbers too (PEPPOL-COMMON-R040..R050). `field` names the
+    scheme field in errors; the number's field is `company_number`."""
+    scheme, number = scheme.strip(), number.strip()
+    label = field.replace("_", " ")
     if not scheme:
-        return ""
+        return "", number
     if scheme not in ICD_CODES:
         raise InvalidInput(
-            f"{field.replace('_', ' ')}: '{scheme}' is not an ISO 6523 ICD code "
+            f"{label}: '{scheme}' is not an ISO 6523 ICD code "
             "(4 digits, e.g. 0002 SIREN, 0208 Belgian enterprise number).",
             field,
         )
-    if not number.strip():
+    if not number:
+        raise InvalidInput(f"{label}: give the registration number it is the scheme of.", field)
+    check = _FORMATS.get(scheme)
+    if check is None:
+        return scheme, number
+    try:
+        return scheme, check(number.replace(" ", ""))
+    except (NumberError, ValueError):
+        name = EAS_NAMES.get(scheme, f"scheme {scheme}")
         raise InvalidInput(
-            f"{field.replace('_', ' ')}: give the registration number it is the scheme of.",
-            field,
-        )
-    return scheme
+            f"company number: '{number}' is not a valid {name}.", "company_number"
+        ) from None
 
 
 def eas_choices() -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.errors import InvalidInput, Refused
-from fairbill.core.identifiers import electronic_address_clean, registration_scheme_clean
+from fairbill.core.identifiers import electronic_address_clean, registration_clean
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import currency_check
 from fairbill.core.services import (
@@ -102,7 +102,7 @@ def _clean(customer: Customer) -> None:
         customer.electronic_address,
         field="electronic_address",
     )
-    customer.company_number_scheme = registration_scheme_clean(
+    customer.company_number_scheme, customer.company_number = registration_clean(
         customer.company_number_scheme, customer.company_number, field="company_number_scheme"
     )
     full_clean_or_raise(customer, exclude=["user", "merged_into"])

@@ -9,7 +9,7 @@ from fairbill.core.identifiers import (
     EAS_CODES,
     ICD_CODES,
     electronic_address_clean,
-    registration_scheme_clean,
+    registration_clean,
 )
 
 
@@ -54,18 +54,27 @@ def test_bad_addresses_are_refused_naming_the_field(scheme, given, field, words)
     assert words in refused.value.message
 
 
-def test_the_code_lists_are_those_of_the_en16931_rules():
-    # BR-CL-25 and BR-CL-11 of the EN 16931 artefacts 1.3.16
+def test_the_code_lists_are_those_of_the_rules():
+    # Peppol's EAS list (CL008) and EM; ICD as BR-CL-11 of the EN 16931 artefacts 1.3.16
     assert {"0088", "0208", "0009", "9930", "EM", "0204"} <= EAS_CODES
-    assert "0001" not in EAS_CODES
+    assert {"0001", "0037", "0212", "AN"}.isdisjoint(EAS_CODES)  # EN 16931 only, not Peppol
     assert {"0002", "0088", "0208", "0248"} <= ICD_CODES
     assert {"0001", "0092", "0103", "0181", "0182", "0249"}.isdisjoint(ICD_CODES)
 
 
 def test_registration_scheme():
-    assert registration_scheme_clean("0002", "732829320", field="s") == "0002"
-    assert registration_scheme_clean("", "", field="s") == ""
+    assert registration_clean("0002", "732 829 320", field="s") == ("0002", "732829320")
+    assert registration_clean("", "IE-CRO-654321", field="s") == ("", "IE-CRO-654321")
+    assert registration_clean("0060", "DUNS 1", field="s") == ("0060", "DUNS 1")  # no check
     with pytest.raises(InvalidInput, match="not an ISO 6523 ICD code"):
-        registration_scheme_clean("ABCD", "1", field="s")
+        registration_clean("ABCD", "1", field="s")
     with pytest.raises(InvalidInput, match="give the registration number"):
-        registration_scheme_clean("0002", " ", field="s")
+        registration_clean("0002", " ", field="s")
+
+
+def test_a_registration_number_is_checked_as_its_scheme_says():
+    # Peppol applies its identifier checks to registration numbers too (PEPPOL-COMMON-R043)
+    with pytest.raises(InvalidInput) as refused:
+        registration_clean("0208", "0403019262", field="company_number_scheme")
+    assert refused.value.field == "company_number"
+    assert "not a valid Belgian enterprise number" in refused.value.message
