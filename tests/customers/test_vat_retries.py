@@ -4,8 +4,11 @@ after the first failure, doubling, at most an hour (VIES answered over pytest-ht
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
+import pytest
 import time_machine
+from django.core.management import call_command
 
 from fairbill.core import clock
 from fairbill.customers.models import Customer, VatCheckStatus
@@ -53,3 +56,31 @@ def test_an_unverified_number_is_checked_again_after_its_wait(eu_business, syste
     with time_machine.travel("2027-03-15 12:00 +0000", tick=False):
         assert vat_checks_retry(actor=system, now=clock.now()) == 0
     assert len(vies.log) == 1  # one more call: the valid answer
+
+
+# The worker closes stale connections between polls: it needs real transactions.
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_pass_checks_again_what_is_due(eu_business, system, vies, settings):
+    # given a customer whose check failed an hour ago (VIES down) and VIES answering again
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_error("MS_UNAVAILABLE"))
+    with time_machine.travel("2027-03-15 09:00 +0000", tick=False):
+        buyer = customer_create(
+            actor=system,
+            name="Acme GmbH",
+            email="billing@acme.de",
+            country="DE",
+            currency="EUR",
+            vat_number="DE136695976",
+        )
+    vies.clear()
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_valid("DE136695976"))
+    # when the worker passes at 10:00
+    with time_machine.travel("2027-03-15 10:00 +0000", tick=False):
+        call_command("worker", "--once", "--no-schedule", stdout=StringIO())
+    # then the number is checked valid
+    buyer.refresh_from_db()
+    assert buyer.vat_check_status == VatCheckStatus.VALID
+    assert len(vies.log) == 1
