@@ -91,3 +91,12 @@ def test_back_office_customer_form_shows_the_field_error(staff_client, business,
     response = staff_client.post(f"/customers/{customer.pk}/edit/", data)
     assert response.status_code == 302
     assert Customer.objects.get(pk=customer.pk).electronic_address == "5790000435975"
+
+
+def test_the_customer_page_shows_the_identifiers(staff_client, business, system):
+    buyer = customer_create(
+        actor=system, name="Bakery SA", email="a@bakery.be", country="BE", **PEPPOL
+    )
+    page = staff_client.get(f"/customers/{buyer.pk}/").content.decode()
+    assert "<code>0208:0403019261</code>" in page
+    assert "Buyer reference <code>PO-4471</code>" in page
