@@ -140,6 +140,7 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         fields = EDITABLE_FIELDS
         widgets = {"vat_number": forms.TextInput(attrs={"placeholder": "e.g. GB980780684"})}
         labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
+        help_texts = {"company_number_scheme": "ISO 6523 ICD code, if needed (e.g. 0208)."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -469,6 +470,10 @@ class BusinessForm(Fieldsets, forms.ModelForm):
         fields = BUSINESS_FIELDS
         widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3})}
         labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
+        help_texts = {
+            "vat_number": "Needed to reverse-charge EU business customers, and in every "
+            "e-invoice that charges VAT (EN 16931 rules BR-AE-02, BR-S-02)."
+        }
 
     def values(self) -> dict[str, Any]:
         """The changes to give settings_update (the logo only when uploaded or cleared)."""
