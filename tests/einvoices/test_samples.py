@@ -260,6 +260,15 @@ def test_peppol_identifiers_and_buyer_reference(seller, system, out_dir):
     assert ubl.xpath("string(/*/cbc:ProfileID)", namespaces=NS) == (
         "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
     )
+    # and its credit note carries the same identifiers and reference
+    note = credit_note_issue(actor=system, invoice=invoice, reason="Part", on=ISSUED, amount="100")
+    write_note(out_dir, "peppol_identifiers_credit_note", note)
+    note_ubl = etree.fromstring((out_dir / "peppol_identifiers_credit_note.ubl.xml").read_bytes())
+    assert [
+        (node.get("schemeID"), node.text)
+        for node in note_ubl.xpath("//cbc:EndpointID", namespaces=NS)
+    ] == endpoints
+    assert note_ubl.xpath("string(/*/cbc:BuyerReference)", namespaces=NS) == "PO-4471"
 
 
 def test_without_identifiers_email_and_invoice_number_stand_in(seller, system, out_dir):
