@@ -56,16 +56,14 @@ EAS_NAMES = {
     "0151": "Australian ABN",
     "9932": "UK VAT number",
     "9935": "Irish VAT number",
-    "0211": "Italian VAT number (Partita IVA)",
-    "9914": "Austrian VAT number",
-    "9920": "Spanish VAT number",
     "EM": "Email address (not a Peppol address)",
 }
 
 # ISO 6523 ICD codes the EN 16931 rules accept for registration identifiers (BR-CL-11).
 ICD_CODES = frozenset(f"{n:04d}" for n in range(2, 249) if n not in {1, 92, 103, 181, 182})
 
-# EAS codes that are a VAT number: the country its number must be valid in.
+# EAS codes that are a VAT number: the country its number must be valid in (those checked
+# against the published list; the other VAT schemes get the plain check).
 _VAT_SCHEMES = {
     "9930": "DE",
     "9957": "FR",
@@ -73,9 +71,6 @@ _VAT_SCHEMES = {
     "9944": "NL",
     "9932": "GB",
     "9935": "IE",
-    "0211": "IT",
-    "9914": "AT",
-    "9920": "ES",
 }
 
 
