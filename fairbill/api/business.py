@@ -27,6 +27,7 @@ from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.catalog.models import TaxRate
 from fairbill.catalog.services import tax_rate_create, tax_rate_delete, tax_rate_update
+from fairbill.core.identifiers import EAS_CODES, ICD_CODES
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import billable_currencies
 from fairbill.core.services import settings_update
@@ -46,6 +47,9 @@ class SettingsOut(Schema):
     country: str
     vat_number: str
     company_number: str
+    company_number_scheme: str
+    electronic_address: str
+    electronic_address_scheme: str
     terms_url: str
     payment_instructions: str
     bank_account_name: str
@@ -113,6 +117,15 @@ class SettingsPatch(Patch):
     country: SettingsCountry | None = Field(None, description="ISO 3166 code; empty for none")
     vat_number: Text | None = Field(None, max_length=30)
     company_number: Text | None = Field(None, max_length=50)
+    company_number_scheme: Annotated[str, OneOf(sorted(ICD_CODES), blank=True)] | None = Field(
+        None, description="ISO 6523 ICD code of the registration number, e.g. 0002 (BT-30)"
+    )
+    electronic_address: Text | None = Field(
+        None, max_length=100, description="where e-invoices reach you (BT-34), e.g. a Peppol id"
+    )
+    electronic_address_scheme: Annotated[str, OneOf(sorted(EAS_CODES), blank=True)] | None = Field(
+        None, description="EAS code of the electronic address, e.g. 0088, 0208, 9930, EM"
+    )
     terms_url: Text | None = Field(None, max_length=200, json_schema_extra=URL)
     payment_instructions: Text | None = None
     bank_account_name: Text | None = Field(None, max_length=200)

@@ -27,6 +27,7 @@ from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from fairbill.core import clock
 from fairbill.core.errors import InvalidInput, NotFound, Refused
+from fairbill.core.identifiers import EAS_CODES, ICD_CODES
 from fairbill.core.money import billable_currencies
 from fairbill.customers.merge import MergeItem, customer_merge, customer_merge_preview
 from fairbill.customers.models import Customer, PaymentMethod
@@ -111,6 +112,11 @@ class CustomerOut(Schema):
     vat_check: VatCheckOut
     vat_exemption_code: str = Field(description="VATEX code of an exemption given by staff")
     vat_exemption_reason: str
+    electronic_address: str = Field(description="e-invoice address (BT-49), e.g. a Peppol id")
+    electronic_address_scheme: str = Field(description="its EAS code, e.g. 0088")
+    buyer_reference: str = Field(description="quoted on e-invoices (BT-10)")
+    company_number: str = Field(description="company registration number (BT-47)")
+    company_number_scheme: str = Field(description="its ISO 6523 ICD code, if any")
     payment_method: str
     status: str
     status_reason: str
@@ -148,6 +154,10 @@ CustomerStatusChoice = Annotated[str, OneOf(CustomerStatus.values)]
 PaymentMethodChoice = Annotated[str, OneOf(PaymentMethod.values)]
 CustomerCurrency = Annotated[str, OneOf(billable_currencies(), blank=True)]
 CURRENCY = "ISO 4217 code; empty for the business currency"
+EasScheme = Annotated[str, OneOf(sorted(EAS_CODES), blank=True)]
+IcdScheme = Annotated[str, OneOf(sorted(ICD_CODES), blank=True)]
+EAS = "EAS code of the electronic address, e.g. 0088 GLN, 0208, 9930, EM"
+ICD = "ISO 6523 ICD code of the registration number, e.g. 0002"
 
 
 class CustomerIn(Body):
@@ -168,6 +178,11 @@ class CustomerIn(Body):
         "", max_length=30, description="VATEX code, e.g. VATEX-EU-132-1I"
     )
     vat_exemption_reason: Text = Field("", max_length=300)
+    electronic_address: Text = Field("", max_length=100)
+    electronic_address_scheme: EasScheme = Field("", description=EAS)
+    buyer_reference: Text = Field("", max_length=100)
+    company_number: Text = Field("", max_length=50)
+    company_number_scheme: IcdScheme = Field("", description=ICD)
     payment_method: PaymentMethodChoice = PaymentMethod.BANK_TRANSFER.value
     status: CustomerStatusChoice = CustomerStatus.ACTIVE.value
     login: LoginIn | None = Field(None, description="give the customer a My Account login")
@@ -192,6 +207,11 @@ class CustomerPatch(Patch):
     vat_number: Text | None = Field(None, max_length=30)
     vat_exemption_code: Text | None = Field(None, max_length=30)
     vat_exemption_reason: Text | None = Field(None, max_length=300)
+    electronic_address: Text | None = Field(None, max_length=100)
+    electronic_address_scheme: EasScheme | None = Field(None, description=EAS)
+    buyer_reference: Text | None = Field(None, max_length=100)
+    company_number: Text | None = Field(None, max_length=50)
+    company_number_scheme: IcdScheme | None = Field(None, description=ICD)
     payment_method: PaymentMethodChoice | None = None
     status: CustomerStatusChoice | None = None
     status_reason: Text | None = Field(None, max_length=300)

@@ -15,6 +15,7 @@ from django import forms
 from fairbill.accounts.models import PRIVILEGES, LoginAttempt, User
 from fairbill.catalog.models import Cycle, Option, Package, TaxRate
 from fairbill.core.errors import InvalidInput
+from fairbill.core.identifiers import eas_choices
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import active_currencies, parse_amount, parse_decimal
 from fairbill.customers.models import Customer, PaymentMethod, Status
@@ -103,8 +104,18 @@ class Fieldsets:
 # Customers
 
 
+def _scheme_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=eas_choices,
+        required=False,
+        label="Electronic address scheme",
+        help_text="EAS code of the address (e.g. 0088 GLN, 0208 Belgian enterprise number).",
+    )
+
+
 class CustomerForm(Fieldsets, forms.ModelForm):
     currency = forms.ChoiceField(choices=())
+    electronic_address_scheme = _scheme_field()
     fieldsets = [
         ("Contact", ["name", "company", "email", "phone"]),
         ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
@@ -113,6 +124,16 @@ class CustomerForm(Fieldsets, forms.ModelForm):
             "VAT exemption (staff only: no VAT is charged)",
             ["vat_exemption_code", "vat_exemption_reason"],
         ),
+        (
+            "E-invoices",
+            [
+                "electronic_address_scheme",
+                "electronic_address",
+                "buyer_reference",
+                "company_number",
+                "company_number_scheme",
+            ],
+        ),
     ]
 
     class Meta:
@@ -120,6 +141,7 @@ class CustomerForm(Fieldsets, forms.ModelForm):
         fields = EDITABLE_FIELDS
         widgets = {"vat_number": forms.TextInput(attrs={"placeholder": "e.g. GB980780684"})}
         labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
+        help_texts = {"company_number_scheme": "ISO 6523 ICD code, if needed (e.g. 0208)."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -398,6 +420,9 @@ BUSINESS_FIELDS = [
     "country",
     "vat_number",
     "company_number",
+    "company_number_scheme",
+    "electronic_address",
+    "electronic_address_scheme",
     "logo",
     "terms_url",
     "payment_instructions",
@@ -438,11 +463,16 @@ class BusinessForm(Fieldsets, forms.ModelForm):
     terms_url = forms.URLField(
         required=False, assume_scheme="https", label="Terms & conditions URL"
     )
+    electronic_address_scheme = _scheme_field()
     fieldsets = [
         ("Business", ["company_name", "company_number", "vat_number", "email", "phone"]),
         ("Address", ["address_line1", "address_line2", "city", "region", "postcode", "country"]),
         ("On invoices", ["logo", "terms_url", "payment_instructions"]),
         ("Bank account (bank transfers, e-invoices)", ["bank_account_name", "iban", "bic"]),
+        (
+            "E-invoice identifiers",
+            ["electronic_address_scheme", "electronic_address", "company_number_scheme"],
+        ),
     ]
 
     class Meta:
@@ -450,6 +480,10 @@ class BusinessForm(Fieldsets, forms.ModelForm):
         fields = BUSINESS_FIELDS
         widgets = {"payment_instructions": forms.Textarea(attrs={"rows": 3})}
         labels = {"address_line1": "Address line 1", "address_line2": "Address line 2"}
+        help_texts = {
+            "vat_number": "Needed to reverse-charge EU business customers, and in every "
+            "e-invoice that charges VAT (EN 16931 rules BR-AE-02, BR-S-02)."
+        }
 
     def values(self) -> dict[str, Any]:
         """The changes to give settings_update (the logo only when uploaded or cleared)."""

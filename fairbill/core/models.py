@@ -26,6 +26,30 @@ class BusinessSettings(models.Model):
     country = CountryField(blank=True)
     vat_number = models.CharField("VAT number", max_length=30, blank=True)
     company_number = models.CharField("company registration number", max_length=50, blank=True)
+    company_number_scheme = models.CharField(
+        "registration number scheme",
+        max_length=4,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="ISO 6523 ICD code of the register, if e-invoices need it (e.g. 0002 SIREN).",
+    )
+    electronic_address = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Where buyers' software sends e-invoices to you, e.g. your Peppol id. Empty: "
+        "your email address.",
+    )
+    electronic_address_scheme = models.CharField(
+        "electronic address scheme",
+        max_length=4,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="EAS code, e.g. 0088 GLN, 0208 Belgian enterprise number, 9930 German VAT.",
+    )
     logo = models.ImageField(upload_to="logo/", blank=True)
     terms_url = models.URLField("terms & conditions URL", blank=True)
     payment_instructions = models.TextField(

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from django_countries import countries
 
 from fairbill.core.errors import InvalidInput
+from fairbill.core.identifiers import electronic_address_clean, registration_clean
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import currency_check, parse_amount
 from fairbill.core.numbering import CREDIT_NOTE, INVOICE, start_number_check
@@ -73,6 +74,12 @@ def validate_settings(values: BusinessSettings, changed: set[str]) -> None:
         )
     if "iban" in changed or "bic" in changed:
         _bank_details_check(values)
+    values.electronic_address_scheme, values.electronic_address = electronic_address_clean(
+        values.electronic_address_scheme, values.electronic_address, field="electronic_address"
+    )
+    values.company_number_scheme, values.company_number = registration_clean(
+        values.company_number_scheme, values.company_number, field="company_number_scheme"
+    )
     days = values.reminder_days
     if not isinstance(days, list) or not all(
         isinstance(d, int) and not isinstance(d, bool) for d in days

@@ -65,12 +65,36 @@ class Customer(models.Model):
     vat_check_address = models.CharField(max_length=500, blank=True, default="", db_default="")
     vat_check_consultation = models.CharField(max_length=100, blank=True, default="", db_default="")
     vat_check_error = models.CharField(max_length=300, blank=True, default="", db_default="")
+    # Unverified checks in a row: the worker retries with a growing delay (vat_retries.py).
+    vat_check_retries = models.PositiveSmallIntegerField(default=0, db_default=0)
     # An exemption staff gave the customer: a VATEX code (e.g. VATEX-EU-132-1I) and its text.
     vat_exemption_code = models.CharField(
         "VAT exemption code", max_length=30, blank=True, default="", db_default=""
     )
     vat_exemption_reason = models.CharField(
         "VAT exemption reason", max_length=300, blank=True, default="", db_default=""
+    )
+    # E-invoice identifiers (EN 16931): where the customer's software receives e-invoices
+    # (BT-49, e.g. a Peppol id), the reference their accounts want quoted (BT-10) and their
+    # company registration (BT-47) with its ISO 6523 scheme.
+    electronic_address = models.CharField(
+        max_length=100, blank=True, default="", db_default="", help_text="Empty: their email."
+    )
+    electronic_address_scheme = models.CharField(
+        "electronic address scheme", max_length=4, blank=True, default="", db_default=""
+    )
+    buyer_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Quoted on e-invoices (e.g. their purchase order or Leitweg-ID).",
+    )
+    company_number = models.CharField(
+        "company registration number", max_length=50, blank=True, default="", db_default=""
+    )
+    company_number_scheme = models.CharField(
+        "registration number scheme", max_length=4, blank=True, default="", db_default=""
     )
     payment_method = models.CharField(
         max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER

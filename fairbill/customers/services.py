@@ -14,6 +14,7 @@ from fairbill.core import clock
 from fairbill.core.actors import Actor
 from fairbill.core.bulk import bulk_insert_rows
 from fairbill.core.errors import InvalidInput, Refused
+from fairbill.core.identifiers import electronic_address_clean, registration_clean
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import currency_check
 from fairbill.core.services import (
@@ -42,6 +43,14 @@ CONTACT_FIELDS = (
     "postcode",
     "country",
 )
+# E-invoice identifiers (staff and the API).
+IDENTIFIER_FIELDS = (
+    "electronic_address",
+    "electronic_address_scheme",
+    "buyer_reference",
+    "company_number",
+    "company_number_scheme",
+)
 EDITABLE_FIELDS = [
     *CONTACT_FIELDS,
     "currency",
@@ -50,11 +59,13 @@ EDITABLE_FIELDS = [
     "payment_method",
     "vat_exemption_code",
     "vat_exemption_reason",
+    *IDENTIFIER_FIELDS,
 ]
 _TEXT_FIELDS = [f for f in CONTACT_FIELDS if f != "country"] + [
     "vat_number",
     "vat_exemption_code",
     "vat_exemption_reason",
+    *IDENTIFIER_FIELDS,
 ]
 VAT_CHECK_FIELDS = [
     "vat_check_status",
@@ -86,6 +97,14 @@ def _clean(customer: Customer) -> None:
     currency_check(customer.currency)
     country = customer.country.code if customer.country else ""
     customer.vat_number = vat_number_normalize(customer.vat_number, country or "")
+    customer.electronic_address_scheme, customer.electronic_address = electronic_address_clean(
+        customer.electronic_address_scheme,
+        customer.electronic_address,
+        field="electronic_address",
+    )
+    customer.company_number_scheme, customer.company_number = registration_clean(
+        customer.company_number_scheme, customer.company_number, field="company_number_scheme"
+    )
     full_clean_or_raise(customer, exclude=["user", "merged_into"])
 
 
@@ -247,6 +266,7 @@ def _vat_check_forget(customer: Customer) -> None:
         setattr(customer, field, "")
     customer.vat_check_status = VatCheckStatus.UNCHECKED
     customer.vat_checked_at = None
+    customer.vat_check_retries = 0
 
 
 def customer_vat_check(*, actor: Actor, customer: Customer) -> Customer:
@@ -273,7 +293,9 @@ def customer_vat_check(*, actor: Actor, customer: Customer) -> Customer:
         customer.vat_check_address = answer.address[:500]
         customer.vat_check_consultation = answer.consultation[:100]
         customer.vat_check_error = answer.error[:300]
-        customer.save(update_fields=VAT_CHECK_FIELDS)
+        unverified = answer.status == VatCheckStatus.UNVERIFIED
+        customer.vat_check_retries = min(customer.vat_check_retries + 1, 1000) if unverified else 0
+        customer.save(update_fields=[*VAT_CHECK_FIELDS, "vat_check_retries"])
         event_record(
             actor=actor,
             action="customer.vat_checked",

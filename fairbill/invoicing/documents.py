@@ -60,6 +60,12 @@ BILL_TO_FIELDS = (
     "postcode",
     "country",
     "vat_number",
+    "company_number",
+    "company_number_scheme",
+    "electronic_address",
+    "electronic_address_scheme",
+    "buyer_reference",
+    "payment_method",
 )
 
 
@@ -84,6 +90,12 @@ def bill_to_values(values: Mapping[str, Any]) -> dict[str, str]:
         "country": code,
         "country_name": _country_name(code) if code else "",
         "vat_number": values["vat_number"],
+        "company_number": values["company_number"],
+        "company_number_scheme": values["company_number_scheme"],
+        "electronic_address": values["electronic_address"],
+        "electronic_address_scheme": values["electronic_address_scheme"],
+        "buyer_reference": values["buyer_reference"],
+        "payment_method": values["payment_method"],
     }
 
 
@@ -104,6 +116,9 @@ def seller(business: BusinessSettings) -> dict[str, str]:
         "bic": business.bic,
         "bank_account_name": business.bank_account_name,
         "company_number": business.company_number,
+        "company_number_scheme": business.company_number_scheme,
+        "electronic_address": business.electronic_address,
+        "electronic_address_scheme": business.electronic_address_scheme,
         "payment_instructions": business.payment_instructions,
         "logo": business.logo.name if business.logo else "",
     }

@@ -80,6 +80,7 @@ def tax_facts(
         as_of=as_of,
         check_max_age_days=business.vat_check_max_age_days,
         rate=rate,
+        business_vat_number=business.vat_number,
         exemption_code=values["vat_exemption_code"],
         exemption_reason=values["vat_exemption_reason"],
     )

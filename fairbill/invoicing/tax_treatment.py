@@ -1,9 +1,11 @@
 """How VAT is treated on a document (invoice, and later credit note): a pure function.
 
 The rules (DESIGN §4 "Tax treatment and credit notes"), in order:
-1. reverse_charge: the business is in the EU or GB, the customer in another EU state, and
-   the customer's VAT number was checked valid (VIES; HMRC for GB numbers) within the
-   configured number of days: no tax, the reverse-charge wording and legal basis printed.
+1. reverse_charge: the business is in the EU or GB and has a VAT number of its own, the
+   customer is in another EU state, and the customer's VAT number was checked valid (VIES;
+   HMRC for GB numbers) within the configured number of days: no tax, the reverse-charge
+   wording and legal basis printed. Without the seller's VAT number a reverse-charged invoice
+   is not a valid one (EN 16931 BR-AE-02): standard VAT, and staff see why.
 2. exempt: staff gave the customer an exemption reason (VATEX code and text): no tax.
 3. standard / oss: "VAT applies" and a rate is configured for the customer's country (and
    region): that rate; oss when business and customer are in different EU states and the
@@ -63,6 +65,7 @@ class TaxFacts:
     as_of: date
     check_max_age_days: int
     rate: Rate | None  # the rate configured for the customer's country and region
+    business_vat_number: str  # the seller's own; a reverse charge needs it (BR-AE-02)
     exemption_code: str = ""
     exemption_reason: str = ""
 
@@ -98,6 +101,8 @@ def check_is_current(check: VatCheck, vat_number: str, as_of: date, max_age_days
 
 
 def _why_not_reverse_charge(facts: TaxFacts) -> str:
+    if not facts.business_vat_number.strip():
+        return "the business has no VAT number of its own (Settings → Business)"
     if not facts.vat_number:
         return "no VAT number"
     check = facts.check
@@ -115,7 +120,9 @@ def tax_treatment(facts: TaxFacts) -> Treatment:
     business, customer = facts.business_country.upper(), facts.customer_country.upper()
     why = ""
     if reverse_charge_possible(business, customer):
-        if check_is_current(facts.check, facts.vat_number, facts.as_of, facts.check_max_age_days):
+        if facts.business_vat_number.strip() and check_is_current(
+            facts.check, facts.vat_number, facts.as_of, facts.check_max_age_days
+        ):
             return Treatment(
                 REVERSE_CHARGE,
                 "",

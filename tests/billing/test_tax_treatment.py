@@ -23,6 +23,7 @@ def facts(**values) -> tt.TaxFacts:
         "as_of": TODAY,
         "check_max_age_days": 30,
         "rate": DE19,
+        "business_vat_number": "IE6388047V",
     }
     return tt.TaxFacts(**{**base, **values})
 
@@ -41,6 +42,18 @@ def test_gb_seller_and_valid_french_business_is_reverse_charged():
         facts(business_country="GB", customer_country="FR", vat_number="FR40303265045", check=check)
     )
     assert result.kind == tt.REVERSE_CHARGE
+
+
+def test_a_seller_without_a_vat_number_charges_standard_vat_and_says_why():
+    # given an Irish business with no VAT number of its own and a German business customer
+    # whose number was checked valid three days ago
+    result = tt.tax_treatment(facts(business_vat_number=""))
+    # then no reverse charge (BR-AE-02: the invoice would need the seller's VAT number):
+    # the German rate, and staff are told why
+    assert (result.kind, result.rate, result.note) == (tt.STANDARD, Decimal(19), "")
+    assert "the business has no VAT number" in result.why
+    # a blank-looking number is no number either
+    assert tt.tax_treatment(facts(business_vat_number="  ")).kind == tt.STANDARD
 
 
 def test_unverified_check_charges_standard_vat_and_says_why():
@@ -118,6 +131,7 @@ def any_facts(draw) -> tt.TaxFacts:
         as_of=TODAY,
         check_max_age_days=draw(st.integers(min_value=1, max_value=365)),
         rate=draw(st.sampled_from([None, VAT20, DE19, tt.Rate("Zero", Decimal(0))])),
+        business_vat_number=draw(st.sampled_from(["", "IE6388047V"])),
         exemption_code=draw(st.sampled_from(["", "VATEX-EU-132-1I"])),
         exemption_reason=draw(st.sampled_from(["", "Education"])),
     )
@@ -130,6 +144,7 @@ def test_reverse_charge_only_with_a_current_valid_check_across_borders(f):
     is_reverse = result.kind == tt.REVERSE_CHARGE
     assert is_reverse == (
         tt.reverse_charge_possible(f.business_country, f.customer_country)
+        and f.business_vat_number != ""
         and f.check.status == "valid"
         and f.check.number == f.vat_number != ""
         and f.check.checked_on is not None

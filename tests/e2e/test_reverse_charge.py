@@ -9,6 +9,7 @@ import pytest
 
 from fairbill.catalog.services import tax_rate_create
 from fairbill.core.actors import Actor
+from fairbill.core.services import settings_update
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.services import invoice_create
 from tests.e2e.conftest import screenshot
@@ -20,6 +21,8 @@ SYSTEM = Actor.system("tests")
 
 def test_check_now_then_a_reverse_charged_invoice_and_its_einvoice(logged_in_page, vies):
     page = logged_in_page
+    # a reverse charge needs the business's own VAT number (BR-AE-02)
+    settings_update(actor=SYSTEM, vat_number="GB980780684")
     tax_rate_create(actor=SYSTEM, country="DE", name="MwSt", rate="19")
     vies.expect_ordered_request(VIES_PATH, method="POST").respond_with_json(
         vies_error("MS_UNAVAILABLE")

@@ -30,6 +30,7 @@ from fairbill.invoicing.einvoice.from_invoice import credit_note_document, invoi
 from fairbill.invoicing.einvoice.pdf import facturx_pdf
 from fairbill.invoicing.pdf import credit_note_pdf
 from fairbill.invoicing.services import invoice_issue
+from fairbill.invoicing.tax import tax_for_customer
 from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.services import credit_add, credit_apply, payment_record
 from tests.fakes.vat_registers import VIES_PATH, vies_valid
@@ -206,6 +207,123 @@ def test_reverse_charge(seller, system, out_dir, vies):
     (group,) = document.breakdown
     assert (group.category, group.tax, group.exemption_code) == ("AE", 0, "VATEX-EU-AE")
     assert document.buyer.vat_id == "DE136695976"
+
+
+def test_peppol_identifiers_and_buyer_reference(seller, system, out_dir):
+    # given a seller reachable on Peppol by its GLN and registered with a scheme, and a
+    # Belgian business buyer with its enterprise number as Peppol id and a buyer reference
+    settings_update(
+        actor=system,
+        electronic_address_scheme="0088",
+        electronic_address="5790000435975",
+        company_number="5790000435975",
+        company_number_scheme="0088",
+    )
+    buyer = customer(
+        system,
+        "BE",
+        name="Brussels Bakery SA",
+        currency="EUR",
+        electronic_address_scheme="0208",
+        electronic_address="BE 0403.019.261",
+        buyer_reference="PO-4471",
+        company_number="0403019261",
+        company_number_scheme="0208",
+    )
+    # when an invoice is issued and written as CII and UBL
+    invoice = issue(system, buyer, [spec("Website care", "300.00")])
+    write(out_dir, "peppol_identifiers", invoice)
+    ubl = etree.fromstring((out_dir / "peppol_identifiers.ubl.xml").read_bytes())
+    cii = etree.fromstring((out_dir / "peppol_identifiers.cii.xml").read_bytes())
+    # then both parties carry their electronic address with its EAS scheme (BT-34, BT-49),
+    # the buyer's id in its compact form, and the buyer's reference (BT-10)
+    endpoints = [
+        (node.get("schemeID"), node.text) for node in ubl.xpath("//cbc:EndpointID", namespaces=NS)
+    ]
+    assert endpoints == [("0088", "5790000435975"), ("0208", "0403019261")]
+    uris = [
+        (node.get("schemeID"), node.text)
+        for node in cii.xpath("//ram:URIUniversalCommunication/ram:URIID", namespaces=NS)
+    ]
+    assert uris == endpoints
+    assert ubl.xpath("string(/*/cbc:BuyerReference)", namespaces=NS) == "PO-4471"
+    assert cii.xpath("string(//ram:BuyerReference)", namespaces=NS) == "PO-4471"
+    legal = [
+        (node.get("schemeID"), node.text)
+        for node in ubl.xpath("//cac:PartyLegalEntity/cbc:CompanyID", namespaces=NS)
+    ]
+    assert legal == [("0088", "5790000435975"), ("0208", "0403019261")]
+    # and the document is in the Peppol BIS Billing 3.0 shape
+    assert ubl.xpath("string(/*/cbc:CustomizationID)", namespaces=NS) == (
+        "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+    )
+    assert ubl.xpath("string(/*/cbc:ProfileID)", namespaces=NS) == (
+        "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+    )
+    # and its credit note carries the same identifiers and reference
+    note = credit_note_issue(actor=system, invoice=invoice, reason="Part", on=ISSUED, amount="100")
+    write_note(out_dir, "peppol_identifiers_credit_note", note)
+    note_ubl = etree.fromstring((out_dir / "peppol_identifiers_credit_note.ubl.xml").read_bytes())
+    assert [
+        (node.get("schemeID"), node.text)
+        for node in note_ubl.xpath("//cbc:EndpointID", namespaces=NS)
+    ] == endpoints
+    assert note_ubl.xpath("string(/*/cbc:BuyerReference)", namespaces=NS) == "PO-4471"
+
+
+def test_without_identifiers_email_and_invoice_number_stand_in(seller, system, out_dir):
+    # given a buyer with no electronic address and no buyer reference
+    buyer = customer(system, "IE", name="Plain Buyer Ltd", currency="EUR")
+    invoice = issue(system, buyer, [spec("Hosting", "10.00")])
+    # when written as UBL
+    write(out_dir, "fallback_identifiers", invoice)
+    ubl = etree.fromstring((out_dir / "fallback_identifiers.ubl.xml").read_bytes())
+    # then the email addresses are the endpoints (scheme EM), and the invoice's number is
+    # the buyer reference Peppol requires (PEPPOL-EN16931-R003)
+    endpoints = [
+        (node.get("schemeID"), node.text) for node in ubl.xpath("//cbc:EndpointID", namespaces=NS)
+    ]
+    assert endpoints == [("EM", "billing@cloud.example.ie"), ("EM", "accounts@ie.example.com")]
+    assert ubl.xpath("string(/*/cbc:BuyerReference)", namespaces=NS) == invoice.number
+    # and the notes are one (Peppol allows a single document-level note: R002)
+    assert len(ubl.xpath("/*/cbc:Note", namespaces=NS)) <= 1
+
+
+def test_no_reverse_charge_without_the_sellers_vat_number(seller, system, tmp_path, vies):
+    # given an Irish seller that has no VAT number (yet) and a German business whose VAT
+    # number VIES says is valid
+    settings_update(actor=system, vat_number="")
+    vies.expect_request(VIES_PATH, method="POST").respond_with_json(vies_valid("DE136695976"))
+    buyer = customer(system, "DE", name="Acme GmbH", currency="EUR", vat_number="DE136695976")
+    # when an invoice of 100.00 is issued
+    invoice = issue(system, buyer, [spec("Consulting", "100.00")])
+    # then it is not reverse-charged (an AE invoice needs the seller's VAT id: BR-AE-02):
+    # German VAT at 19% = 19.00, standard category, and a valid EN 16931 document
+    assert (invoice.tax_treatment, invoice.tax, invoice.total) == (
+        "standard",
+        Decimal("19.00"),
+        Decimal("119.00"),
+    )
+    # and its e-invoice has no AE category. (Not one of the CI samples: a VAT-charging
+    # seller without a VAT identifier breaks BR-S-02 too; docs/einvoicing.md says to set it.)
+    document = write(tmp_path, "no_seller_vat_number", invoice)
+    assert [(g.category, g.rate) for g in document.breakdown] == [("S", Decimal(19))]
+    # and the customer page's "next invoice" tells staff why
+    assert "No reverse charge: the business has no VAT number" in tax_for_customer(buyer).why
+
+
+def test_a_customer_paying_by_card_gets_card_payment_means(seller, system, out_dir):
+    # given an Irish customer who pays by card (Stripe), and a seller with a bank account
+    buyer = customer(system, "IE", name="Card Payer Ltd", currency="EUR", payment_method="card")
+    invoice = issue(system, buyer, [spec("Hosting", "20.00")])
+    # when written as CII and UBL
+    write(out_dir, "card", invoice)
+    ubl = etree.fromstring((out_dir / "card.ubl.xml").read_bytes())
+    cii = etree.fromstring((out_dir / "card.cii.xml").read_bytes())
+    # then card (48) is the payment means, alone (EN 16931 allows one code per document)
+    assert ubl.xpath("/*/cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=NS) == ["48"]
+    path = "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode/text()"
+    assert cii.xpath(path, namespaces=NS) == ["48"]
 
 
 def test_exempt(seller, system, out_dir):

@@ -83,7 +83,8 @@ def _party(parent: etree._Element, tag: str, party: doc.Party) -> None:
     element = _el(parent, tag)
     _el(element, "ram:Name", party.name)
     if party.legal_id:
-        _el(_el(element, "ram:SpecifiedLegalOrganization"), "ram:ID", party.legal_id)
+        scheme = {"schemeID": party.legal_id_scheme} if party.legal_id_scheme else {}
+        _el(_el(element, "ram:SpecifiedLegalOrganization"), "ram:ID", party.legal_id, **scheme)
     address = _el(element, "ram:PostalTradeAddress")
     for tag_name, value in (
         ("ram:PostcodeCode", party.postcode),
@@ -96,8 +97,9 @@ def _party(parent: etree._Element, tag: str, party: doc.Party) -> None:
     _el(address, "ram:CountryID", party.country)
     if party.region:
         _el(address, "ram:CountrySubDivisionName", party.region)
-    if party.email:
-        _el(_el(element, "ram:URIUniversalCommunication"), "ram:URIID", party.email, schemeID="EM")
+    if party.endpoint_id:
+        _el(_el(element, "ram:URIUniversalCommunication"), "ram:URIID", party.endpoint_id,
+            schemeID=party.endpoint_scheme)  # fmt: skip
     if party.vat_id:
         _el(_el(element, "ram:SpecifiedTaxRegistration"), "ram:ID", party.vat_id, schemeID="VA")
 
@@ -107,6 +109,10 @@ def _settlement(transaction: etree._Element, document: doc.Document) -> None:
     if document.payment_reference:
         _el(settlement, "ram:PaymentReference", document.payment_reference)
     _el(settlement, "ram:InvoiceCurrencyCode", document.currency)
+    if document.by_card and not document.is_credit_note:
+        means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _el(means, "ram:TypeCode", doc.BANK_CARD)
+        _el(means, "ram:Information", "Card")
     account = document.bank_account
     if account is not None:
         means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")

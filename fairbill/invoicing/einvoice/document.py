@@ -25,6 +25,7 @@ NO_RATE_CATEGORIES = frozenset({NOT_SUBJECT})  # no rate given at all (BR-O-05, 
 EXEMPTION_CATEGORIES = frozenset({EXEMPT, REVERSE_CHARGE, NOT_SUBJECT})
 
 CREDIT_TRANSFER = "30"
+BANK_CARD = "48"
 SEPA_CREDIT_TRANSFER = "58"
 SPECIFICATION_ID = "urn:cen.eu:en16931:2017"  # Factur-X EN16931 profile
 PEPPOL_CUSTOMIZATION_ID = (
@@ -43,8 +44,11 @@ class Party:
     postcode: str = ""
     region: str = ""
     vat_id: str = ""  # with its country prefix, e.g. DE136695976
-    legal_id: str = ""  # company registration number
+    legal_id: str = ""  # company registration number (BT-30 / BT-47)
+    legal_id_scheme: str = ""  # its ISO 6523 ICD code, if any
     email: str = ""
+    endpoint_id: str = ""  # electronic address (BT-34 / BT-49): a Peppol id, or the email
+    endpoint_scheme: str = ""  # its EAS code (EM for an email address)
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,11 @@ class Document:
     prepaid: Decimal  # BT-113: paid and account credit used
     due: Decimal  # BT-115
     due_date: date | None = None
-    buyer_reference: str = ""
+    buyer_reference: str = ""  # BT-10; Peppol needs it (or an order reference)
     payment_terms: str = ""
     payment_reference: str = ""
     bank_account: BankAccount | None = None
+    by_card: bool = False  # the buyer pays by card (Stripe): payment means 48
     notes: list[str] = field(default_factory=list)
     preceding: list[PrecedingDocument] = field(default_factory=list)
 

@@ -41,6 +41,7 @@ def invoice_document(invoice: Invoice) -> doc.Document:
         raise ValueError("A draft has no e-invoice: issue it first.")
     lines = [_line(invoice.tax_treatment, line) for line in invoice.lines.all()]
     prepaid = invoice.amount_paid + invoice.credit_applied
+    by_card = invoice.bill_to.get("payment_method") == "card"
     return doc.Document(
         type_code=doc.INVOICE,
         number=invoice.number,
@@ -56,10 +57,13 @@ def invoice_document(invoice: Invoice) -> doc.Document:
         prepaid=prepaid,
         due=invoice.total - prepaid,
         due_date=invoice.due_date,
-        buyer_reference=str(invoice.bill_to.get("buyer_reference") or invoice.number),
+        buyer_reference=buyer_reference(invoice.bill_to, invoice.number),
         payment_terms=f"Payment due by {invoice.due_date:%d %B %Y}" if invoice.due_date else "",
         payment_reference=invoice.number,
-        bank_account=_bank_account(invoice.seller, invoice.currency),
+        # One means per document (BR: all payment means codes equal, UBL-SR-47/CII-SR-467):
+        # a customer paying by card is charged (Stripe); the others pay by bank transfer.
+        bank_account=None if by_card else _bank_account(invoice.seller, invoice.currency),
+        by_card=by_card,
         notes=[note for note in (invoice.tax_note, invoice.notes) if note],
     )
 
@@ -132,7 +136,9 @@ def _seller(seller: dict[str, Any], *, with_vat_id: bool) -> doc.Party:
         region=str(seller.get("region") or ""),
         vat_id=_with_prefix(str(seller.get("vat_number") or ""), country) if with_vat_id else "",
         legal_id=str(seller.get("company_number") or ""),
+        legal_id_scheme=str(seller.get("company_number_scheme") or ""),
         email=str(seller.get("email") or ""),
+        **_endpoint(seller),
     )
 
 
@@ -147,8 +153,28 @@ def _buyer(bill_to: dict[str, Any], *, with_vat_id: bool) -> doc.Party:
         postcode=str(bill_to.get("postcode") or ""),
         region=str(bill_to.get("region") or ""),
         vat_id=_with_prefix(str(bill_to.get("vat_number") or ""), country) if with_vat_id else "",
+        legal_id=str(bill_to.get("company_number") or ""),
+        legal_id_scheme=str(bill_to.get("company_number_scheme") or ""),
         email=str(bill_to.get("email") or ""),
+        **_endpoint(bill_to),
     )
+
+
+def _endpoint(party: dict[str, Any]) -> dict[str, str]:
+    """The party's electronic address with its EAS scheme; without one, its email address
+    (scheme EM), so that a Peppol document always has the endpoint it requires."""
+    address = str(party.get("electronic_address") or "")
+    scheme = str(party.get("electronic_address_scheme") or "")
+    if address and scheme:
+        return {"endpoint_id": address, "endpoint_scheme": scheme}
+    email = str(party.get("email") or "")
+    return {"endpoint_id": email, "endpoint_scheme": "EM" if email else ""}
+
+
+def buyer_reference(bill_to: dict[str, Any], fallback: str) -> str:
+    """BT-10: the customer's own reference, else `fallback` (the invoice's number): Peppol
+    refuses a document with neither a buyer reference nor an order reference (R003)."""
+    return str(bill_to.get("buyer_reference") or "").strip() or fallback
 
 
 def _with_prefix(vat_number: str, country: str) -> str:
@@ -195,7 +221,7 @@ def credit_note_document(note: CreditNote) -> doc.Document:
         prepaid=ZERO,
         due=note.total,
         due_date=note.issue_date,
-        buyer_reference=str(note.bill_to.get("buyer_reference") or invoice.number),
+        buyer_reference=buyer_reference(note.bill_to, str(invoice.number)),
         payment_terms=f"Credited against invoice {invoice.number}",
         payment_reference=note.number,
         notes=[text for text in (f"Reason: {note.reason}", note.tax_note) if text],

@@ -38,8 +38,8 @@ def ubl_xml(document: doc.Document) -> bytes:
     if document.due_date and not credit:
         _el(root, "cbc:DueDate", document.due_date.isoformat())
     _el(root, "cbc:CreditNoteTypeCode" if credit else "cbc:InvoiceTypeCode", document.type_code)
-    for note in document.notes:
-        _el(root, "cbc:Note", note)
+    if document.notes:  # Peppol allows one note (PEPPOL-EN16931-R002)
+        _el(root, "cbc:Note", "\n".join(document.notes))
     _el(root, "cbc:DocumentCurrencyCode", document.currency)
     if document.buyer_reference:
         _el(root, "cbc:BuyerReference", document.buyer_reference)
@@ -71,8 +71,8 @@ def _amount(value: Decimal) -> str:
 
 def _party(parent: etree._Element, party: doc.Party) -> None:
     element = _el(parent, "cac:Party")
-    if party.email:
-        _el(element, "cbc:EndpointID", party.email, schemeID="EM")
+    if party.endpoint_id:  # required by Peppol (PEPPOL-EN16931-R010, R020)
+        _el(element, "cbc:EndpointID", party.endpoint_id, schemeID=party.endpoint_scheme)
     address = _el(element, "cac:PostalAddress")
     for tag, value in (
         ("cbc:StreetName", party.address_line1),
@@ -91,10 +91,16 @@ def _party(parent: etree._Element, party: doc.Party) -> None:
     legal = _el(element, "cac:PartyLegalEntity")
     _el(legal, "cbc:RegistrationName", party.name)
     if party.legal_id:
-        _el(legal, "cbc:CompanyID", party.legal_id)
+        scheme = {"schemeID": party.legal_id_scheme} if party.legal_id_scheme else {}
+        _el(legal, "cbc:CompanyID", party.legal_id, **scheme)
 
 
 def _payment(root: etree._Element, document: doc.Document) -> None:
+    if document.by_card and not document.is_credit_note:
+        means = _el(root, "cac:PaymentMeans")
+        _el(means, "cbc:PaymentMeansCode", doc.BANK_CARD, name="Card")
+        if document.payment_reference:
+            _el(means, "cbc:PaymentID", document.payment_reference)
     account = document.bank_account
     if account is not None and not document.is_credit_note:
         means = _el(root, "cac:PaymentMeans")

@@ -1,6 +1,7 @@
 """`fairbill worker`: runs background tasks (emails, PDFs, runs started from the back office),
-starts the billing run once a day at FAIRBILL_BILLING_HOUR, and every minute sends the queued
-emails a crash left behind (notifications/outbox.py)."""
+starts the billing run once a day at FAIRBILL_BILLING_HOUR, every minute sends the queued
+emails a crash left behind (notifications/outbox.py) and checks again the VAT numbers whose
+register could not answer, each after its wait (customers/vat_retries.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from fairbill.automation.schedule import billing_due
 from fairbill.automation.tasks import run_billing
 from fairbill.core import clock
+from fairbill.core.actors import Actor
+from fairbill.customers.vat_retries import vat_checks_retry
 from fairbill.notifications.tasks import outbox_send
 
 logger = logging.getLogger("fairbill.worker")
@@ -61,6 +64,7 @@ class Command(BaseCommand):
                 sent = outbox_send()
                 if any(sent.values()):
                     logger.info("Outbox: %s", sent)
+                self._vat_checks_retry()
             if not options["no_schedule"]:
                 due = billing_due(clock.now())
                 if due is not None:
@@ -81,6 +85,15 @@ class Command(BaseCommand):
                 break
             time.sleep(options["interval"])
         self.stdout.write("Worker stopped.")
+
+    def _vat_checks_retry(self) -> None:
+        try:
+            checked = vat_checks_retry(actor=Actor.system("VAT check retry"), now=clock.now())
+        except Exception:  # a register misbehaving must not stop the worker's other work
+            logger.exception("VAT check retries failed")
+            return
+        if checked:
+            logger.info("VAT numbers checked again: %s", checked)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.running = False
