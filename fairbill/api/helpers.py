@@ -1,19 +1,19 @@
 """What every router uses: the privilege check, 404s by id, API field names in errors, files
-as attachments."""
+as attachments (core.downloads.attachment, here for the routers)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from fairbill.api.fields import MAX_ID
 from fairbill.core.actors import Actor
+from fairbill.core.downloads import attachment
 from fairbill.core.errors import FairbillError, NotFound
 
 
@@ -23,6 +23,8 @@ def require(request: HttpRequest, privilege: str) -> Actor:
         raise DjangoPermissionDenied(f"This API key's user lacks the '{privilege}' privilege.")
     return request.actor  # type: ignore[attr-defined,no-any-return]
 
+
+__all__ = ["attachment", "fields_named", "object_or_404", "pdf_openapi", "require"]
 
 M = TypeVar("M", bound=Model)
 
@@ -50,17 +52,6 @@ def fields_named(**names: str) -> Iterator[None]:
                 exc.args = (exc.message,)
             exc.field = field
         raise
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def attachment(content: bytes | str, content_type: str, name: str) -> HttpResponse:
-    """A file to download, named `name` with anything but letters, digits, dots, dashes and
-    underscores replaced (document numbers may hold any character)."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{_UNSAFE.sub("-", name)}"'
-    return response
 
 
 def pdf_openapi(what: str) -> dict[str, Any]:

@@ -135,6 +135,11 @@ urlpatterns = [
     path("credit-notes/", credit_notes.credit_note_list, name="credit_note_list"),
     path("credit-notes/<int:pk>/", credit_notes.credit_note_detail, name="credit_note_detail"),
     path("credit-notes/<int:pk>/pdf", credit_notes.credit_note_pdf_view, name="credit_note_pdf"),
+    path(
+        "credit-notes/<int:pk>/einvoice/<str:syntax>",
+        credit_notes.credit_note_einvoice_view,
+        name="credit_note_einvoice",
+    ),
     path("credit-notes/<int:pk>/email/", credit_notes.credit_note_email, name="credit_note_email"),
     path("billing/", billing.billing_page, name="billing"),
     path("billing/progress/", billing.billing_progress, name="billing_progress"),

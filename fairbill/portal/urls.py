@@ -61,6 +61,11 @@ urlpatterns = [
         credit_notes.credit_note_pdf_view,
         name="credit_note_pdf",
     ),
+    path(
+        "account/credit-notes/<int:credit_note_id>/einvoice/<str:syntax>/",
+        credit_notes.credit_note_einvoice_view,
+        name="credit_note_einvoice",
+    ),
     path("account/checkout/demo/<str:token>/", account.fake_checkout, name="fake_checkout"),
     path("account/estimates/", estimates.estimate_list, name="estimate_list"),
     path("account/estimates/<int:estimate_id>/", estimates.estimate_detail, name="estimate"),

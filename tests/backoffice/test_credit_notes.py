@@ -169,6 +169,12 @@ def test_the_credit_note_pdf_downloads(staff_client, invoice):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert f'filename="{note.number}.pdf"' in response["Content-Disposition"]
+    # and its e-invoice: type 381 naming the invoice it corrects
+    xml = staff_client.get(f"/credit-notes/{note.pk}/einvoice/cii")
+    assert xml.status_code == 200
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in xml.content
+    assert invoice.number.encode() in xml.content
+    assert b"<CreditNote" in staff_client.get(f"/credit-notes/{note.pk}/einvoice/ubl").content
 
 
 def test_crediting_part_of_a_line_by_quantity(staff_client, invoice):

@@ -52,12 +52,27 @@ def test_the_credit_note_pdf_downloads(alice_client, alice_note):
     assert response.content.startswith(b"%PDF")
 
 
+@pytest.mark.parametrize(
+    ("syntax", "root"), [("cii", b"CrossIndustryInvoice"), ("ubl", b"<CreditNote")]
+)
+def test_the_credit_note_e_invoice_downloads(alice_client, alice_note, syntax, root):
+    response = alice_client.get(f"/account/credit-notes/{alice_note.pk}/einvoice/{syntax}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert root in response.content
+    assert alice_note.invoice.number.encode() in response.content  # the invoice it corrects
+    assert (
+        alice_client.get(f"/account/credit-notes/{alice_note.pk}/einvoice/pdf/").status_code == 404
+    )
+
+
 def test_another_customers_credit_note_is_not_found(alice_client, system, bob, alice_note):
     # given a credit note of Bob's
     bobs = _credit(system, bob, amount="10.00")
     # when Alice asks for it (page and PDF) then it is not found, and her list leaves it out
     assert alice_client.get(f"/account/credit-notes/{bobs.pk}/").status_code == 404
     assert alice_client.get(f"/account/credit-notes/{bobs.pk}/pdf/").status_code == 404
+    assert alice_client.get(f"/account/credit-notes/{bobs.pk}/einvoice/ubl/").status_code == 404
     assert bobs.number not in alice_client.get("/account/credit-notes/").content.decode()
     assert alice_client.get("/account/credit-notes/999999/").status_code == 404
 

@@ -25,11 +25,13 @@ from fairbill.accounts.access import staff_required
 from fairbill.backoffice.credit_note_forms import CreditNoteFilterForm, CreditNoteForm
 from fairbill.backoffice.views.common import paginate
 from fairbill.core import clock
+from fairbill.core.downloads import PDF, attachment, einvoice_download
 from fairbill.core.errors import FairbillError, Refused
 from fairbill.core.money import ZERO, format_money, quantize
 from fairbill.customers.selectors import customers_named
 from fairbill.invoicing import selectors
 from fairbill.invoicing.crediting import CreditTotals
+from fairbill.invoicing.einvoice.from_invoice import credit_note_einvoice_file
 from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.pdf import credit_note_pdf
 from fairbill.notifications.models import EmailLog
@@ -258,10 +260,12 @@ def credit_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("invoices")
 def credit_note_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     note = _note(pk)
-    response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
-    name = re.sub(r"[^\w.-]", "_", note.number)
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
+    return attachment(credit_note_pdf(note), PDF, f"{note.number}.pdf")
+
+
+@staff_required("invoices")
+def credit_note_einvoice_view(request: HttpRequest, pk: int, syntax: str) -> HttpResponse:
+    return einvoice_download(credit_note_einvoice_file, _note(pk), syntax)
 
 
 @require_POST

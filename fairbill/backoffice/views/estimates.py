@@ -17,6 +17,7 @@ from fairbill.backoffice.estimate_forms import DeclineForm, EstimateFilterForm, 
 from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.backoffice.views.invoices import _line_error
 from fairbill.core import clock
+from fairbill.core.downloads import PDF, attachment
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
@@ -126,9 +127,7 @@ def estimate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("invoices")
 def estimate_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     estimate = _estimate(pk)
-    response = HttpResponse(estimate_pdf(estimate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{estimate_pdf_name(estimate)}"'
-    return response
+    return attachment(estimate_pdf(estimate), PDF, estimate_pdf_name(estimate))
 
 
 @require_POST

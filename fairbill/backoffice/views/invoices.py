@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -26,7 +26,8 @@ from fairbill.backoffice.views.common import paginate, show_error
 from fairbill.backoffice.views.credit_notes import can_credit, void_refusal
 from fairbill.core import clock
 from fairbill.core.aggregates import MoneySum
-from fairbill.core.errors import FairbillError, InvalidInput, NeedsConfirmation, Refused
+from fairbill.core.downloads import PDF, attachment, einvoice_download
+from fairbill.core.errors import FairbillError, NeedsConfirmation
 from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.core.validation import ascii_digits
@@ -255,10 +256,7 @@ def invoice_email(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("invoices")
 def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(pk)
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    name = re.sub(r"[^\w.-]", "_", str(invoice))
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
+    return attachment(invoice_pdf(invoice), PDF, f"{invoice}.pdf")
 
 
 @staff_required("invoices")
@@ -267,13 +265,7 @@ def invoice_einvoice_view(request: HttpRequest, pk: int, syntax: str) -> HttpRes
 
 
 def _einvoice_response(invoice: Invoice, syntax: str) -> HttpResponse:
-    try:
-        name, xml = invoice_einvoice_file(invoice, syntax)
-    except (InvalidInput, Refused) as exc:
-        raise Http404(exc.message) from None
-    response = HttpResponse(xml, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return einvoice_download(invoice_einvoice_file, invoice, syntax)
 
 
 # New manual invoice

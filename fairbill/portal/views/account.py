@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fairbill.core import clock
-from fairbill.core.errors import FairbillError, InvalidInput, Refused
+from fairbill.core.downloads import PDF, attachment, einvoice_download
+from fairbill.core.errors import FairbillError
 from fairbill.core.keyset import list_page
 from fairbill.customers.models import Customer
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
@@ -116,21 +117,13 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @customer_required
 def invoice_pdf_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = _invoice(request, invoice_id)
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    return response
+    return attachment(invoice_pdf(invoice), PDF, f"{invoice.number}.pdf")
 
 
 @customer_required
 def invoice_einvoice_view(request: HttpRequest, invoice_id: int, syntax: str) -> HttpResponse:
     invoice = _invoice(request, invoice_id)
-    try:
-        name, xml = invoice_einvoice_file(invoice, syntax)
-    except (InvalidInput, Refused) as exc:
-        raise Http404(exc.message) from None
-    response = HttpResponse(xml, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return einvoice_download(invoice_einvoice_file, invoice, syntax)
 
 
 @require_POST

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from fairbill.core.downloads import PDF, attachment, einvoice_download
 from fairbill.core.keyset import list_page
 from fairbill.customers.models import Customer
+from fairbill.invoicing.einvoice.from_invoice import credit_note_einvoice_file
 from fairbill.invoicing.models import CreditNote
 from fairbill.invoicing.pdf import credit_note_pdf
 from fairbill.portal import selectors
@@ -58,7 +58,11 @@ def credit_note_detail(request: HttpRequest, credit_note_id: int) -> HttpRespons
 @customer_required
 def credit_note_pdf_view(request: HttpRequest, credit_note_id: int) -> HttpResponse:
     note = _note(request, credit_note_id)
-    response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
-    name = re.sub(r"[^\w.-]", "_", note.number)
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
+    return attachment(credit_note_pdf(note), PDF, f"{note.number}.pdf")
+
+
+@customer_required
+def credit_note_einvoice_view(
+    request: HttpRequest, credit_note_id: int, syntax: str
+) -> HttpResponse:
+    return einvoice_download(credit_note_einvoice_file, _note(request, credit_note_id), syntax)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fairbill.core import clock
+from fairbill.core.downloads import PDF, attachment
 from fairbill.core.errors import FairbillError
 from fairbill.core.keyset import list_page
 from fairbill.core.money import format_money
@@ -77,9 +78,7 @@ def estimate_detail(request: HttpRequest, estimate_id: int) -> HttpResponse:
 @customer_required
 def estimate_pdf_view(request: HttpRequest, estimate_id: int) -> HttpResponse:
     estimate = _estimate(request, estimate_id)
-    response = HttpResponse(estimate_pdf(estimate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{estimate_pdf_name(estimate)}"'
-    return response
+    return attachment(estimate_pdf(estimate), PDF, estimate_pdf_name(estimate))
 
 
 @require_POST
