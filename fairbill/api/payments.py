@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from fairbill.api.fields import Id, OneOf, money_out, money_resolver
+from fairbill.api.fields import Day, Id, OneOf, money_out, money_resolver
 from fairbill.api.helpers import object_or_404, require
 from fairbill.api.pagination import Page, paginate
 from fairbill.customers.models import PaymentMethod
@@ -109,11 +109,20 @@ def payment_list(
     customer_id: Id | None = None,
     invoice_id: Id | None = None,
     method: Method = "",
+    received_from: Day | None = None,
+    received_to: Day | None = None,
 ) -> Any:
-    """Payments received, newest first; filter by customer, invoice or method (bank_transfer,
-    cheque, cash, card, direct_debit)."""
+    """Payments received, newest first; filter by customer, invoice, method (bank_transfer,
+    cheque, cash, card, direct_debit) or the days received (both ends included)."""
     require(request, "invoices")
-    return _detailed(payments_of(customer_id=customer_id, invoice_id=invoice_id, method=method))
+    payments = payments_of(
+        customer_id=customer_id,
+        invoice_id=invoice_id,
+        method=method,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    return _detailed(payments)
 
 
 @router.get("/payments/{id}", response=ReceivedPaymentOut)

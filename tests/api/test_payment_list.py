@@ -109,6 +109,9 @@ def test_filters_by_customer_invoice_and_method(api, payments, customer, other_c
     assert ids(f"invoice_id={omars.pk}") == [third.pk]
     assert ids("method=card") == [second.pk]
     assert ids(f"method=bank_transfer&customer_id={customer.pk}") == [first.pk]
+    assert ids("received_from=2027-03-09") == [third.pk, second.pk]
+    assert ids("received_to=2027-03-08") == [first.pk]
+    assert ids("received_from=2027-03-10") == []
 
 
 def test_unknown_ids_give_an_empty_list(api, payments):
@@ -123,6 +126,7 @@ def test_unknown_ids_give_an_empty_list(api, payments):
         ("customer_id=abc", "customer_id"),
         ("invoice_id=0", "invoice_id"),
         ("cursor=not-a-cursor", "cursor"),
+        ("received_from=2027-02-30", "received_from"),
     ],
 )
 def test_bad_filters_are_refused(api, payments, query, field):
