@@ -240,3 +240,9 @@ def test_payments_need_the_invoices_privilege(client_with, received):
     assert client.get("/payments/").status_code == 403
     assert client.get(f"/payments/{received['card'].pk}/").status_code == 403
     assert client.get("/payments/attempts/").status_code == 403
+
+
+def test_the_invoice_page_links_each_payment_to_its_page(staff_client, received):
+    page = staff_client.get(f"/invoices/{received['janes'].pk}/").content.decode()
+    assert f'href="/payments/{received["card"].pk}/"' in page
+    assert f'href="/payments/{received["transfer"].pk}/"' in page
