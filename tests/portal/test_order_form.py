@@ -3,10 +3,13 @@ order creates."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
+import stripe as stripe_sdk
 import time_machine
 from django.core import mail
 
@@ -676,3 +679,45 @@ def test_ordering_with_save_card_through_stripe_asks_stripe_to_keep_the_card(
     assert session["customer"] == GatewayCustomer.objects.get(customer=customer).reference
     assert session["payment_intent_data"]["setup_future_usage"] == "off_session"
     assert session["metadata"]["save_method"] == "1"
+    # when Stripe reports the paid session, the card it kept is saved and collects from now on
+    stripe.method_add("pm_card_visa", customer=session["customer"])
+    stripe.intents["pi_order"] = {
+        "id": "pi_order",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "payment_method": "pm_card_visa",
+    }
+    invoice = Invoice.objects.get()
+    paid = {
+        **session,
+        "payment_status": "paid",
+        "status": "complete",
+        "amount_total": 2640,
+        "currency": "gbp",
+        "payment_intent": "pi_order",
+        "client_reference_id": str(invoice.pk),
+    }
+    payload = json.dumps(
+        {
+            "id": "evt_order",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "data": {"object": paid},
+        }
+    )
+    header = stripe_sdk.WebhookSignature.generate_signature_header(
+        payload, "whsec_order", int(time.time())
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/payments/stripe/webhook/",
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": header},
+        )
+    assert response.status_code == 200
+    assert Invoice.objects.get().status == "paid"
+    method = SavedPaymentMethod.objects.get(customer=customer)
+    assert (method.reference, method.last4, method.is_default) == ("pm_card_visa", "4242", True)
+    customer.refresh_from_db()
+    assert customer.payment_method == "automatic"
