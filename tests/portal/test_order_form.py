@@ -721,3 +721,26 @@ def test_ordering_with_save_card_through_stripe_asks_stripe_to_keep_the_card(
     assert (method.reference, method.last4, method.is_default) == ("pm_card_visa", "4242", True)
     customer.refresh_from_db()
     assert customer.payment_method == "automatic"
+
+
+def test_with_a_return_url_the_invoice_page_keeps_the_save_card_choice(
+    client, shop, system, settings, django_capture_on_commit_callbacks
+):
+    # given a business that sends new customers to its own page after ordering
+    settings.PAYMENT_GATEWAY = "fake"
+    settings_update(actor=system, order_return_url="https://acme.example/welcome")
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card", save_card="on")
+    invoice = Invoice.objects.get()
+    # then the invoice's page in My Account has "save this card" ticked already
+    page = client.get(f"/account/invoices/{invoice.pk}/").content.decode()
+    assert '<input type="checkbox" name="save_card" value="1" checked>' in page
+
+
+def test_without_save_card_the_invoice_page_leaves_it_unticked(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = "fake"
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card")
+    invoice = Invoice.objects.get()
+    page = client.get(f"/account/invoices/{invoice.pk}/").content.decode()
+    assert '<input type="checkbox" name="save_card" value="1">' in page
