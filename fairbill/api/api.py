@@ -25,6 +25,7 @@ from fairbill.api import (
     estimates,
     events,
     invoices,
+    payments,
     subscriptions,
 )
 from fairbill.api.openapi import document_errors
@@ -134,5 +135,6 @@ api.add_router("", invoices.router)
 api.add_router("", estimates.router)
 api.add_router("", credit_notes.router)
 api.add_router("", automatic_payments.router)
+api.add_router("", payments.router)
 api.add_router("", billing.router)
 api.add_router("", events.router)

@@ -20,6 +20,7 @@ from fairbill.backoffice.views import (
     order_forms,
     package_change,
     packages,
+    payments,
     reports,
     staff,
     subscription_edit,
@@ -112,6 +113,9 @@ urlpatterns = [
     path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
     path("invoices/<int:pk>/charge/", automatic_payments.invoice_charge_now, name="invoice_charge"),
+    path("payments/", payments.payment_list, name="payment_list"),
+    path("payments/attempts/", payments.attempt_list, name="attempt_list"),
+    path("payments/<int:pk>/", payments.payment_detail, name="payment_detail"),
     path(
         "payments/<int:pk>/refund/",
         automatic_payments.payment_refund_page,

@@ -139,6 +139,11 @@ class OrderPlaceForm(AddressFields):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     terms = forms.BooleanField(required=False)
+    # Only when the gateway can keep a card (removed otherwise): paid with the first invoice.
+    save_card = forms.BooleanField(
+        required=False,
+        label="Save this card and pay future invoices with it automatically",
+    )
     # One per copy of the page: recognises the visitor's own double click (order_repeated).
     order_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     # Honeypot: hidden from people by CSS; bots fill every field.
@@ -153,6 +158,7 @@ class OrderPlaceForm(AddressFields):
         offer: Offer,
         business: BusinessSettings,
         card_label: str = "",
+        saves_methods: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -170,6 +176,8 @@ class OrderPlaceForm(AddressFields):
         method_field = self.fields["payment_method"]
         assert isinstance(method_field, forms.ChoiceField)
         method_field.choices = methods
+        if not (card_label and saves_methods):
+            del self.fields["save_card"]
         terms = self.fields["terms"]
         terms.required = bool(business.terms_url)
         terms.error_messages["required"] = "Please accept the terms and conditions to order."
@@ -209,7 +217,7 @@ class OrderPlaceForm(AddressFields):
         return self.bound(["username", "password1", "password2"])
 
     def payment_fields(self) -> list[forms.BoundField]:
-        return self.bound(["payment_method"])
+        return self.bound(["payment_method", "save_card"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.money import ZERO
@@ -71,3 +71,9 @@ def _stuck() -> Q:
         & ~Q(failure_code="not_needed")
         & ~Q(Exists(other))
     )
+
+
+def attempts_to_look_at() -> QuerySet[PaymentAttempt]:
+    """The charges the dashboard counts as "failed charges to look at" (every attempt of
+    them: an invoice tried twice shows twice)."""
+    return PaymentAttempt.objects.filter(_stuck())

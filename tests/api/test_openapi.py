@@ -43,6 +43,8 @@ def test_openapi_lists_every_path(client, db):
         "/api/v1/credit-notes/{id}": {"get"},
         "/api/v1/credit-notes/{id}/pdf": {"get"},
         "/api/v1/credit-notes/{id}/einvoice": {"get"},
+        "/api/v1/payments": {"get"},
+        "/api/v1/payments/{id}": {"get"},
         "/api/v1/billing-runs": {"get", "post"},
         "/api/v1/events": {"get"},
     }

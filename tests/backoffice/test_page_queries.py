@@ -15,10 +15,12 @@ from fairbill.accounts.services import api_key_create, staff_create
 from fairbill.catalog.services import tax_rate_create
 from fairbill.core import clock
 from fairbill.core.actors import Actor
+from fairbill.core.keyset import cursor_for
 from fairbill.customers.models import Customer
 from fairbill.customers.services import customer_create, customer_login_create
 from fairbill.invoicing.services import invoice_create
 from fairbill.payments.credit_notes import credit_note_issue
+from fairbill.payments.models import Payment
 
 # Queries per page at most: session, user, settings and the page's own reads. A page that
 # read a row's related rows one by one would make hundreds here.
@@ -142,4 +144,42 @@ def test_credit_note_pages_make_a_bounded_number_of_queries(
         bound = INVOICE_PAGE_MAX
     with django_assert_max_num_queries(bound):
         response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+
+
+# Payments: the back-office list (filtered, and a page further on), a payment's page, the
+# charge attempts and the API list, on the benchmark's business (hundreds of payments).
+PAYMENT_PAGES = [
+    ("staff", "/payments/"),
+    ("staff", "/payments/?method=bank_transfer&received_from=2020-01-01"),
+    ("staff", "/payments/?customer=Smith"),
+    ("staff", "/payments/?after={cursor}"),
+    ("staff", "/payments/{payment}/"),
+    ("staff", "/payments/attempts/?show=all"),
+    ("api", "/api/v1/payments?limit=200"),
+    ("api", "/api/v1/payments?customer_id={customer}"),
+    ("api", "/api/v1/payments/{payment}"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "path"), PAYMENT_PAGES)
+def test_payment_pages_make_a_bounded_number_of_queries(
+    bench_data, client, who, path, django_assert_max_num_queries
+):
+    payments = Payment.objects.order_by("-received_on", "-id")
+    assert payments.count() > 50
+    middle = payments[payments.count() // 2]
+    url = path.format(
+        payment=middle.pk,
+        customer=BIG_CUSTOMER,
+        cursor=cursor_for(middle, ["-received_on", "-id"]),
+    )
+    headers = {}
+    if who == "staff":
+        client.force_login(bench_data["staff"])
+    else:
+        headers = {"Authorization": f"Bearer {bench_data['key']}"}
+    with django_assert_max_num_queries(DEFAULT_MAX):
+        response = client.get(url, headers=headers)
     assert response.status_code == 200, response.content[:300]

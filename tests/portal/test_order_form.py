@@ -3,10 +3,13 @@ order creates."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
+import stripe as stripe_sdk
 import time_machine
 from django.core import mail
 
@@ -17,8 +20,10 @@ from fairbill.core.services import settings_update
 from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
 from fairbill.notifications.models import EmailLog
+from fairbill.payments.models import GatewayCustomer, SavedPaymentMethod
 from fairbill.payments.services import payment_record
 from fairbill.subscriptions.models import Subscription
+from tests.fakes.stripe_api import StripeFake
 
 pytestmark = pytest.mark.django_db
 
@@ -571,3 +576,171 @@ def test_changing_the_country_clears_a_region_of_the_old_country(client, shop):
     page = client.post(f"{shop.url}total/", data).content.decode()
     assert 'name="region" value="NY"' not in page
     assert 'data-testid="order-total">£26.40<' in page
+
+
+# "Save this card and pay future invoices with it automatically" on the order form: the
+# thank-you page's Pay button pays the first invoice through the invoice payment, which keeps
+# the card (tests/portal/test_payment_methods.py covers that mechanism itself).
+
+
+def pay_from_thanks(client):
+    page = client.get("/order/hosting/thanks/").content.decode()
+    assert 'data-testid="pay-and-save"' in page
+    invoice = Invoice.objects.get()
+    start = client.post(
+        f"/account/invoices/{invoice.pk}/pay/", {"method": "card", "save_card": "1"}
+    )
+    assert start.status_code == 302
+    return start["Location"]
+
+
+def test_the_save_card_choice_is_offered_only_when_the_gateway_can_keep_a_card(
+    client, shop, settings
+):
+    settings.PAYMENT_GATEWAY = "offline"
+    assert 'name="save_card"' not in client.get(shop.url).content.decode()
+    settings.PAYMENT_GATEWAY = "fake"
+    assert 'name="save_card"' in client.get(shop.url).content.decode()
+
+
+def test_ordering_with_save_card_saves_the_card_and_pays_automatically(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = "fake"
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card", save_card="on")
+    checkout = pay_from_thanks(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(checkout)  # the demo checkout's Pay button
+    invoice = Invoice.objects.get()
+    assert invoice.status == "paid"
+    customer = Customer.objects.get()
+    method = SavedPaymentMethod.objects.get(customer=customer)
+    assert (method.label, method.last4, method.is_default) == ("Visa (demo)", "4242", True)
+    assert customer.payment_method == "automatic"
+
+
+def test_ordering_without_save_card_saves_nothing(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = "fake"
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card")
+    page = client.get("/order/hosting/thanks/").content.decode()
+    assert 'data-testid="pay-and-save"' not in page
+    invoice = Invoice.objects.get()
+    start = client.post(f"/account/invoices/{invoice.pk}/pay/", {"method": "card"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(start["Location"])
+    assert Invoice.objects.get().status == "paid"
+    assert not SavedPaymentMethod.objects.exists()
+    assert Customer.objects.get().payment_method == "card"
+
+
+def test_save_card_with_bank_transfer_chosen_saves_nothing(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = "fake"
+    place(client, shop, django_capture_on_commit_callbacks, save_card="on")
+    page = client.get("/order/hosting/thanks/").content.decode()
+    assert 'data-testid="pay-and-save"' not in page
+    assert not SavedPaymentMethod.objects.exists()
+
+
+def test_an_order_with_save_card_sent_twice_saves_one_card(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = "fake"
+    token = client.get(shop.url).context["form"]["order_token"].value()
+    choice = {"payment_method": "card", "save_card": "on", "order_token": token}
+    place(client, shop, django_capture_on_commit_callbacks, **choice)
+    client.logout()
+    place(client, shop, django_capture_on_commit_callbacks, **choice)
+    checkout = pay_from_thanks(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(checkout)
+        client.post(checkout)  # the checkout's Pay button clicked twice
+    assert Customer.objects.count() == 1
+    assert SavedPaymentMethod.objects.count() == 1
+    assert Invoice.objects.get().amount_paid == Invoice.objects.get().total
+
+
+def test_ordering_with_save_card_through_stripe_asks_stripe_to_keep_the_card(
+    client, shop, settings, httpserver, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = ""
+    settings.STRIPE_SECRET_KEY = "sk_test_order"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_order"  # noqa: S105 (test data)
+    settings.STRIPE_API_BASE = httpserver.url_for("").rstrip("/")
+    stripe = StripeFake(httpserver)
+    assert 'name="save_card"' in client.get(shop.url).content.decode()
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card", save_card="on")
+    pay_from_thanks(client)
+    (session,) = stripe.sessions.values()
+    customer = Customer.objects.get()
+    assert session["customer"] == GatewayCustomer.objects.get(customer=customer).reference
+    assert session["payment_intent_data"]["setup_future_usage"] == "off_session"
+    assert session["metadata"]["save_method"] == "1"
+    # when Stripe reports the paid session, the card it kept is saved and collects from now on
+    stripe.method_add("pm_card_visa", customer=session["customer"])
+    stripe.intents["pi_order"] = {
+        "id": "pi_order",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "payment_method": "pm_card_visa",
+    }
+    invoice = Invoice.objects.get()
+    paid = {
+        **session,
+        "payment_status": "paid",
+        "status": "complete",
+        "amount_total": 2640,
+        "currency": "gbp",
+        "payment_intent": "pi_order",
+        "client_reference_id": str(invoice.pk),
+    }
+    payload = json.dumps(
+        {
+            "id": "evt_order",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "data": {"object": paid},
+        }
+    )
+    header = stripe_sdk.WebhookSignature.generate_signature_header(
+        payload, "whsec_order", int(time.time())
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/payments/stripe/webhook/",
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": header},
+        )
+    assert response.status_code == 200
+    assert Invoice.objects.get().status == "paid"
+    method = SavedPaymentMethod.objects.get(customer=customer)
+    assert (method.reference, method.last4, method.is_default) == ("pm_card_visa", "4242", True)
+    customer.refresh_from_db()
+    assert customer.payment_method == "automatic"
+
+
+def test_with_a_return_url_the_invoice_page_keeps_the_save_card_choice(
+    client, shop, system, settings, django_capture_on_commit_callbacks
+):
+    # given a business that sends new customers to its own page after ordering
+    settings.PAYMENT_GATEWAY = "fake"
+    settings_update(actor=system, order_return_url="https://acme.example/welcome")
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card", save_card="on")
+    invoice = Invoice.objects.get()
+    # then the invoice's page in My Account has "save this card" ticked already
+    page = client.get(f"/account/invoices/{invoice.pk}/").content.decode()
+    assert '<input type="checkbox" name="save_card" value="1" checked>' in page
+
+
+def test_without_save_card_the_invoice_page_leaves_it_unticked(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_GATEWAY = "fake"
+    place(client, shop, django_capture_on_commit_callbacks, payment_method="card")
+    invoice = Invoice.objects.get()
+    page = client.get(f"/account/invoices/{invoice.pk}/").content.decode()
+    assert '<input type="checkbox" name="save_card" value="1">' in page

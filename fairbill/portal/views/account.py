@@ -30,6 +30,7 @@ from fairbill.portal import selectors
 from fairbill.portal.access import customer_actor, customer_required
 from fairbill.portal.forms import DetailsForm, error_to_form
 from fairbill.portal.services import account_details_update
+from fairbill.portal.views.order import PLACED, SAVE_CARD
 
 log = logging.getLogger(__name__)
 INVOICES_PER_PAGE = 25
@@ -110,6 +111,9 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
                 selectors.credit_notes_of(customer=customer, invoice_id=invoice.pk)[:50]
             ),
             "charge": selectors.charge_in_progress(customer=customer, invoice=invoice),
+            # "save this card" chosen on the order form that made this invoice: ticked
+            "save_card_chosen": bool(request.session.get(SAVE_CARD))
+            and request.session.get(PLACED) == invoice.pk,
         },
     )
 

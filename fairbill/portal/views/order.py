@@ -14,6 +14,7 @@ from fairbill.accounts.throttle import count_failure, throttled
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError
 from fairbill.core.models import BusinessSettings
+from fairbill.customers.models import PaymentMethod
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import TaxTable
 from fairbill.orders.services import (
@@ -33,6 +34,9 @@ from fairbill.payments.gateways import payment_gateway
 from fairbill.portal.forms import OrderPlaceForm, error_to_form, lenient_choice
 
 PLACED = "fairbill_order_placed"  # session: the invoice of the order just placed
+# session: "save this card" was chosen; the thank-you page's Pay button passes it on to the
+# invoice payment (portal:invoice_pay), which saves the card as any invoice payment does
+SAVE_CARD = "fairbill_order_save_card"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 SECRET_FIELDS = {"password1", "password2", "csrfmiddlewaretoken", "website", "action"}
 FIELD_ALIASES = {"password": "password1", "options": "__all__"}
@@ -51,7 +55,11 @@ def _offer(slug: str) -> tuple[Any, BusinessSettings, Offer]:
 def _form(offer: Offer, business: BusinessSettings, **kwargs: Any) -> OrderPlaceForm:
     gateway = payment_gateway()
     return OrderPlaceForm(
-        offer=offer, business=business, card_label=gateway.label if gateway.online else "", **kwargs
+        offer=offer,
+        business=business,
+        card_label=gateway.label if gateway.online else "",
+        saves_methods=gateway.saves_methods,
+        **kwargs,
     )
 
 
@@ -170,7 +178,7 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
                     now=clock.now(),
                 )
                 if repeated is not None:  # sent twice: show the order already placed
-                    return _placed(request, business, order_form, repeated)
+                    return _placed(request, business, order_form, repeated, _save_card(data))
                 # The same answer whatever the password: the order form checks none. Each
                 # one counts towards the address's attempts, so emails can't be tried in bulk.
                 count_failure(request, "order_email")
@@ -179,18 +187,27 @@ def order_page(request: HttpRequest, slug: str) -> HttpResponse:
                     request, order_form, business, offer, form, request.POST, email_exists=True
                 )
         else:
-            return _placed(request, business, order_form, result)
+            return _placed(request, business, order_form, result, _save_card(data))
     return _render(request, order_form, business, offer, form, request.POST)
 
 
+def _save_card(data: dict[str, Any]) -> bool:
+    return bool(data.get("save_card")) and data["payment_method"] == PaymentMethod.CARD
+
+
 def _placed(
-    request: HttpRequest, business: BusinessSettings, order_form: Any, result: OrderResult
+    request: HttpRequest,
+    business: BusinessSettings,
+    order_form: Any,
+    result: OrderResult,
+    save_card: bool = False,
 ) -> HttpResponse:
     """Log the new customer in and show the thank-you page (or the business's own)."""
     # Logged in by the order itself: not a login attempt for the login report.
     request.fairbill_login_as = True  # type: ignore[attr-defined]
     login(request, result.user, backend=BACKEND)
     request.session[PLACED] = result.invoice.pk
+    request.session[SAVE_CARD] = save_card
     if business.order_return_url:
         return redirect(business.order_return_url)
     return redirect("portal:order_thanks", slug=order_form.slug)
@@ -227,6 +244,7 @@ def order_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     customer = getattr(request.user, "customer", None) if request.user.is_authenticated else None
     if invoice_id and customer is not None:
         invoice = Invoice.objects.filter(pk=invoice_id, customer=customer).first()
+    gateway = payment_gateway()
     return render(
         request,
         "portal/order_thanks.html",
@@ -235,5 +253,10 @@ def order_thanks(request: HttpRequest, slug: str) -> HttpResponse:
             "invoice": invoice,
             "customer": customer,
             "pay_url": reverse("portal:invoice", args=[invoice.pk]) if invoice else "",
+            "save_card": bool(request.session.get(SAVE_CARD))
+            and gateway.online
+            and gateway.saves_methods
+            and invoice is not None
+            and invoice.status == Invoice.Status.UNPAID,
         },
     )
