@@ -6,6 +6,7 @@ credit balance read and the entry written can't race; the ledger never goes nega
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -205,23 +206,47 @@ def _use_credit(
     )
 
 
+# The fields of an invoice that credit and settling read and move.
+_MONEY_FIELDS = ("customer_id", "currency", "credit_applied", "balance", "status", "paid_on")
+
+
+def credit_use_values(
+    values: MutableMapping[str, Any], *, amount: Decimal, on: date, at: datetime
+) -> dict[str, Any]:
+    """The one rule of account credit going onto an invoice, given as its field values (a
+    model's, or the billing run's rows): its credit applied and balance move, and the values
+    of the ledger entry that pays for it are returned (reason and invoice left to the
+    caller, who saves it once the invoice has its id). The caller checks the amount against
+    the balance available, under the customer lock."""
+    values["credit_applied"] += amount
+    values["balance"] -= amount
+    return {
+        "customer_id": values["customer_id"],
+        "currency": values["currency"],
+        "amount": -amount,
+        "kind": CreditEntry.Kind.APPLIED,
+        "created_on": on,
+        "created_at": at,
+    }
+
+
+def settle_values(values: MutableMapping[str, Any], on: date) -> bool:
+    """The one rule of settling: an unpaid invoice whose balance reached 0 is paid (on that
+    date); True if it just was."""
+    if values["balance"] == 0 and values["status"] == Invoice.Status.UNPAID:
+        values["status"] = Invoice.Status.PAID
+        values["paid_on"] = on
+        return True
+    return False
+
+
 def credit_use(*, invoice: Invoice, amount: Decimal, on: date, at: datetime) -> CreditEntry:
-    """The one way account credit goes onto an invoice: its credit applied and balance move
-    (in memory: the caller saves the invoice) and the ledger entry that pays for it is
-    returned unsaved (the caller saves it, alone or in bulk, once the invoice has its id).
-    The caller checks the amount against the balance available, under the customer lock."""
-    invoice.credit_applied += amount
-    invoice.balance -= amount
-    return CreditEntry(
-        customer_id=invoice.customer_id,
-        currency=invoice.currency,
-        amount=-amount,
-        kind=CreditEntry.Kind.APPLIED,
-        reason=_applied_to(invoice),
-        invoice=invoice,
-        created_on=on,
-        created_at=at,
-    )
+    """Account credit onto an invoice held as a model (credit_use_values; in memory: the
+    caller saves the invoice) and the unsaved ledger entry that pays for it."""
+    values = _money_values(invoice)
+    entry = credit_use_values(values, amount=amount, on=on, at=at)
+    _money_values_set(invoice, values)
+    return CreditEntry(**entry, reason=_applied_to(invoice), invoice=invoice)
 
 
 def _applied_to(invoice: Invoice) -> str:
@@ -229,12 +254,20 @@ def _applied_to(invoice: Invoice) -> str:
 
 
 def invoice_settle(invoice: Invoice, on: date) -> bool:
-    """An unpaid invoice whose balance reached 0 is paid (on that date); True if it just was."""
-    if invoice.balance == 0 and invoice.status == Invoice.Status.UNPAID:
-        invoice.status = Invoice.Status.PAID
-        invoice.paid_on = on
-        return True
-    return False
+    """settle_values on an invoice held as a model (in memory: the caller saves it)."""
+    values = _money_values(invoice)
+    paid = settle_values(values, on)
+    _money_values_set(invoice, values)
+    return paid
+
+
+def _money_values(invoice: Invoice) -> dict[str, Any]:
+    return {name: getattr(invoice, name) for name in _MONEY_FIELDS}
+
+
+def _money_values_set(invoice: Invoice, values: Mapping[str, Any]) -> None:
+    for name in _MONEY_FIELDS:
+        setattr(invoice, name, values[name])
 
 
 @transaction.atomic
