@@ -48,7 +48,7 @@ def test_staff_creates_a_package_and_a_customer_and_finds_it(page, e2e_admin):
     nav(page, "Customers").click()
     page.get_by_role("link", name="+ New customer").click()
     page.locator("#id_name").fill("Northwind Traders")
-    page.get_by_label("Company").fill("Northwind Traders Ltd")
+    page.get_by_label("Company", exact=True).fill("Northwind Traders Ltd")
     page.locator("#id_email").fill("accounts@northwind.example")
     page.get_by_label("Country").select_option("GB")
     page.get_by_label("VAT number").fill("GB980780684")
