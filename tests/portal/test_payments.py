@@ -64,6 +64,10 @@ def test_card_payment_with_the_demo_gateway(
 def test_account_credit_is_used_first_when_chosen(alice_client, alice, fake, system):
     credit_add(actor=system, customer=alice, amount="20.00", reason="Refund", on=date(2027, 1, 1))
     invoice = alice.invoices.get()
+    # the page says what is left for the card once the credit is used (not the whole £50.00)
+    page = alice_client.get(f"/account/invoices/{invoice.pk}/").content.decode()
+    assert "Use my account credit (£20.00) first: £30.00 is then left to pay by card" in page
+    assert "Pay £50.00 by card" not in page
     response = alice_client.post(
         f"/account/invoices/{invoice.pk}/pay/", {"use_credit": "1", "method": "card"}
     )

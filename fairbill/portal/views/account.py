@@ -16,6 +16,7 @@ from fairbill.core import clock
 from fairbill.core.downloads import PDF, attachment, einvoice_download
 from fairbill.core.errors import FairbillError
 from fairbill.core.keyset import list_page
+from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import Invoice
@@ -94,6 +95,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer = _customer(request)
     invoice = _invoice(request, invoice_id)
     gateway = payment_gateway()
+    credit = credit_balance(customer)
     return render(
         request,
         "portal/invoice_detail.html",
@@ -104,7 +106,9 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "lines": list(invoice.lines.all()),
             "taxes": list(invoice.taxes.all()),
             "overdue": invoice.is_overdue(clock.today()),
-            "credit": credit_balance(customer),
+            "credit": credit,
+            # what is left for the card when the credit is used first (the box is ticked)
+            "card_after_credit": max(invoice.balance - credit, ZERO),
             "gateway": gateway,
             "instructions": bank_transfer_instructions(invoice),
             "credit_notes": list(
