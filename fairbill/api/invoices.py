@@ -306,7 +306,7 @@ def invoice_get(request: HttpRequest, id: int) -> Any:
 def invoice_void_post(request: HttpRequest, id: int, payload: VoidIn) -> Any:
     """Void an invoice never emailed and never paid (credit it used goes back to the
     account). Any other answers 409 `issue_credit_note`: credit it with
-    POST /invoices/{id}/credit-notes instead."""
+    POST /invoices/{id}/credit-notes instead (the message says why, in plain words)."""
     actor = require(request, "invoices")
     invoice = object_or_404(Invoice, id, "invoice")
     today = clock.today()

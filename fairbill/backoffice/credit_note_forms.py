@@ -65,8 +65,9 @@ class CreditNoteForm(forms.Form):
     reverse_renewal = forms.BooleanField(
         label="Also reverse the renewal",
         required=False,
-        help_text="For package lines credited in full: the renewal date moves back to the "
-        "period's start, so the period can be billed again.",
+        help_text="Credit the whole period in full: the package line and its options (now "
+        "or by earlier notes). The renewal date moves back to the period's start, so the "
+        "period can be billed again.",
     )
     # A one-time token: the same submission sent twice issues one credit note.
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -213,8 +213,9 @@ def credit_note_issue(
     `gross` credits exactly that total, tax included (payments/refunds.py: a payment
     refunded). `refund_only` (with `refund`): the whole note is the refund, nothing comes off
     the balance: money received and given back leaves what is due as it was.
-    `reverse_renewal` (renewal invoices whose package lines this note credits in full):
-    the subscriptions' renewal dates move back to those periods' starts.
+    `reverse_renewal` (renewal invoices): every subscription period this note credits must
+    be credited in full, package and option lines (by this note or before); the
+    subscriptions' renewal dates move back to those periods' starts.
     `request_key` (a form's one-time token): the same submission issues one note."""
     customer = customer_lock(invoice.customer_id)
     if request_key:
@@ -265,7 +266,8 @@ def credit_note_issue(
         InvoiceLine.objects.filter(pk__in=[line.pk for line in reversed_lines]).update(
             period_reversed=True
         )
-        hook_call(RENEWAL_REVERSED, actor=actor, credit_note=note, lines=reversed_lines)
+        packages = [line for line in reversed_lines if line.kind == InvoiceLine.Kind.PACKAGE]
+        hook_call(RENEWAL_REVERSED, actor=actor, credit_note=note, lines=packages)
     event_record(
         actor=actor,
         action="credit_note.issued",
@@ -385,34 +387,60 @@ def _money_split(
 
 
 def _reversal_lines(invoice: Invoice, totals: CreditTotals) -> list[InvoiceLine]:
-    """The renewal's package lines this note leaves credited in full."""
+    """The lines of the renewal's periods this note reverses: for each subscription's period
+    it credits, the package line and its option lines, all credited in full once this note
+    is issued (by it or before). A period left partly billed is refused: billed again after
+    the reversal, its options would be billed twice."""
     if invoice.kind != Invoice.Kind.RENEWAL:
         raise Refused(
             "reverse_renewal: only a renewal invoice's billing can be reversed.",
             "reverse_renewal",
         )
     now_credited = {line.line_id: line.amount for line in totals.lines}
-    full = [
-        left.line_id
+    left_after = {
+        left.line_id: left.left - now_credited.get(left.line_id, ZERO)
         for left in lines_left(invoice)
-        if left.line_id in now_credited and left.left == now_credited[left.line_id]
-    ]
-    lines = list(
+    }
+    periods: dict[tuple[int, date | None], list[InvoiceLine]] = {}
+    for line in (
         InvoiceLine.objects.filter(
-            pk__in=full,
-            kind=InvoiceLine.Kind.PACKAGE,
+            invoice=invoice,
+            kind__in=[InvoiceLine.Kind.PACKAGE, InvoiceLine.Kind.OPTION],
             subscription__isnull=False,
             period_start__isnull=False,
-            period_reversed=False,
-        ).order_by("pk")
-    )
-    if not lines:
+        )
+        .select_related("subscription__package")
+        .order_by("position", "pk")
+    ):
+        periods.setdefault((int(line.subscription_id or 0), line.period_start), []).append(line)
+    reversed_lines: list[InvoiceLine] = []
+    for lines in periods.values():
+        package = next((line for line in lines if line.kind == InvoiceLine.Kind.PACKAGE), None)
+        touched = any(line.pk in now_credited for line in lines)
+        if package is None or package.period_reversed or not touched:
+            continue
+        billed = [line.description for line in lines if left_after[line.pk] > 0]
+        if billed:
+            name = package.subscription.package.name if package.subscription else ""
+            verb = "is" if len(billed) == 1 else "are"
+            raise Refused(
+                f"reverse_renewal: to reverse the renewal, credit the whole period of {name}: "
+                f"{_listed(billed)} {verb} still billed.",
+                "reverse_renewal",
+            )
+        reversed_lines.extend(lines)
+    if not reversed_lines:
         raise Refused(
             "reverse_renewal: this note doesn't credit a package's period in full; credit "
-            "the package line whole to reverse its renewal.",
+            "the package line and its options whole to reverse its renewal.",
             "reverse_renewal",
         )
-    return lines
+    return reversed_lines
+
+
+def _listed(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _note_save(note: CreditNote, totals: CreditTotals) -> None:

@@ -454,10 +454,9 @@ def invoice_void_refusal(invoice: Invoice) -> str:
 
 
 def _void_refusal(invoice: Invoice, why: str) -> str:
-    return (
-        f"Invoice {invoice.number} can't be voided: {why}. Issue a credit note instead "
-        f"(POST /api/v1/invoices/{invoice.pk}/credit-notes, or Credit… on the invoice's page)."
-    )
+    # Plain words for every caller: the back office shows its Credit… button next to it,
+    # the API its code `issue_credit_note` (docs/api.md names the endpoint).
+    return f"Invoice {invoice.number} can't be voided: {why}. Issue a credit note instead."
 
 
 @transaction.atomic

@@ -96,6 +96,7 @@ def charged_for_period(subscription: Subscription, start: date) -> Decimal:
             subscription=subscription,
             period_start=start,
             kind__in=[InvoiceLine.Kind.PACKAGE, InvoiceLine.Kind.OPTION],
+            period_reversed=False,  # a reversed billing was credited in full
         )
         .exclude(invoice__status=Invoice.Status.VOID)
         .aggregate(s=MoneySum("amount"))["s"]

@@ -14,6 +14,7 @@ from fairbill.invoicing.services import invoice_create
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_balance, payment_record
 from tests.api.checks import assert_invalid, rows
+from tests.creditnotes.conftest import billing, gold, gold_with_options  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -234,6 +235,33 @@ def test_a_void_of_a_credited_invoice_is_refused_with_the_way_to_credit(api, inv
     assert response.status_code == 409
     assert response.json()["code"] == "issue_credit_note"
     assert Invoice.objects.get(pk=invoice.pk).status == "unpaid"
+
+
+def test_reversing_a_renewal_with_its_options_still_billed_is_refused(
+    api,
+    gold_with_options,  # noqa: F811
+):
+    # given March's £80.40 renewal: Gold £40, Priority support £15, Backup plan £12 + VAT
+    sub, march = gold_with_options
+    gold_line = march.lines.get(kind="package")
+    before = all_rows()
+    # when only the Gold line is credited with its renewal reversed
+    body = {
+        "reason": "Wrong package",
+        "lines": [{"invoice_line_id": gold_line.pk}],
+        "reverse_renewal": True,
+    }
+    response = api.post(f"/invoices/{march.pk}/credit-notes", body)
+    # then 409, the options named, nothing written
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "refused"
+    assert response.json()["detail"] == (
+        "reverse_renewal: to reverse the renewal, credit the whole period of Gold: "
+        "Priority support and Backup plan are still billed."
+    )
+    assert all_rows() == before
+    sub.refresh_from_db()
+    assert sub.renewal_date == date(2027, 4, 1)
 
 
 def test_the_list_pages_by_cursor(api, invoice):

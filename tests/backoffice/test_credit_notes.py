@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from html import escape
 
 import pytest
 import time_machine
@@ -91,8 +92,12 @@ def test_an_invoice_never_sent_nor_paid_still_offers_void(staff_client, customer
 def test_voiding_a_sent_invoice_is_refused_with_a_link_to_credit_it(staff_client, invoice):
     response = staff_client.post(f"/invoices/{invoice.pk}/void/", {"reason": "Mistake"})
     page = response.content.decode()
-    assert "it was emailed to the customer. Issue a credit note instead" in page
-    assert f'<a href="/invoices/{invoice.pk}/credit/">Issue a credit note</a> instead.' in page
+    said = f"Invoice {invoice.number} can't be voided: it was emailed to the customer. Issue a "
+    assert page.count(escape(said + "credit note instead.")) == 1
+    assert f'href="/invoices/{invoice.pk}/credit/">Issue a credit note</a>' in page
+    assert 'id="void-refused"' in page
+    assert "Void invoice</button>" not in page
+    assert "/api/v1" not in page
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.UNPAID
 

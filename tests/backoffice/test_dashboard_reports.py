@@ -183,6 +183,12 @@ def test_paid_invoices_report_and_csv(staff_client, books):
     params = {"since": "2027-05-01", "until": "2027-05-31"}
     page = staff_client.get("/reports/paid-invoices/", params)
     assert books.number in page.content.decode()
+    # the note is true of a credit note issued before the payment and of one refunded after
+    assert "the rest of it was paid" not in page.content.decode()
+    assert (
+        "taken off what was left to pay when issued before the payment, refunded or kept as "
+        "account credit when issued after it." in page.content.decode()
+    )
     response = staff_client.get("/reports/paid-invoices/", {**params, "export": "csv"})
     assert "paid-invoices-2027-05-01-2027-05-31.csv" in response["Content-Disposition"]
     assert rows_of(response) == [

@@ -369,6 +369,39 @@ def test_partly_paid_with_account_credit(seller, system, out_dir):
     assert (document.prepaid, document.due) == (Decimal("70.00"), Decimal("53.00"))
 
 
+def test_partly_credited_then_paid(seller, system, out_dir):
+    # €107.31 + 23% VAT = €131.99; a credit note of €48.77 + VAT = €59.99, €30.00 of account
+    # credit and a €42.00 payment: €131.99 - 59.99 - 30.00 - 42.00 = €0.00 left to pay
+    buyer = customer(system, "IE", name="Credited Part Ltd", currency="EUR")
+    credit_add(actor=system, customer=buyer, amount=Decimal("30.00"), reason="Goodwill", on=ISSUED)
+    invoice = issue(system, buyer, [spec("Hosting", "100.00"), spec("Domain", "7.31")])
+    assert invoice.total == Decimal("131.99")
+    note = credit_note_issue(
+        actor=system, invoice=invoice, reason="Domain moved", on=ISSUED, amount="48.77"
+    )
+    assert note.total == Decimal("59.99")
+    invoice = credit_apply(actor=system, invoice=invoice, amount="30.00", on=ISSUED)
+    payment_record(
+        actor=system, invoice=invoice, amount=Decimal("42.00"), method="bank_transfer", on=ISSUED
+    )
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("0.00")
+    document = write(out_dir, "partly_credited_then_paid", invoice)
+    # what was paid, applied and credited is prepaid: nothing is due, as on the PDF
+    assert (document.prepaid, document.due) == (Decimal("131.99"), Decimal("0.00"))
+
+
+def test_a_credit_note_lowers_the_amount_due(seller, system, out_dir):
+    # €100.00 + 23% VAT = €123.00, €61.50 credited (€50.00 + VAT): €61.50 is due
+    buyer = customer(system, "IE", name="Half Credited Ltd", currency="EUR")
+    invoice = issue(system, buyer, [spec("Website care", "100.00")])
+    credit_note_issue(actor=system, invoice=invoice, reason="Half", on=ISSUED, amount="50.00")
+    invoice.refresh_from_db()
+    document = write(out_dir, "partly_credited", invoice)
+    assert (document.prepaid, document.due) == (Decimal("61.50"), Decimal("61.50"))
+    assert document.due == invoice.balance
+
+
 def test_yen_and_a_hundred_lines(seller, system, out_dir):
     buyer = customer(system, "IE", name="Tokyo Desk Ltd", currency="JPY")
     specs = [spec(f"Item {n}", str(100 + n), quantity=str(n % 3 + 1)) for n in range(100)]

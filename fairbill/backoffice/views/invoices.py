@@ -118,6 +118,7 @@ def _detail(
     invoice: Invoice,
     payment_form: PaymentForm | None = None,
     void_form: VoidForm | None = None,
+    void_refused: str = "",
 ) -> HttpResponse:
     today = clock.today()
     available = credit_balance(invoice.customer)
@@ -153,8 +154,9 @@ def _detail(
         "void_form": void_form or VoidForm(),
         "credit_notes": credit_notes,
         "can_credit": can_credit(invoice),
-        # A void the rules refuse is not offered: the page links to Credit… instead.
-        "void_refusal": "" if void_form is not None else void_refusal(invoice),
+        # A void the rules refuse is not offered: the page says why once and links to
+        # Credit… instead (also when a void form was just submitted and refused).
+        "void_refusal": void_refused or ("" if void_form is not None else void_refusal(invoice)),
         **invoice_attempts(invoice),
     }
     return render(request, "backoffice/invoices/detail.html", context)
@@ -223,9 +225,11 @@ def invoice_void_view(request: HttpRequest, pk: int) -> HttpResponse:
                 on=clock.today(),
             )
         except FairbillError as exc:
+            if exc.code == ISSUE_CREDIT_NOTE:
+                # Sent, paid or credited: the page says why once, with the Credit… button
+                # in place of the void form.
+                return _detail(request, invoice, void_refused=exc.message)
             show_error(form, exc)
-            # Sent or paid: the page says so and links to Credit… (credit_note_form).
-            form.credit_instead = exc.code == ISSUE_CREDIT_NOTE  # type: ignore[attr-defined]
         else:
             messages.success(request, f"Invoice {invoice} is void.")
             return redirect("backoffice:invoice_detail", pk=invoice.pk)

@@ -176,7 +176,8 @@ def paid_invoices_report(request: HttpRequest) -> HttpResponse:
         rows=rows,
         money_columns=[4, 5, 6, 7],
         note="Invoices paid in full between the dates. Credited: the total of the credit "
-        "notes on each (the rest of it was paid).",
+        "notes on each, taken off what was left to pay when issued before the payment, "
+        "refunded or kept as account credit when issued after it.",
         totals_of=lambda since, until, currency: dict(
             zip(
                 [4, 5, 6, 7],

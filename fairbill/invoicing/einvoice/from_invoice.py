@@ -40,7 +40,9 @@ def invoice_document(invoice: Invoice) -> doc.Document:
     if invoice.status == Invoice.Status.DRAFT or not invoice.number or not invoice.issue_date:
         raise ValueError("A draft has no e-invoice: issue it first.")
     lines = [_line(invoice.tax_treatment, line) for line in invoice.lines.all()]
-    prepaid = invoice.amount_paid + invoice.credit_applied
+    # Everything that took the balance down (payments, account credit, credit notes, less
+    # credit returned): BT-113, so that the amount due (BT-115) is the invoice's balance.
+    prepaid = invoice.total - invoice.balance
     by_card = invoice.bill_to.get("payment_method") == "card"
     return doc.Document(
         type_code=doc.INVOICE,
@@ -55,7 +57,7 @@ def invoice_document(invoice: Invoice) -> doc.Document:
         tax_total=invoice.tax,
         grand_total=invoice.total,
         prepaid=prepaid,
-        due=invoice.total - prepaid,
+        due=invoice.balance,
         due_date=invoice.due_date,
         buyer_reference=buyer_reference(invoice.bill_to, invoice.number),
         payment_terms=f"Payment due by {invoice.due_date:%d %B %Y}" if invoice.due_date else "",
