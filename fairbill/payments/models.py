@@ -241,6 +241,9 @@ class Refund(models.Model):
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=300)
     gateway_reference = models.CharField(max_length=200, null=True, blank=True)
+    # The request that made it (the back-office form's one-time token, or the API's
+    # Idempotency-Key): the same request refunds once.
+    request_key = models.CharField(max_length=300, null=True, blank=True)
     created_on = models.DateField()
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
@@ -251,6 +254,11 @@ class Refund(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+            models.UniqueConstraint(
+                fields=["payment", "request_key"],
+                condition=models.Q(request_key__isnull=False),
+                name="refund_request_once",
+            ),
             models.UniqueConstraint(
                 fields=["gateway_reference"],
                 condition=models.Q(gateway_reference__isnull=False),
