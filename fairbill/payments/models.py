@@ -19,6 +19,11 @@ class Payment(models.Model):
     # For online payments: the gateway's id, unique so a webhook delivered twice records once.
     gateway = models.CharField(max_length=20, blank=True)
     gateway_reference = models.CharField(max_length=200, null=True, blank=True)
+    # A payment made through Stripe Checkout has the session's id as gateway_reference; its
+    # PaymentIntent (what refunds and disputes name) is kept here. Empty for payments whose
+    # reference is the PaymentIntent itself, and for Checkout payments recorded before it
+    # was kept (docs/payments.md).
+    gateway_intent = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -27,6 +32,7 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-received_on", "-id"]
         indexes = [
+            models.Index(fields=["gateway", "gateway_intent"], name="payment_gateway_intent"),
             models.Index(fields=["customer", "received_on", "id"], name="payment_customer"),
             models.Index(
                 fields=["currency", "received_on"],

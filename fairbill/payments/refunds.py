@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -297,7 +298,16 @@ def refund_account(
 
 
 def payment_for_gateway(*, gateway: str, reference: str) -> Payment | None:
-    return Payment.objects.filter(gateway=gateway, gateway_reference=reference).first()
+    """The payment a gateway's PaymentIntent (or other reference) names: a charge's own
+    reference, or the PaymentIntent of a Checkout payment (whose reference is the session)."""
+    if not reference:
+        return None
+    return (
+        Payment.objects.filter(gateway=gateway)
+        .filter(Q(gateway_reference=reference) | Q(gateway_intent=reference))
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
