@@ -187,6 +187,18 @@ class PaymentAttempt(models.Model):
         UNKNOWN = "unknown"
 
     OPEN = (State.SCHEDULED, State.SUBMITTED, State.PENDING, State.UNKNOWN)
+    # The failure code of an attempt closed before the gateway was called because nothing
+    # was left to charge (the invoice was paid meanwhile, by credit for example): it failed
+    # nothing, so it is shown as "Not needed" and never counted among failed charges.
+    NOT_NEEDED = "not_needed"
+    BADGES: dict[str, str] = {
+        State.SCHEDULED: "pending",
+        State.SUBMITTED: "pending",
+        State.PENDING: "pending",
+        State.UNKNOWN: "pending",
+        State.SUCCEEDED: "success",
+        State.FAILED: "failure",
+    }
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="attempts")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -230,6 +242,20 @@ class PaymentAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} on invoice {self.invoice_id}: {self.state}"
+
+    @property
+    def not_needed(self) -> bool:
+        return self.state == self.State.FAILED and self.failure_code == self.NOT_NEEDED
+
+    @property
+    def state_label(self) -> str:
+        """The state as staff read it."""
+        return "Not needed" if self.not_needed else self.get_state_display()
+
+    @property
+    def state_badge(self) -> str:
+        """The badge's style: neutral for an attempt that was not needed."""
+        return "skipped" if self.not_needed else self.BADGES.get(self.state, "skipped")
 
     @property
     def idempotency_key(self) -> str:

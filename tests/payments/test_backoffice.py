@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 
 from fairbill.core.actors import Actor
-from fairbill.payments.collection import invoice_charge
+from fairbill.payments.collection import attempt_schedule, collections_run, invoice_charge
 from fairbill.payments.models import Payment, PaymentAttempt, Refund
 from fairbill.payments.refunds import payment_refund
-from tests.payments.conftest import automatic, invoice_for
+from fairbill.payments.services import payment_record
+from fairbill.reports.collections import attempts_to_look_at
+from tests.payments.conftest import DUE, automatic, invoice_for
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +236,36 @@ def test_the_edit_form_refuses_automatic_without_a_saved_method(staff_client, pa
     assert "Automatic needs a saved card or Direct Debit" in response.content.decode()
     payer.refresh_from_db()
     assert payer.payment_method == "bank_transfer"
+
+
+def test_an_attempt_that_was_not_needed_shows_as_not_needed(
+    staff_client, payer, system, gateway, stripe_fake, run_actor
+):
+    """An attempt closed unsent because the invoice was paid meanwhile failed nothing: the
+    invoice page says "Not needed" in a neutral badge, and it is not a failed charge."""
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    attempt = attempt_schedule(invoice_id=invoice.pk, on=DUE)  # then the process died
+    payment_record(actor=system, invoice=invoice, amount="50.00", method="bank_transfer", on=DUE)
+    collections_run(as_of=DUE, actor=run_actor, gateway=gateway)
+    attempt.refresh_from_db()
+    assert (attempt.state, attempt.failure_code) == ("failed", "not_needed")
+    page = staff_client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert '<span class="badge badge-skipped" data-testid="attempt-state">Not needed</span>' in page
+    assert ">Failed<" not in page
+    assert "<code>not_needed</code>" not in page
+    assert "Not charged: " in page
+    assert attempt not in attempts_to_look_at()
+    failed = staff_client.get("/payments/attempts/", {"show": "failed"}).content.decode()
+    assert "Nothing to show." in failed
+    every = staff_client.get("/payments/attempts/", {"show": "all"}).content.decode()
+    assert "Not needed</span>" in every
+
+
+def test_a_failed_charge_shows_as_failed(staff_client, payer, system, stripe_fake):
+    automatic(payer, system, pm_id="pm_card_insufficient")
+    invoice = invoice_for(payer, system)
+    staff_client.post(f"/invoices/{invoice.pk}/charge/")
+    page = staff_client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert '<span class="badge badge-failure" data-testid="attempt-state">Failed</span>' in page
+    assert "<code>insufficient_funds</code>" in page
