@@ -127,6 +127,13 @@ def payment_refund_post(request: HttpRequest, id: int, payload: RefundIn) -> Any
         reason=payload.reason,
         on=clock.today(),
         gateway=payment_gateway(),
-        key=request.headers.get("Idempotency-Key", ""),
+        request_key=_request_key(request),
     )
     return Status(201, refund)
+
+
+def _request_key(request: HttpRequest) -> str:
+    """The refund's request key: the Idempotency-Key when given, so the same request refunds
+    once at the gateway too (even once the API's stored answer has expired)."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    return f"api:{key}" if key else ""

@@ -262,7 +262,7 @@ def _request(attempt: PaymentAttempt, invoice: Invoice) -> ChargeRequest:
 def _close_unneeded(attempt: PaymentAttempt, why: str) -> PaymentAttempt:
     """An attempt found unneeded before the gateway was called: closed, nothing charged."""
     attempt.state = State.FAILED
-    attempt.failure_code = "not_needed"
+    attempt.failure_code = PaymentAttempt.NOT_NEEDED
     attempt.failure_message = f"Not charged: {why}."[:300]
     attempt.updated_at = clock.now()
     attempt.save(update_fields=["state", "failure_code", "failure_message", "updated_at"])
@@ -305,7 +305,7 @@ def charge_apply(*, actor: Actor, attempt_id: int, charge: Charge, on: date) -> 
 def _apply(*, actor: Actor, attempt: PaymentAttempt, charge: Charge, on: date) -> PaymentAttempt:
     # An attempt closed unsent ("not_needed") that Stripe reports succeeded was sent just
     # before a crash: the money is recorded (or kept for staff if the invoice was paid since).
-    late_success = attempt.failure_code == "not_needed" and charge.state == "succeeded"
+    late_success = attempt.failure_code == PaymentAttempt.NOT_NEEDED and charge.state == "succeeded"
     if attempt.state in (State.SUCCEEDED, State.FAILED) and not late_success:
         return attempt
     if charge.reference and not attempt.payment_intent:
@@ -381,7 +381,7 @@ def _after(*, actor: Actor, attempt: PaymentAttempt) -> None:
             "decline_code": attempt.decline_code,
         },
     )
-    if attempt.state == State.FAILED and attempt.failure_code != "not_needed":
+    if attempt.state == State.FAILED and attempt.failure_code != PaymentAttempt.NOT_NEEDED:
         final = failure_final(attempt.failure_code, attempt.decline_code)
         if final == FinalFailure.AUTHENTICATION:
             hook_call(CHARGE_NEEDS_ACTION, attempt=attempt)

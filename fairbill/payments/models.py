@@ -19,6 +19,11 @@ class Payment(models.Model):
     # For online payments: the gateway's id, unique so a webhook delivered twice records once.
     gateway = models.CharField(max_length=20, blank=True)
     gateway_reference = models.CharField(max_length=200, null=True, blank=True)
+    # A payment made through Stripe Checkout has the session's id as gateway_reference; its
+    # PaymentIntent (what refunds and disputes name) is kept here. Empty for payments whose
+    # reference is the PaymentIntent itself, and for Checkout payments recorded before it
+    # was kept (docs/payments.md).
+    gateway_intent = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -27,6 +32,7 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-received_on", "-id"]
         indexes = [
+            models.Index(fields=["gateway", "gateway_intent"], name="payment_gateway_intent"),
             models.Index(fields=["customer", "received_on", "id"], name="payment_customer"),
             models.Index(
                 fields=["currency", "received_on"],
@@ -181,6 +187,18 @@ class PaymentAttempt(models.Model):
         UNKNOWN = "unknown"
 
     OPEN = (State.SCHEDULED, State.SUBMITTED, State.PENDING, State.UNKNOWN)
+    # The failure code of an attempt closed before the gateway was called because nothing
+    # was left to charge (the invoice was paid meanwhile, by credit for example): it failed
+    # nothing, so it is shown as "Not needed" and never counted among failed charges.
+    NOT_NEEDED = "not_needed"
+    BADGES: dict[str, str] = {
+        State.SCHEDULED: "pending",
+        State.SUBMITTED: "pending",
+        State.PENDING: "pending",
+        State.UNKNOWN: "pending",
+        State.SUCCEEDED: "success",
+        State.FAILED: "failure",
+    }
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="attempts")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -226,6 +244,20 @@ class PaymentAttempt(models.Model):
         return f"attempt {self.number} on invoice {self.invoice_id}: {self.state}"
 
     @property
+    def not_needed(self) -> bool:
+        return self.state == self.State.FAILED and self.failure_code == self.NOT_NEEDED
+
+    @property
+    def state_label(self) -> str:
+        """The state as staff read it."""
+        return "Not needed" if self.not_needed else self.get_state_display()
+
+    @property
+    def state_badge(self) -> str:
+        """The badge's style: neutral for an attempt that was not needed."""
+        return "skipped" if self.not_needed else self.BADGES.get(self.state, "skipped")
+
+    @property
     def idempotency_key(self) -> str:
         return f"fairbill-attempt-{self.pk}"
 
@@ -241,6 +273,9 @@ class Refund(models.Model):
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=300)
     gateway_reference = models.CharField(max_length=200, null=True, blank=True)
+    # The request that made it (the back-office form's one-time token, or the API's
+    # Idempotency-Key): the same request refunds once.
+    request_key = models.CharField(max_length=300, null=True, blank=True)
     created_on = models.DateField()
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
@@ -251,6 +286,11 @@ class Refund(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+            models.UniqueConstraint(
+                fields=["payment", "request_key"],
+                condition=models.Q(request_key__isnull=False),
+                name="refund_request_once",
+            ),
             models.UniqueConstraint(
                 fields=["gateway_reference"],
                 condition=models.Q(gateway_reference__isnull=False),

@@ -17,12 +17,14 @@ amount back from what the invoice received, so the invoice is due again.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -147,13 +149,19 @@ def payment_refund(
     reason: str,
     on: date,
     gateway: Gateway | None,
-    key: str = "",
+    request_key: str = "",
     expected: RefundPlan | None = None,
 ) -> Refund:
     """Refund all or part of a payment. An online payment is refunded at its gateway first
-    (outside the transaction: an HTTP call) with an idempotency key: `key` (the API's
-    Idempotency-Key) or one made from the payment and what was refunded before, so a
-    repeated click refunds once."""
+    (outside the transaction: an HTTP call) with an idempotency key. `request_key` names the
+    request (the back-office form's one-time token, the API's Idempotency-Key): it is the
+    gateway's idempotency key and is kept on the refund, so the same request sent again
+    returns the refund it made and refunds nothing more. Without one, the key is made from
+    the payment and what was refunded before (two concurrent identical calls refund once)."""
+    if request_key:
+        existing = refund_of_request(payment, request_key)
+        if existing is not None:
+            return existing
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason: say why the payment is refunded.", "reason")
@@ -164,17 +172,36 @@ def payment_refund(
     if payment.gateway_reference:
         if gateway is None or gateway.name != payment.gateway:
             raise Refused(f"This payment was taken through {payment.gateway}, which is not on.")
-        done = Refund.objects.filter(payment=payment).count()
-        key = key or f"fairbill-refund-{payment.pk}-{done + 1}-{plan.amount}"
+        if request_key:
+            key = _gateway_key(payment, request_key)
+        else:
+            done = Refund.objects.filter(payment=payment).count()
+            key = f"fairbill-refund-{payment.pk}-{done + 1}-{plan.amount}"
         reference = gateway.refund(
             payment_reference=payment.gateway_reference,
             amount=plan.amount,
             currency=payment.currency,
-            idempotency_key=key[:255],
+            idempotency_key=key,
         )
     return refund_record(
-        actor=actor, payment=payment, plan=plan, reason=reason, on=on, reference=reference
+        actor=actor,
+        payment=payment,
+        plan=plan,
+        reason=reason,
+        on=on,
+        reference=reference,
+        request_key=request_key,
     )
+
+
+def refund_of_request(payment: Payment, request_key: str) -> Refund | None:
+    """The refund this request already made on the payment, if any."""
+    return Refund.objects.filter(payment=payment, request_key=request_key).first()
+
+
+def _gateway_key(payment: Payment, request_key: str) -> str:
+    digest = hashlib.sha256(f"{payment.pk}:{request_key}".encode()).hexdigest()
+    return f"fairbill-refund-{payment.pk}-{digest}"
 
 
 @transaction.atomic
@@ -186,8 +213,13 @@ def refund_record(
     reason: str,
     on: date,
     reference: str | None,
+    request_key: str = "",
 ) -> Refund:
     customer_lock(payment.customer_id)
+    if request_key:
+        existing = refund_of_request(payment, request_key)
+        if existing is not None:
+            return existing  # the same request, sent again meanwhile
     if reference:
         existing = Refund.objects.filter(gateway_reference=reference).first()
         if existing is not None:
@@ -203,11 +235,14 @@ def refund_record(
                 currency=payment.currency,
                 reason=reason[:300],
                 gateway_reference=reference,
+                request_key=request_key or None,
                 created_on=on,
                 created_at=clock.now(),
                 created_by=actor.user if actor.kind in ("staff", "api") else None,
             )
     except IntegrityError:
+        if request_key:
+            return Refund.objects.get(payment=payment, request_key=request_key)
         return Refund.objects.get(gateway_reference=reference)
     note = refund_account(actor=actor, refund=refund, plan=plan, on=on)
     event_record(
@@ -263,7 +298,16 @@ def refund_account(
 
 
 def payment_for_gateway(*, gateway: str, reference: str) -> Payment | None:
-    return Payment.objects.filter(gateway=gateway, gateway_reference=reference).first()
+    """The payment a gateway's PaymentIntent (or other reference) names: a charge's own
+    reference, or the PaymentIntent of a Checkout payment (whose reference is the session)."""
+    if not reference:
+        return None
+    return (
+        Payment.objects.filter(gateway=gateway)
+        .filter(Q(gateway_reference=reference) | Q(gateway_intent=reference))
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic

@@ -68,19 +68,9 @@ def webhook_event_handle(*, gateway: StripeGateway, event: dict[str, Any]) -> st
         return "ignored"
     obj = (event.get("data") or {}).get("object") or {}
     object_id = str(obj.get("id") or "")
-    try:
-        with transaction.atomic():
-            inbox = WebhookEvent.objects.create(
-                gateway=gateway.name,
-                event_id=str(event["id"]),
-                type=str(event["type"]),
-                object_id=object_id[:200],
-                received_at=clock.now(),
-            )
-    except IntegrityError:
-        inbox = WebhookEvent.objects.get(gateway=gateway.name, event_id=str(event["id"]))
-        if inbox.processed_at is not None:
-            return "duplicate"
+    inbox = _inbox_claim(gateway, event, object_id)
+    if inbox is None:
+        return "duplicate"
     current = gateway.object_retrieve(kind=kind, reference=object_id)  # never the copy sent
     handler = {
         "payment_intent": _intent,
@@ -104,6 +94,41 @@ def webhook_event_handle(*, gateway: StripeGateway, event: dict[str, Any]) -> st
                 data={"event": inbox.event_id, "type": inbox.type, "object": object_id},
             )
     return problem or "handled"
+
+
+def _inbox_claim(
+    gateway: StripeGateway, event: dict[str, Any], object_id: str
+) -> WebhookEvent | None:
+    """The inbox row of an event, None when an earlier delivery of it was handled."""
+    try:
+        with transaction.atomic():
+            return WebhookEvent.objects.create(
+                gateway=gateway.name,
+                event_id=str(event["id"]),
+                type=str(event["type"]),
+                object_id=object_id[:200],
+                received_at=clock.now(),
+            )
+    except IntegrityError:
+        inbox = WebhookEvent.objects.get(gateway=gateway.name, event_id=str(event["id"]))
+        return inbox if inbox.processed_at is None else None
+
+
+def checkout_event_handle(*, gateway: StripeGateway, event: dict[str, Any]) -> str:
+    """A paid Checkout Session's event where the customer ticked "save this card": the card
+    is kept once per event, so a redelivery (Stripe retries, sometimes days later) does not
+    turn automatic payment back on after staff turned it off. (The payment itself is
+    recorded once per session by gateway_payment_record.)"""
+    session = (event.get("data") or {}).get("object") or {}
+    if (session.get("metadata") or {}).get("save_method") != "1":
+        return "ignored"
+    inbox = _inbox_claim(gateway, event, str(session.get("id") or ""))
+    if inbox is None:
+        return "duplicate"
+    checkout_method_keep(gateway=gateway, session=session)
+    inbox.processed_at = clock.now()
+    inbox.save(update_fields=["processed_at"])
+    return "handled"
 
 
 def checkout_method_keep(*, gateway: StripeGateway, session: dict[str, Any]) -> None:

@@ -215,6 +215,7 @@ class StripeFake:
                     "object": "checkout.session",
                     "url": "https://checkout.stripe.com/c/pay/cs_test",
                     "setup_intent": None,
+                    "payment_intent": None,  # set by Stripe once a payment session is paid
                     **params,
                 }
                 self.sessions[session["id"]] = session

@@ -9,6 +9,7 @@ import pytest
 
 from fairbill.core.models import Event
 from fairbill.payments.collection import collections_run
+from fairbill.payments.methods import customer_set_automatic
 from fairbill.payments.models import (
     GatewayCustomer,
     Payment,
@@ -180,3 +181,42 @@ def test_a_direct_debit_failing_by_webhook_is_a_failed_attempt_and_an_email(
     assert (attempt.state, attempt.decline_code) == ("failed", "insufficient_funds")
     (email,) = mail.outbox
     assert email.subject == f"We couldn't collect the payment for invoice {invoice.number}"
+
+
+def test_a_redelivered_checkout_event_does_not_turn_automatic_payment_back_on(
+    client, payer, system, stripe_fake
+):
+    """The customer paid through Checkout and ticked "save this card"; staff then turned
+    automatic payment off. Stripe delivering the same event again changes nothing."""
+    GatewayCustomer.objects.create(customer=payer, gateway="stripe", reference="cus_carol")
+    stripe_fake.method_add("pm_card_visa", customer="cus_carol")
+    invoice = invoice_for(payer, system)
+    stripe_fake.intents["pi_saved"] = {
+        "id": "pi_saved",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "payment_method": "pm_card_visa",
+    }
+    session = {
+        "id": "cs_test_save",
+        "object": "checkout.session",
+        "mode": "payment",
+        "customer": "cus_carol",
+        "payment_status": "paid",
+        "status": "complete",
+        "amount_total": 5000,
+        "currency": "gbp",
+        "payment_intent": "pi_saved",
+        "client_reference_id": str(invoice.pk),
+        "metadata": {"invoice_id": str(invoice.pk), "save_method": "1"},
+    }
+    payload = event_json("evt_cs_save", "checkout.session.completed", session)
+    assert deliver(client, payload).status_code == 200
+    payer.refresh_from_db()
+    assert payer.payment_method == "automatic"
+    customer_set_automatic(actor=system, customer=payer, automatic=False)
+    assert deliver(client, payload).status_code == 200  # Stripe's retry of the same event
+    payer.refresh_from_db()
+    assert payer.payment_method == "bank_transfer"
+    assert Payment.objects.count() == 1
+    assert WebhookEvent.objects.get(event_id="evt_cs_save").processed_at is not None

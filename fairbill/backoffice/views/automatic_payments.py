@@ -4,6 +4,8 @@ reviewing what the refund does."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +26,15 @@ from fairbill.payments.collection import invoice_charge
 from fairbill.payments.gateways.base import payment_gateway
 from fairbill.payments.methods import customer_set_automatic, default_method, methods_of
 from fairbill.payments.models import Dispute, Payment, PaymentAttempt, Refund
-from fairbill.payments.refunds import RefundPlan, payment_refund, refund_preview, refundable
+from fairbill.payments.refunds import (
+    RefundPlan,
+    payment_refund,
+    refund_of_request,
+    refund_preview,
+    refundable,
+)
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def manual_method(method: str) -> str:
@@ -98,16 +108,35 @@ def invoice_charge_now(request: HttpRequest, pk: int) -> HttpResponse:
 class RefundForm(forms.Form):
     amount = forms.CharField(max_length=20)
     reason = forms.CharField(max_length=300)
+    # A one-time token: the same reviewed form submitted twice refunds once.
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_token(self) -> str:
+        token = str(self.cleaned_data["token"])
+        if not TOKEN.fullmatch(token):
+            raise forms.ValidationError("This form is out of date: open the refund page again.")
+        return token
 
 
 @staff_required("invoices")
 def payment_refund_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Refund a payment in two steps: review (what it would do), then confirm exactly that."""
     payment = get_object_or_404(Payment.objects.select_related("customer"), pk=pk)
-    form = RefundForm(request.POST or None, initial={"amount": refundable(payment)})
+    form = RefundForm(
+        request.POST or None,
+        initial={"amount": refundable(payment), "token": secrets.token_urlsafe(24)},
+    )
     plan: RefundPlan | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        used = refund_of_request(payment, f"form:{data['token']}")
+        if used is not None:  # sent again (Back and Confirm, two tabs, a double click)
+            messages.info(
+                request,
+                f"That form already made the refund of {format_money(used.amount, used.currency)}"
+                f" on {used.created_on:%d %b %Y}: nothing more was refunded.",
+            )
+            return redirect("backoffice:payment_refund", pk=payment.pk)
         try:
             plan = refund_preview(payment=payment, amount=data["amount"].strip())
             if request.POST.get("confirm") == "1" and _reviewed(request) == plan.amount:
@@ -118,6 +147,7 @@ def payment_refund_page(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=data["reason"],
                     on=clock.today(),
                     gateway=payment_gateway(),
+                    request_key=f"form:{data['token']}",
                     expected=plan,
                 )
                 messages.success(

@@ -97,7 +97,9 @@ def attempts_shown(show: str) -> QuerySet[PaymentAttempt]:
     if show == "open":
         attempts = PaymentAttempt.objects.filter(state__in=PaymentAttempt.OPEN)
     elif show == "failed":
-        attempts = PaymentAttempt.objects.filter(state=PaymentAttempt.State.FAILED)
+        attempts = PaymentAttempt.objects.filter(state=PaymentAttempt.State.FAILED).exclude(
+            failure_code=PaymentAttempt.NOT_NEEDED
+        )
     elif show == "all":
         attempts = PaymentAttempt.objects.all()
     else:

@@ -46,6 +46,9 @@ class GatewayPayment:
     invoice_id: int
     amount: Decimal
     currency: str
+    # For a Checkout session (reference cs_…): its PaymentIntent, what refunds and disputes
+    # name. Empty when the reference is the PaymentIntent itself.
+    intent: str = ""
 
 
 @dataclass(frozen=True)

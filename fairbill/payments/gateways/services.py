@@ -22,6 +22,15 @@ def _recorded(gateway: str, reference: str) -> Payment | None:
     return Payment.objects.filter(gateway=gateway, gateway_reference=reference).first()
 
 
+def _intent_keep(recorded: Payment, payment: GatewayPayment) -> Payment:
+    """Keep a Checkout payment's PaymentIntent (refunds and disputes name it); a later
+    delivery fills it in for a payment recorded without it."""
+    if payment.intent and recorded.gateway_intent != payment.intent:
+        recorded.gateway_intent = payment.intent
+        recorded.save(update_fields=["gateway_intent"])
+    return recorded
+
+
 @transaction.atomic
 def gateway_payment_record(
     *,
@@ -38,7 +47,7 @@ def gateway_payment_record(
     credit. Returns the payment (the one recorded earlier for a repeated delivery)."""
     existing = _recorded(gateway, payment.reference)
     if existing is not None:
-        return existing
+        return _intent_keep(existing, payment)
     invoice = Invoice.objects.filter(pk=payment.invoice_id).first()
     problem = ""
     if invoice is None:
@@ -48,7 +57,7 @@ def gateway_payment_record(
     else:
         try:
             with transaction.atomic():
-                return payment_record(
+                recorded = payment_record(
                     actor=actor,
                     invoice=invoice,
                     amount=payment.amount,
@@ -58,11 +67,12 @@ def gateway_payment_record(
                     gateway=gateway,
                     gateway_reference=payment.reference,
                 )
+                return _intent_keep(recorded, payment) if recorded is not None else None
         except FairbillError as exc:
             # A delivery racing this one may have recorded it meanwhile.
             existing = _recorded(gateway, payment.reference)
             if existing is not None:
-                return existing
+                return _intent_keep(existing, payment)
             problem = exc.message
     already = Event.objects.filter(
         action="payment.unmatched", data__gateway=gateway, data__reference=payment.reference

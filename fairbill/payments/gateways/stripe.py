@@ -135,7 +135,23 @@ class StripeGateway(Gateway):
             invoice_id=int(invoice_id),
             amount=from_minor_units(int(session.get("amount_total") or 0), currency),
             currency=currency,
+            intent=self._session_intent(session),
         )
+
+    def _session_intent(self, session: dict[str, Any]) -> str:
+        """The PaymentIntent of a paid Checkout session: the event carries it (an id, or the
+        object when expanded); asked of Stripe when it does not."""
+        found = session.get("payment_intent")
+        if not found:
+            try:
+                found = (
+                    self._client().v1.checkout.sessions.retrieve(str(session["id"])).payment_intent
+                )
+            except stripe_sdk.StripeError:
+                return ""  # the payment is recorded all the same, matched by its session
+        if isinstance(found, dict):
+            return str(found.get("id") or "")
+        return str(found if isinstance(found, str) else getattr(found, "id", "") or "")
 
     # Saved methods and automatic charges (payments/collection.py, docs/payments.md).
 

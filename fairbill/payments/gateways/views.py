@@ -13,7 +13,7 @@ from fairbill.core.actors import Actor
 from fairbill.payments.gateways.base import payment_gateway
 from fairbill.payments.gateways.services import gateway_payment_record
 from fairbill.payments.gateways.stripe import PAID_EVENTS, StripeGateway, WebhookRefused
-from fairbill.payments.webhooks import HANDLED, checkout_method_keep, webhook_event_handle
+from fairbill.payments.webhooks import HANDLED, checkout_event_handle, webhook_event_handle
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         log.warning("Stripe webhook refused: %s", exc)
         return HttpResponse("Bad signature.", status=400, content_type="text/plain")
     if event.get("type") in PAID_EVENTS:
-        session = (event.get("data") or {}).get("object") or {}
-        if (session.get("metadata") or {}).get("save_method") == "1":
-            try:
-                checkout_method_keep(gateway=gateway, session=session)
-            except Exception as exc:  # the payment is recorded whatever happens to this
-                log.warning("Saving the card of a checkout failed: %s", type(exc).__name__)
+        try:  # once per event: a redelivery does nothing
+            checkout_event_handle(gateway=gateway, event=event)
+        except Exception as exc:  # the payment is recorded whatever happens to this
+            log.warning("Saving the card of a checkout failed: %s", type(exc).__name__)
     if event.get("type") in HANDLED:
         webhook_event_handle(gateway=gateway, event=event)
         return HttpResponse("ok", content_type="text/plain")
