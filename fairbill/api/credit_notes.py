@@ -83,7 +83,7 @@ class CreditNoteTaxOut(Schema):
     resolve_tax = money_resolver("tax", "credit_note.currency")
 
 
-class RefundOut(Schema):
+class CreditNoteRefundOut(Schema):
     amount: str
     method: str
     date: dt.date | None
@@ -106,7 +106,9 @@ class CreditNoteOut(Schema):
     total: str
     to_balance: str = Field(description="taken off the invoice's balance")
     to_credit: str = Field(description="added to the customer's account credit")
-    refund: RefundOut | None = Field(description="refunded by hand (bank transfer or cash)")
+    refund: CreditNoteRefundOut | None = Field(
+        description="refunded by hand (bank transfer or cash)"
+    )
     reversed_renewal: bool
     tax_treatment: str
     created_at: dt.datetime
@@ -157,7 +159,7 @@ class CreditLineIn(Body):
     amount: Money | None = Field(None, description="or credit this net amount of the line")
 
 
-class RefundIn(Body):
+class CreditNoteRefundIn(Body):
     method: RefundMethod
     date: Day
     reference: Text = Field("", max_length=200)
@@ -174,7 +176,7 @@ class CreditNoteIn(Body):
     amount: Money | None = Field(
         None, description="a net amount credited over the invoice's lines in their order"
     )
-    refund: RefundIn | None = Field(
+    refund: CreditNoteRefundIn | None = Field(
         None,
         description="what goes beyond the balance due was refunded by hand; without it, it "
         "becomes account credit",
