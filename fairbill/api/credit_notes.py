@@ -22,7 +22,14 @@ from fairbill.api.fields import (
     money_resolver,
     rate_out,
 )
-from fairbill.api.helpers import attachment, fields_named, object_or_404, pdf_openapi, require
+from fairbill.api.helpers import (
+    attachment,
+    fields_named,
+    object_or_404,
+    pdf_openapi,
+    require,
+    xml_openapi,
+)
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
@@ -252,14 +259,7 @@ def credit_note_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
 @router.get(
     "/credit-notes/{id}/einvoice",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The credit note as an EN 16931 e-invoice (XML, type 381)",
-                "content": {"application/xml": {"schema": {"type": "string"}}},
-            }
-        }
-    },
+    openapi_extra=xml_openapi("The credit note as an EN 16931 e-invoice (XML, type 381)"),
 )
 def credit_note_einvoice_get(request: HttpRequest, id: int, syntax: Text = "cii") -> HttpResponse:
     """The credit note as an EN 16931 e-invoice of type 381 naming its invoice (BG-3):

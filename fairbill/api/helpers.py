@@ -24,7 +24,7 @@ def require(request: HttpRequest, privilege: str) -> Actor:
     return request.actor  # type: ignore[attr-defined,no-any-return]
 
 
-__all__ = ["attachment", "fields_named", "object_or_404", "pdf_openapi", "require"]
+__all__ = ["attachment", "fields_named", "object_or_404", "pdf_openapi", "require", "xml_openapi"]
 
 M = TypeVar("M", bound=Model)
 
@@ -62,3 +62,9 @@ def pdf_openapi(what: str) -> dict[str, Any]:
             "200": {"description": f"The {what} as a PDF file", "content": {"application/pdf": pdf}}
         }
     }
+
+
+def xml_openapi(description: str) -> dict[str, Any]:
+    """The OpenAPI description of an endpoint answering an XML file (an e-invoice)."""
+    xml = {"schema": {"type": "string"}}
+    return {"responses": {"200": {"description": description, "content": {"application/xml": xml}}}}

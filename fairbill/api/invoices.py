@@ -27,7 +27,7 @@ from fairbill.api.fields import (
     money_resolver,
     rate_out,
 )
-from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require
+from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require, xml_openapi
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
@@ -357,14 +357,7 @@ def invoice_pdf_get(request: HttpRequest, id: int) -> HttpResponse:
 @router.get(
     "/invoices/{id}/einvoice",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The invoice as an EN 16931 e-invoice (XML)",
-                "content": {"application/xml": {"schema": {"type": "string"}}},
-            }
-        }
-    },
+    openapi_extra=xml_openapi("The invoice as an EN 16931 e-invoice (XML)"),
 )
 def invoice_einvoice_get(request: HttpRequest, id: int, syntax: Text = "cii") -> HttpResponse:
     """The invoice as an EN 16931 e-invoice: `syntax=cii` (UN/CEFACT CII, the XML of
