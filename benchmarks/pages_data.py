@@ -4,7 +4,8 @@ written in bulk (COPY on PostgreSQL, executemany on SQLite) with explicit ids.
 The mix: customers in every status (mostly active) and two currencies; one or two packages
 each on every cycle; invoices issued evenly over four years up to today, mostly paid (each
 with its payment and allocation), some unpaid (due or overdue), some void, a few drafts;
-invoice lines and taxes; account credit; events for every invoice and payment; email logs;
+invoice lines and taxes; credit notes (1% of the older invoices, credited in full);
+estimates; account credit; events for every invoice and payment; email logs;
 login attempts; billing runs; package changes and notes. Customer 1 is the "big customer"
 (2% of the invoices, up to 5,000, and 40 packages), the one whose pages are timed.
 """
@@ -155,12 +156,15 @@ class Business:
         self.customer_currency: list[str] = [""]
         self.customer_vat: list[bool] = [False]
         self.customer_name: list[str] = [""]
+        self.credit_notes = 0
+        self.estimates = 0
 
     def build(self) -> None:
         self.catalog()
         self.customers()
         self.subscriptions()
         self.invoices()
+        self.estimates_write()
         self.credit()
         self.history()
         self.totals()
@@ -284,6 +288,11 @@ class Business:
         from benchmarks.pages_invoices import write_invoices
 
         write_invoices(self)
+
+    def estimates_write(self) -> None:
+        from benchmarks.pages_invoices import write_estimates
+
+        write_estimates(self)
 
     def credit(self) -> None:
         from fairbill.payments.models import CreditEntry

@@ -47,7 +47,9 @@ def _status(business: Business, issued: date) -> str:
         return "unpaid" if roll < 0.4 else "paid"
     if roll < 0.03:
         return "unpaid"  # overdue
-    return "void" if roll < 0.06 else "paid"
+    if roll < 0.06:
+        return "void"
+    return "credited" if roll < 0.07 else "paid"  # credited in full by a credit note
 
 
 def write_invoices(business: Business) -> None:
@@ -82,7 +84,7 @@ def _row(business: Business, pk: int, customer: int, issued: date | None) -> Row
 INVOICE_COLUMNS = [
     "id", "customer_id", "number", "sequence", "kind", "status", "currency", "issue_date",
     "due_date", "subtotal", "tax", "total", "credit_applied", "amount_paid", "balance",
-    "bill_to", "seller", "notes", "created_at", "paid_on", "voided_at", "void_reason",
+    "credited", "bill_to", "seller", "notes", "created_at", "paid_on", "voided_at", "void_reason",
 ]  # fmt: skip
 
 
@@ -101,11 +103,12 @@ def _write_chunk(business: Business, rows: list[Row], payment_id: int) -> None:
         created = _at(issued or business.today, rng)
         paid = r.total if r.status == "paid" else Decimal(0)
         balance = r.total if r.status in ("unpaid", "draft") else Decimal(0)
+        credited = r.total if r.status == "credited" else Decimal(0)
         return (
             r.id, r.customer, f"INV-{r.id:07d}" if issued else None, r.id if issued else None,
             "renewal" if r.id % 10 else "manual", r.status, currency[r.customer], issued,
             issued + timedelta(days=14) if issued else None, r.subtotal, r.tax, r.total,
-            Decimal(0), paid, balance,
+            Decimal(0), paid, balance, credited,
             {"name": names[r.customer], "email": f"c{r.customer}@example.com"}, seller, "",
             created, r.paid_on, created if r.status == "void" else None,
             "issued by mistake" if r.status == "void" else "",
@@ -114,10 +117,10 @@ def _write_chunk(business: Business, rows: list[Row], payment_id: int) -> None:
     write(Invoice, INVOICE_COLUMNS, (invoice(r) for r in rows))
     write(
         InvoiceLine,
-        ["invoice_id", "position", "kind", "description", "quantity", "unit_price", "amount"]
-        + ["tax_name", "tax_rate", "period_start", "period_end"],
+        ["id", "invoice_id", "position", "kind", "description", "quantity", "unit_price"]
+        + ["amount", "tax_name", "tax_rate", "period_start", "period_end"],
         (
-            (r.id, 0, "package", "Hosting package", Decimal(1), r.subtotal, r.subtotal,
+            (r.id, r.id, 0, "package", "Hosting package", Decimal(1), r.subtotal, r.subtotal,
              "VAT" if r.tax else "", Decimal(20) if r.tax else Decimal(0), r.issued,
              r.issued + timedelta(days=30) if r.issued else None)
             for r in rows
@@ -168,6 +171,99 @@ def _write_chunk(business: Business, rows: list[Row], payment_id: int) -> None:
             for r in rows if r.issued and r.id % 2 == 0
         ),
     )  # fmt: skip
+    _write_credit_notes(business, [r for r in rows if r.status == "credited"])
+
+
+def _write_credit_notes(business: Business, rows: list[Row]) -> None:
+    """A credit note for each invoice credited in full (its one line, its tax), numbered in
+    the order of the invoices (which follows their dates)."""
+    from fairbill.invoicing.models import CreditNote, CreditNoteLine, CreditNoteTax
+
+    rng, write = business.rng, business.writer.write
+    currency, names = business.customer_currency, business.customer_name
+    first = business.credit_notes + 1
+    notes = [
+        (
+            pk, r.customer, r.id, f"CN-{pk:07d}", pk, currency[r.customer],
+            min(r.issued + timedelta(days=rng.randrange(1, 60)), business.today)
+            if r.issued else business.today,
+            "Cancelled before the period began", r.subtotal, r.tax, r.total, r.total,
+            Decimal(0), Decimal(0), {"name": names[r.customer]},
+            {"name": "Benchmark Ltd", "country": "GB"}, "standard",
+        )
+        for pk, r in enumerate(rows, start=first)
+    ]  # fmt: skip
+    write(
+        CreditNote,
+        ["id", "customer_id", "invoice_id", "number", "sequence", "currency", "issue_date"]
+        + ["reason", "subtotal", "tax", "total", "to_balance", "to_credit", "refunded"]
+        + ["bill_to", "seller", "tax_treatment", "created_at"],
+        (note + (_at(note[6], rng),) for note in notes),
+    )
+    write(
+        CreditNoteLine,
+        ["credit_note_id", "invoice_line_id", "position", "description", "quantity"]
+        + ["unit_price", "amount", "tax_name", "tax_rate"],
+        (
+            (pk, r.id, 0, "Hosting package", Decimal(1), r.subtotal, r.subtotal,
+             "VAT" if r.tax else "", Decimal(20) if r.tax else Decimal(0))
+            for pk, r in enumerate(rows, start=first)
+        ),
+    )  # fmt: skip
+    write(
+        CreditNoteTax,
+        ["credit_note_id", "name", "rate", "net", "tax"],
+        (
+            (pk, "VAT", Decimal(20), r.subtotal, r.tax)
+            for pk, r in enumerate(rows, start=first)
+            if r.tax
+        ),
+    )
+    business.credit_notes += len(rows)
+
+
+def write_estimates(business: Business) -> None:
+    """Estimates, one for every 200 invoices (at least 50; the big customer has 1 in 10):
+    sent, expired, declined and drafts, each with two lines."""
+    from fairbill.invoicing.models import Estimate, EstimateLine
+
+    rng, write, today = business.rng, business.writer.write, business.today
+    count = max(50, business.n_invoices // 200)
+    span = (today - business.first_day).days
+    rows = []
+    for pk in range(1, count + 1):
+        customer = BIG_CUSTOMER if pk % 10 == 0 else rng.randint(1, business.n_customers)
+        issued = business.first_day + timedelta(days=span * pk // count)
+        status = rng.choice(["sent", "sent", "declined", "draft"])
+        net = PACKAGES[rng.randrange(len(PACKAGES))][1] * 12
+        tax = (net * Decimal("0.2")).quantize(CENT) if business.customer_vat[customer] else 0
+        rows.append((pk, customer, issued, status, net, Decimal(tax)))
+    write(
+        Estimate,
+        ["id", "customer_id", "number", "status", "currency", "issue_date", "valid_until"]
+        + ["subtotal", "tax", "total", "notes", "created_at", "sent_at", "decided_at"],
+        (
+            (pk, customer, f"EST-{pk:06d}", status, business.customer_currency[customer],
+             issued, issued + timedelta(days=30), net, tax, net + tax, "", _at(issued, rng),
+             None if status == "draft" else _at(issued, rng),
+             _at(issued, rng) if status == "declined" else None)
+            for pk, customer, issued, status, net, tax in rows
+        ),
+    )  # fmt: skip
+    write(
+        EstimateLine,
+        ["estimate_id", "position", "description", "quantity", "unit_price", "amount"]
+        + ["tax_name", "tax_rate"],
+        (
+            (pk, position, description, Decimal(1), amount, amount,
+             "VAT" if tax else "", Decimal(20) if tax else Decimal(0))
+            for pk, _, _, _, net, tax in rows
+            for position, description, amount in (
+                (0, "Set-up and migration", net / 4), (1, "A year of hosting", net * 3 / 4)
+            )
+        ),
+    )  # fmt: skip
+    business.estimates = count
 
 
 def write_history(business: Business) -> None:
@@ -209,6 +305,9 @@ def write_history(business: Business) -> None:
             for c in range(1, business.n_customers + 1, 50)
         ),
     )
-    Counter.objects.update_or_create(
-        name="invoice", defaults={"next_number": business.n_invoices + 1}
-    )
+    for name, used in (
+        ("invoice", business.n_invoices),
+        ("credit_note", business.credit_notes),
+        ("estimate", business.estimates),
+    ):
+        Counter.objects.update_or_create(name=name, defaults={"next_number": used + 1})

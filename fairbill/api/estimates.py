@@ -18,7 +18,7 @@ from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer
 from fairbill.invoicing.estimate_pdf import estimate_pdf
-from fairbill.invoicing.estimate_selectors import estimates_filtered
+from fairbill.invoicing.estimate_selectors import estimates_filtered, with_expired
 from fairbill.invoicing.estimates import (
     estimate_accept,
     estimate_create,
@@ -78,7 +78,7 @@ class EstimateOut(Schema):
 
     @staticmethod
     def resolve_expired(obj: Estimate) -> bool:
-        return obj.is_expired(clock.today())
+        return obj.is_expired_now  # type: ignore[attr-defined]  # from estimates()
 
     @staticmethod
     def resolve_lines(obj: Estimate) -> list[EstimateLine]:
@@ -110,7 +110,7 @@ class DeclineIn(Body):
 
 
 def estimates() -> QuerySet[Estimate]:
-    return Estimate.objects.prefetch_related("lines")
+    return with_expired(Estimate.objects.prefetch_related("lines"), clock.today())
 
 
 @router.get("/estimates", response=list[EstimateOut])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from fairbill.invoicing.models import Estimate
 
@@ -20,6 +20,18 @@ def expired(as_of: date) -> Q:
 def waiting(as_of: date) -> Q:
     """Not answered and still valid: the customer can accept it."""
     return Q(status__in=UNANSWERED) & (Q(valid_until__isnull=True) | Q(valid_until__gte=as_of))
+
+
+def with_expired(queryset: QuerySet[Estimate], as_of: date) -> QuerySet[Estimate]:
+    """Each estimate with `is_expired_now`, computed by the database for a list (the day read
+    once, not once per row)."""
+    return queryset.annotate(
+        is_expired_now=Case(
+            When(expired(as_of), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def estimates_filtered(
