@@ -34,6 +34,9 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["gateway", "gateway_intent"], name="payment_gateway_intent"),
             models.Index(fields=["customer", "received_on", "id"], name="payment_customer"),
+            # The payments list (newest first), all methods and by method.
+            models.Index(fields=["received_on", "id"], name="payment_received"),
+            models.Index(fields=["method", "received_on", "id"], name="payment_method_received"),
             models.Index(
                 fields=["currency", "received_on"],
                 include=["amount", "method"],
@@ -238,7 +241,10 @@ class PaymentAttempt(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="attempt_positive"),
         ]
-        indexes = [models.Index(fields=["state", "on"], name="attempt_state_on")]
+        indexes = [
+            models.Index(fields=["state", "on"], name="attempt_state_on"),
+            models.Index(fields=["on", "id"], name="attempt_on"),  # every attempt, newest first
+        ]
 
     def __str__(self) -> str:
         return f"attempt {self.number} on invoice {self.invoice_id}: {self.state}"

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from fairbill.catalog.models import Package
 from fairbill.core.aggregates import MoneySum
 from fairbill.core.models import DailyTotal
 from fairbill.core.money import ZERO, quantize
@@ -114,12 +115,13 @@ def mrr_by_package(*, currency: str) -> list[tuple[str, Decimal]]:
 
 def recurring_revenue(*, currency: str) -> tuple[Decimal, list[tuple[str, Decimal]]]:
     """Monthly recurring revenue, in all and per package (largest first). Summed in SQL per
-    package and cycle (two queries whatever the number of subscriptions), then each sum
+    package and cycle (two queries whatever the number of subscriptions, each read from an
+    index alone on PostgreSQL: `subscription_revenue`, `option_revenue`), then each sum
     divided by its cycle's months and rounded once."""
     active = Subscription.objects.filter(status=Status.ACTIVE, currency=currency).exclude(
         cycle="one_time"
     )
-    prices = active.values_list("package__name", "cycle").annotate(s=MoneySum("price")).order_by()
+    prices = active.values_list("package_id", "cycle").annotate(s=MoneySum("price")).order_by()
     # The same conditions through the join (`subscription__in=active` joined the
     # subscriptions twice: 260 ms instead of 100 at 120,000 subscriptions).
     options = (
@@ -127,13 +129,15 @@ def recurring_revenue(*, currency: str) -> tuple[Decimal, list[tuple[str, Decima
             subscription__status=Status.ACTIVE, subscription__currency=currency
         )
         .exclude(subscription__cycle="one_time")
-        .values_list("subscription__package__name", "subscription__cycle")
+        .values_list("subscription__package_id", "subscription__cycle")
         .annotate(s=MoneySum(F("unit_price") * F("quantity")))
         .order_by()
     )
+    sums = [*prices, *options]
+    names = dict(Package.objects.filter(pk__in={pk for pk, _, _ in sums}).values_list("pk", "name"))
     by_package: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for name, cycle, amount in [*prices, *options]:
-        by_package[name] += Decimal(amount) / CYCLE_MONTHS[cycle]
+    for package, cycle, amount in sums:
+        by_package[names[package]] += Decimal(amount) / CYCLE_MONTHS[cycle]
     total = quantize(sum(by_package.values(), ZERO), currency)
     rows = sorted(
         ((name, quantize(v, currency)) for name, v in by_package.items()), key=lambda item: -item[1]

@@ -47,6 +47,13 @@ class Subscription(models.Model):
         indexes = [
             models.Index(fields=["status", "renewal_date"]),
             models.Index(fields=["renewal_date", "id"], name="subscription_renewal"),
+            # The dashboard's counts per status and monthly recurring revenue, summed from the
+            # index alone on PostgreSQL (the included columns are ignored elsewhere).
+            models.Index(
+                fields=["status", "currency", "cycle", "package"],
+                include=["price", "id"],
+                name="subscription_revenue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -77,6 +84,14 @@ class SubscriptionOption(models.Model):
 
     class Meta:
         ordering = ["subscription", "id"]
+        indexes = [
+            # Monthly recurring revenue: the options' amounts read from the index alone.
+            models.Index(
+                fields=["subscription"],
+                include=["unit_price", "quantity"],
+                name="option_revenue",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "option"], name="option_once_per_subscription"

@@ -31,8 +31,8 @@ from fairbill.payments.models import CreditEntry, Payment
 from fairbill.payments.services import credit_balance
 from fairbill.subscriptions.models import PackageChange
 
-HISTORY_LIMIT = 30  # the page shows the latest of each section: it stays light for any customer
-SHOWN = 20
+HISTORY_LIMIT = 20  # the page shows the latest of each section: it stays light for any customer
+SHOWN = 10
 
 
 def customer_page(
