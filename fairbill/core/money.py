@@ -182,4 +182,15 @@ def parse_decimal(
 
 def format_money(amount: Decimal, currency: str, locale: str = "en_GB") -> str:
     """Locale-correct display, e.g. £1,234.50 or 1.234,50 €."""
+    if not amount.is_finite():
+        return format_currency(amount, currency, locale=locale)
+    # Equal amounts display alike (the currency's digits decide the decimals); zero is
+    # always 0, never -0.
+    return _formatted(amount if amount else Decimal(0), currency, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: Decimal, currency: str, locale: str) -> str:
+    # Remembered: a page shows the same prices again and again, and Babel takes tens of
+    # microseconds a call (a tenth of a long page's time).
     return format_currency(amount, currency, locale=locale)
