@@ -132,6 +132,7 @@ def pages(today: date, deep: dict[str, str]) -> list[tuple[str, str, str]]:
         ("customers: suspended", "staff", "/customers/?status=suspended"),
         ("customers: page 2000", "staff", "/customers/?page=2000"),
         ("customer page (big)", "staff", "/customers/1/"),
+        ("customer page (typical)", "staff", "/customers/2/"),
         ("invoices", "staff", "/invoices/"),
         ("invoices: unpaid", "staff", "/invoices/?status=unpaid"),
         ("invoices: paid", "staff", "/invoices/?status=paid"),

@@ -33,6 +33,7 @@ from fairbill.api.helpers import (
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
+from fairbill.api.prefetch import listed, rows
 from fairbill.core import clock
 from fairbill.invoicing.einvoice.from_invoice import credit_note_einvoice_file
 from fairbill.invoicing.models import (
@@ -126,14 +127,14 @@ class CreditNoteOut(Schema):
 
     @staticmethod
     def resolve_lines(obj: CreditNote) -> list[CreditNoteLine]:
-        lines = list(obj.lines.all())
+        lines = rows(obj, "lines")
         for line in lines:
             line.credit_note = obj
         return lines
 
     @staticmethod
     def resolve_taxes(obj: CreditNote) -> list[CreditNoteTax]:
-        taxes = list(obj.taxes.all())
+        taxes = rows(obj, "taxes")
         for tax in taxes:
             tax.credit_note = obj
         return taxes
@@ -197,7 +198,7 @@ class CreditNoteIn(Body):
 
 
 def _notes() -> QuerySet[CreditNote]:
-    return credit_notes().prefetch_related("lines", "taxes")
+    return credit_notes().prefetch_related(*listed("lines", "taxes"))
 
 
 @router.post("/invoices/{id}/credit-notes", response={201: CreditNoteOut})
@@ -234,7 +235,7 @@ def credit_note_list(
     """Credit notes, newest first; filter by customer or invoice."""
     require(request, "invoices")
     return credit_notes(customer_id=customer_id, invoice_id=invoice_id).prefetch_related(
-        "lines", "taxes"
+        *listed("lines", "taxes")
     )
 
 

@@ -14,6 +14,7 @@ from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import InvoiceOut, LineIn, invoices, quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
+from fairbill.api.prefetch import listed, rows
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer
@@ -82,7 +83,7 @@ class EstimateOut(Schema):
 
     @staticmethod
     def resolve_lines(obj: Estimate) -> list[EstimateLine]:
-        lines = list(obj.lines.all())
+        lines = rows(obj, "lines")
         for line in lines:
             line.estimate = obj  # its currency, without a query per line
         return lines
@@ -110,7 +111,7 @@ class DeclineIn(Body):
 
 
 def estimates() -> QuerySet[Estimate]:
-    return with_expired(Estimate.objects.prefetch_related("lines"), clock.today())
+    return with_expired(Estimate.objects.prefetch_related(*listed("lines")), clock.today())
 
 
 @router.get("/estimates", response=list[EstimateOut])

@@ -30,6 +30,7 @@ from fairbill.api.fields import (
 from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require, xml_openapi
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
+from fairbill.api.prefetch import listed, rows
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.core.money import ZERO, quantize
@@ -39,7 +40,7 @@ from fairbill.invoicing.models import CreditNote, Invoice, InvoiceLine, InvoiceT
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.selectors import overdue as overdue_q
 from fairbill.invoicing.services import MAX_LINES, invoice_create
-from fairbill.payments.models import Payment
+from fairbill.payments.models import Payment, PaymentAttempt
 from fairbill.payments.services import invoice_void, payment_record
 
 router: Router = Router(tags=["invoices"])
@@ -150,7 +151,7 @@ class InvoiceOut(Schema):
 
     @staticmethod
     def resolve_amount_refunded(obj: Invoice) -> str:
-        total = sum((refund.amount for refund in obj.refunds.all()), ZERO)
+        total = sum((refund.amount for refund in rows(obj, "refunds")), ZERO)
         return money_out(total, obj.currency)
 
     @staticmethod
@@ -159,14 +160,14 @@ class InvoiceOut(Schema):
 
     @staticmethod
     def resolve_lines(obj: Invoice) -> list[InvoiceLine]:
-        lines = list(obj.lines.all())
+        lines = rows(obj, "lines")
         for line in lines:
             line.invoice = obj  # its currency, without a query per line
         return lines
 
     @staticmethod
     def resolve_taxes(obj: Invoice) -> list[InvoiceTax]:
-        taxes = list(obj.taxes.all())
+        taxes = rows(obj, "taxes")
         for tax in taxes:
             tax.invoice = obj
         return taxes
@@ -187,7 +188,11 @@ class InvoiceOut(Schema):
 
     @staticmethod
     def resolve_credit_notes(obj: Invoice) -> list[CreditNote]:
-        return sorted(obj.credit_notes.all(), key=lambda note: note.sequence)
+        return sorted(rows(obj, "credit_notes"), key=lambda note: note.sequence)
+
+    @staticmethod
+    def resolve_attempts(obj: Invoice) -> list[PaymentAttempt]:
+        return rows(obj, "attempts")
 
 
 class LineIn(Body):
@@ -246,7 +251,7 @@ def invoices(as_of: dt.date) -> QuerySet[Invoice]:
     """Invoices with their lines and taxes, and whether each is overdue as of a date."""
     overdue = overdue_q(as_of)
     return Invoice.objects.prefetch_related(
-        "lines", "taxes", "credit_notes", "attempts", "refunds"
+        *listed("lines", "taxes", "credit_notes", "attempts", "refunds")
     ).annotate(
         overdue=Case(
             When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from fairbill.api.fields import Day, Id, OneOf, money_out, money_resolver
 from fairbill.api.helpers import object_or_404, require
 from fairbill.api.pagination import Page, paginate
+from fairbill.api.prefetch import listed, rows
 from fairbill.customers.models import PaymentMethod
 from fairbill.payments.models import Dispute, Payment
 from fairbill.payments.selectors import payments_of, with_refunds_and_dispute
@@ -79,26 +80,27 @@ class ReceivedPaymentOut(Schema):
 
     @staticmethod
     def resolve_allocations(obj: Payment) -> list[Any]:
-        return list(obj.allocations.all())
+        return rows(obj, "allocations")
 
     @staticmethod
     def resolve_refunds(obj: Payment) -> list[Any]:
-        return list(obj.refunds.all())
+        return rows(obj, "refunds")
 
     @staticmethod
     def resolve_dispute(obj: Payment) -> Dispute | None:
-        disputes = sorted(obj.disputes.all(), key=lambda d: (d.opened_at, d.pk), reverse=True)
+        disputes = sorted(rows(obj, "disputes"), key=lambda d: (d.opened_at, d.pk), reverse=True)
         return disputes[0] if disputes else None
 
     @staticmethod
     def resolve_attempt_id(obj: Payment) -> int | None:
-        attempts = [a.pk for a in obj.attempts.all()]
+        attempts = [a.pk for a in rows(obj, "attempts")]
         return attempts[0] if attempts else None
 
 
 def _detailed(payments: QuerySet[Payment]) -> QuerySet[Payment]:
     return payments.select_related(None).prefetch_related(
-        "allocations__payment", "refunds", "disputes", "attempts"
+        # Each allocation's payment is the payment itself (set by the prefetch).
+        *listed("allocations", "refunds", "disputes", "attempts")
     )
 
 

@@ -26,6 +26,7 @@ from fairbill.api.fields import (
 from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
+from fairbill.api.prefetch import listed, rows
 from fairbill.catalog.models import Cycle, Package
 from fairbill.core.errors import NotFound
 from fairbill.customers.models import Customer, PaymentMethod
@@ -99,7 +100,7 @@ class SubscriptionOut(Schema):
 
     @staticmethod
     def resolve_options(obj: Subscription) -> list[SubscriptionOption]:
-        options = list(obj.options.all())
+        options = rows(obj, "options")
         for option in options:
             option.subscription = obj  # its currency, without a query per option
         return options
@@ -146,7 +147,7 @@ class SubscriptionPatch(Patch):
 
 def _subscriptions() -> QuerySet[Subscription]:
     return Subscription.objects.select_related("package").prefetch_related(
-        "options__option", "options__choice"
+        *listed(options=SubscriptionOption.objects.select_related("option", "choice"))
     )
 
 
