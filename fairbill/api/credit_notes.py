@@ -33,8 +33,8 @@ from fairbill.api.helpers import (
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
-from fairbill.api.prefetch import listed, rows
 from fairbill.core import clock
+from fairbill.core.prefetch import listed, rows
 from fairbill.invoicing.einvoice.from_invoice import credit_note_einvoice_file
 from fairbill.invoicing.models import (
     REFUND_BY_HAND,

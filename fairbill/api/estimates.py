@@ -14,9 +14,9 @@ from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.invoices import InvoiceOut, LineIn, invoices, quantity_out, unit_price_out
 from fairbill.api.pagination import Page, paginate
-from fairbill.api.prefetch import listed, rows
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
+from fairbill.core.prefetch import listed, rows
 from fairbill.customers.models import Customer
 from fairbill.invoicing.estimate_pdf import estimate_pdf
 from fairbill.invoicing.estimate_selectors import estimates_filtered, with_expired

@@ -30,10 +30,10 @@ from fairbill.api.fields import (
 from fairbill.api.helpers import attachment, object_or_404, pdf_openapi, require, xml_openapi
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
-from fairbill.api.prefetch import listed, rows
 from fairbill.core import clock
 from fairbill.core.errors import NotFound
 from fairbill.core.money import ZERO, quantize
+from fairbill.core.prefetch import listed, rows
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.einvoice.from_invoice import invoice_einvoice_file
 from fairbill.invoicing.models import CreditNote, Invoice, InvoiceLine, InvoiceTax

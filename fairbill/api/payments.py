@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema
 from fairbill.api.fields import Day, Id, OneOf, money_out, money_resolver
 from fairbill.api.helpers import object_or_404, require
 from fairbill.api.pagination import Page, paginate
-from fairbill.api.prefetch import listed, rows
+from fairbill.core.prefetch import listed, rows
 from fairbill.customers.models import PaymentMethod
 from fairbill.payments.models import Dispute, Payment
 from fairbill.payments.selectors import payments_of, with_refunds_and_dispute

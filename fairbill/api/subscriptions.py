@@ -26,9 +26,9 @@ from fairbill.api.fields import (
 from fairbill.api.helpers import object_or_404, require
 from fairbill.api.idempotency import idempotent
 from fairbill.api.pagination import Page, paginate
-from fairbill.api.prefetch import listed, rows
 from fairbill.catalog.models import Cycle, Package
 from fairbill.core.errors import NotFound
+from fairbill.core.prefetch import listed, rows
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.customers.models import Status as SubscriptionStatus
 from fairbill.subscriptions.models import Subscription, SubscriptionOption

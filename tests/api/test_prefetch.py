@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fairbill.api.prefetch import listed, rows
+from fairbill.core.prefetch import listed, rows
 from fairbill.invoicing.models import Invoice
 
 
