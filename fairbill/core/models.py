@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -147,10 +152,39 @@ class BusinessSettings(models.Model):
     def __str__(self) -> str:
         return self.company_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _loaded.set(None)
+
     @classmethod
     def load(cls) -> BusinessSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
+        """The settings. During a request they are read once (a page asks for them several
+        times: today's date in the business's time zone, the currency, the page's header);
+        each caller gets its own copy, and saving them reads them again."""
+        if not _remember.get():
+            return cls.objects.get_or_create(pk=1)[0]
+        found = _loaded.get()
+        if found is None:
+            found = cls.objects.get_or_create(pk=1)[0]
+            _loaded.set(found)
+        return copy.copy(found)
+
+
+# Set for the length of a request by core.middleware.settings_once_per_request.
+_remember: ContextVar[bool] = ContextVar("settings_remembered", default=False)
+_loaded: ContextVar[BusinessSettings | None] = ContextVar("settings_loaded", default=None)
+
+
+@contextmanager
+def settings_read_once() -> Iterator[None]:
+    """Within the block, BusinessSettings.load() reads the database once."""
+    remembering = _remember.set(True)
+    loaded = _loaded.set(None)
+    try:
+        yield
+    finally:
+        _loaded.reset(loaded)
+        _remember.reset(remembering)
 
 
 class Event(models.Model):
