@@ -299,7 +299,15 @@ def test_new_invoice_customer_picker(staff_client, customer):
 # Customer page: packages and credit
 
 
-def test_add_package_on_the_customer_page(staff_client, customer, bronze):
+def test_add_package_from_the_customer_page(staff_client, customer, bronze):
+    # given the customer page, which links to the page of the form
+    html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert f'href="/customers/{customer.pk}/packages/"' in html
+    form_page = staff_client.get(f"/customers/{customer.pk}/packages/")
+    assert form_page.status_code == 200
+    assert "Bronze" in form_page.content.decode()  # the catalog's packages to choose from
+    assert form_page.context["form"].initial["start_date"]
+    # when the form is sent, then the package is added and the customer page shows it
     response = staff_client.post(
         f"/customers/{customer.pk}/packages/",
         {"package": bronze.pk, "cycle": "monthly", "start_date": "2027-03-15"},
@@ -344,12 +352,28 @@ def test_add_package_with_own_price_and_an_option(staff_client, customer, bronze
     assert [(o.option_id, o.quantity) for o in sub.options.all()] == [(option.pk, 3)]
 
 
+def test_no_package_is_added_to_a_merged_customer(staff_client, customer, bronze, system):
+    # given a customer merged into another
+    from fairbill.customers.merge import customer_merge
+
+    other = customer_create(actor=system, name="Other", email="o@example.com", country="GB")
+    customer_merge(actor=system, source=customer, target=other)
+    # when the add-a-package page is opened or sent, then it is not found
+    assert staff_client.get(f"/customers/{customer.pk}/packages/").status_code == 404
+    response = staff_client.post(
+        f"/customers/{customer.pk}/packages/",
+        {"package": bronze.pk, "cycle": "monthly", "start_date": "2027-03-15"},
+    )
+    assert response.status_code == 404
+    assert not Subscription.objects.exists()
+
+
 def test_add_package_without_a_catalog_price_is_refused(staff_client, customer, bronze):
     response = staff_client.post(
         f"/customers/{customer.pk}/packages/",
         {"package": bronze.pk, "cycle": "quarterly", "start_date": "2027-03-15"},
     )
-    assert "no quarterly price" in " ".join(form_errors(response, "subscription_form")["cycle"])
+    assert "no quarterly price" in " ".join(form_errors(response, "form")["cycle"])
     assert not Subscription.objects.exists()
 
 

@@ -70,11 +70,11 @@ def test_staff_bills_a_new_package_and_records_a_payment_with_credit(page, e2e_a
 
     # given a customer with a new Silver package starting today (with 10 GB extra storage)
     page.goto(f"/customers/{customer.pk}/")
-    packages = page.locator("#packages")
-    packages.get_by_label("Package").select_option(label="Silver")
-    packages.get_by_label("Cycle").select_option(label="Monthly")
-    packages.get_by_label("Extra storage (GB)").fill("10")
-    packages.get_by_role("button", name="Add package", exact=True).click()
+    page.locator("#packages").get_by_role("link", name="+ Add a package").click()
+    page.get_by_label("Package").select_option(label="Silver")
+    page.get_by_label("Cycle").select_option(label="Monthly")
+    page.get_by_label("Extra storage (GB)").fill("10")
+    page.get_by_role("button", name="Add package", exact=True).click()
     page.get_by_text("Silver added; the billing run bills it from").wait_for()
 
     # and £20.00 of account credit
@@ -194,8 +194,9 @@ def test_billing_pages_at_a_glance(page, e2e_admin, catalog):
     screenshot(page, "billing-dry-run")
 
     page.goto(f"/customers/{customer.pk}/")
-    page.get_by_text("Add a package…").click()
-    page.locator("#packages").get_by_role("button", name="Add package", exact=True).click()
+    page.get_by_role("link", name="+ Add a package").click()
+    page.get_by_role("heading", name=f"Add a package for {customer.name}").wait_for()
+    page.get_by_role("button", name="Add package", exact=True).click()
     page.get_by_text("Please correct the errors below").first.wait_for()
     screenshot(page, "customer-package-form")
 

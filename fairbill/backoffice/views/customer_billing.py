@@ -1,10 +1,11 @@
-"""The customer page's billing forms: add a package (subscription), add account credit."""
+"""Billing forms of a customer: add a package (subscription, a page of its own), add account
+credit (on the customer page)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from fairbill.accounts.access import staff_required
@@ -18,10 +19,13 @@ from fairbill.payments.services import credit_add, credit_remove
 from fairbill.subscriptions.services import subscription_create
 
 
-@require_POST
 @staff_required("customers")
 def customer_subscription_add(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer, pk=pk)
+    """A page of its own (the form reads the whole catalog: the customer page stays light)."""
+    customer = get_object_or_404(Customer, pk=pk, merged_into__isnull=True)
+    if request.method != "POST":
+        form = SubscriptionForm(initial={"start_date": clock.today()})
+        return _subscription_add_page(request, customer, form)
     form = SubscriptionForm(request.POST)
     if form.is_valid():
         try:
@@ -39,7 +43,14 @@ def customer_subscription_add(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{subscription.start_date:%-d %b %Y}.",
             )
             return redirect("backoffice:customer_detail", pk=customer.pk)
-    return customer_page(request, customer, forms_={"subscription": form})
+    return _subscription_add_page(request, customer, form)
+
+
+def _subscription_add_page(
+    request: HttpRequest, customer: Customer, form: SubscriptionForm
+) -> HttpResponse:
+    context = {"nav": "customers", "customer": customer, "form": form}
+    return render(request, "backoffice/customers/package_add.html", context)
 
 
 @require_POST

@@ -12,7 +12,7 @@ from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
+from fairbill.backoffice.billing_forms import CreditForm
 from fairbill.backoffice.event_text import event_details
 from fairbill.backoffice.forms import CustomerNoteForm, CustomerStatusForm
 from fairbill.backoffice.views.automatic_payments import customer_methods
@@ -43,7 +43,7 @@ def customer_page(
         "nav": "customers",
         "customer": customer,
         **status_and_notes(customer, forms_),
-        **packages(customer, forms_),
+        **packages(customer),
         **account_credit(customer, forms_),
         **invoices_and_payments(customer),
         **estimates(customer),
@@ -70,7 +70,7 @@ def status_and_notes(customer: Customer, forms_: dict[str, forms.Form]) -> dict[
     }
 
 
-def packages(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
+def packages(customer: Customer) -> dict[str, Any]:
     subscriptions = list(
         customer.subscriptions.select_related("package").prefetch_related(
             "options__option", "options__choice"
@@ -87,11 +87,7 @@ def packages(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any
     for sub in subscriptions:
         sub.last_change = latest.get(sub.pk)  # type: ignore[attr-defined]
         sub.change_count = counted.get(sub.pk, 0)  # type: ignore[attr-defined]
-    return {
-        "subscriptions": subscriptions,
-        "subscription_form": forms_.get("subscription")
-        or SubscriptionForm(initial={"start_date": clock.today()}),
-    }
+    return {"subscriptions": subscriptions}
 
 
 def account_credit(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
