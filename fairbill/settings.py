@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fairbill.core.context_processors.business",
             ],
+            "builtins": ["fairbill.backoffice.templatetags.days"],
         },
     },
 ]
