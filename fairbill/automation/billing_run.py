@@ -28,7 +28,7 @@ from fairbill.automation.collect import collect_due
 from fairbill.automation.services import overdue_candidates, overdue_process
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.bulk import bulk_insert_rows
+from fairbill.core.bulk import bulk_insert_rows, gc_spaced
 from fairbill.core.faults import fault_point
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
@@ -222,13 +222,14 @@ def billing_run(
     try:
         if dry_run:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), gc_spaced():
                     _run_batches(ctx, customer_ids, batch_size, report, progress)
                     raise _DryRun
             except _DryRun:
                 pass
         else:
-            _run_batches(ctx, customer_ids, batch_size, report, progress)
+            with gc_spaced():
+                _run_batches(ctx, customer_ids, batch_size, report, progress)
             collect_due(report=report, as_of=as_of, actor=actor)  # after renewing
         status = BillingRun.Status.FINISHED
     finally:

@@ -16,8 +16,10 @@ seller's details on every invoice of a run) reuses its conversion.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -37,8 +39,34 @@ PASS_THROUGH = (
 )
 ROWS_PER_STATEMENT = 5000  # SQLite executemany chunks
 
+# gc's first threshold while bulk work runs (Python's default is 700 allocations)
+BULK_GC_THRESHOLD = 50_000
+
 Field = models.Field[Any, Any]
 Converter = Callable[[Any], Any]
+
+
+@contextmanager
+def gc_spaced() -> Iterator[None]:
+    """Run bulk work with the cyclic garbage collector passing less often. A batch builds
+    tens of thousands of rows (dicts, lists, tuples) that live until it commits: with
+    Python's default thresholds the collector walks them, and every object alive since
+    start-up, hundreds of times a batch, for cycles the rows never form (about a tenth of
+    the billing run's time). The objects alive on entry are set aside (gc.freeze) and
+    the first threshold raised; both are restored on exit (objects frozen by someone else
+    before are left so). Garbage is still collected, and reference counting frees the rows
+    as before."""
+    threshold = gc.get_threshold()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    gc.set_threshold(BULK_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if freeze:
+            gc.unfreeze()
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> None:

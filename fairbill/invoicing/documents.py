@@ -17,7 +17,7 @@ from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, quantize
 from fairbill.core.numbering import INVOICE, number_format, numbers_take
 from fairbill.customers.models import Customer
-from fairbill.invoicing.calculations import LineInput, invoice_totals
+from fairbill.invoicing.calculations import LineInput, Totals, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.tax import AppliedTax
 from fairbill.invoicing.totals import invoices_totals_add
@@ -124,6 +124,14 @@ def seller(business: BusinessSettings) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _totals(inputs: tuple[LineInput, ...], currency: str) -> Totals:
+    """invoice_totals, remembered: the invoices of a billing run have a few shapes (the same
+    prices, quantities and tax rates) among thousands of invoices. Read only: the result is
+    shared."""
+    return invoice_totals(list(inputs), currency)
+
+
 @dataclass
 class InvoiceRows:
     """An issued invoice held as rows ({attname: value}), the way drafts are saved. The
@@ -150,16 +158,13 @@ def invoice_rows_prepare(
     notes: str = "",
 ) -> InvoiceRows:
     """An issued (unpaid) invoice with its lines and tax summary, as rows not yet numbered."""
-    inputs = [
-        LineInput(
-            quantity=spec.quantity,
-            unit_price=spec.unit_price,
-            tax_rate=tax.rate if spec.taxable else ZERO,
-            tax_name=tax.name if spec.taxable else "",
-        )
+    inputs = tuple(
+        LineInput(spec.quantity, spec.unit_price, tax.rate, tax.name)
+        if spec.taxable
+        else LineInput(spec.quantity, spec.unit_price, ZERO, "")
         for spec in specs
-    ]
-    totals = invoice_totals(inputs, currency)
+    )
+    totals = _totals(inputs, currency)
     paid = totals.total <= 0
     invoice = {
         "customer_id": customer_id,
