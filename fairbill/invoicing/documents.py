@@ -125,11 +125,21 @@ def seller(business: BusinessSettings) -> dict[str, str]:
 
 
 @lru_cache(maxsize=4096)
-def _totals(inputs: tuple[LineInput, ...], currency: str) -> Totals:
-    """invoice_totals, remembered: the invoices of a billing run have a few shapes (the same
-    prices, quantities and tax rates) among thousands of invoices. Read only: the result is
-    shared."""
-    return invoice_totals(list(inputs), currency)
+def _totals(
+    lines: tuple[tuple[Decimal, Decimal, bool], ...], rate: Decimal, name: str, currency: str
+) -> Totals:
+    """invoice_totals of lines given as (quantity, unit price, taxable), the taxable ones at
+    this tax rate, remembered: the invoices of a billing run have a few shapes (the same
+    prices, quantities and tax) among thousands. Read only: the result is shared."""
+    return invoice_totals(
+        [
+            LineInput(quantity, price, rate, name)
+            if taxable
+            else LineInput(quantity, price, ZERO, "")
+            for quantity, price, taxable in lines
+        ],
+        currency,
+    )
 
 
 @dataclass
@@ -158,13 +168,13 @@ def invoice_rows_prepare(
     notes: str = "",
 ) -> InvoiceRows:
     """An issued (unpaid) invoice with its lines and tax summary, as rows not yet numbered."""
-    inputs = tuple(
-        LineInput(spec.quantity, spec.unit_price, tax.rate, tax.name)
-        if spec.taxable
-        else LineInput(spec.quantity, spec.unit_price, ZERO, "")
-        for spec in specs
+    rate, name = tax.rate, tax.name
+    totals = _totals(
+        tuple((spec.quantity, spec.unit_price, spec.taxable) for spec in specs),
+        rate,
+        name,
+        currency,
     )
-    totals = _totals(inputs, currency)
     paid = totals.total <= 0
     invoice = {
         "customer_id": customer_id,
@@ -195,14 +205,14 @@ def invoice_rows_prepare(
             "quantity": spec.quantity,
             "unit_price": spec.unit_price,
             "amount": amount,
-            "tax_name": line.tax_name,
-            "tax_rate": line.tax_rate,
+            "tax_name": name if spec.taxable else "",
+            "tax_rate": rate if spec.taxable else ZERO,
             "subscription_id": spec.subscription_id,
             "period_start": spec.period_start,
             "period_end": spec.period_end,
         }
-        for position, (spec, line, amount) in enumerate(
-            zip(specs, inputs, totals.line_amounts, strict=True), start=1
+        for position, (spec, amount) in enumerate(
+            zip(specs, totals.line_amounts, strict=True), start=1
         )
     ]
     taxes = [{"name": t.name, "rate": t.rate, "net": t.net, "tax": t.tax} for t in totals.taxes]
