@@ -288,10 +288,13 @@ def candidate_customers(
     if among is not None:
         subscriptions = subscriptions.filter(IdsIn("customer_id", among))
         invoices = invoices.filter(IdsIn("customer_id", among))
-    ids = set(subscriptions.values_list("customer_id", flat=True).distinct())
+    # no ordering: the models' default ordering would join the customers and sort by name
+    ids = set(subscriptions.order_by().values_list("customer_id", flat=True).distinct())
     overdue = overdue_candidates(as_of=as_of, business=business)
     if overdue is not None:
-        ids.update(invoices.filter(overdue).values_list("customer_id", flat=True).distinct())
+        ids.update(
+            invoices.filter(overdue).order_by().values_list("customer_id", flat=True).distinct()
+        )
     return sorted(ids)
 
 
@@ -451,9 +454,12 @@ def _bill_customers(
             entry = credit_use_row(invoice=draft.invoice, amount=used, on=ctx.as_of, at=now)
             credit_used.append((draft.invoice, entry))
         drafts.append(draft)
+    # Before the invoices: from the invoice counter on, the rows locked (the counter, the
+    # day's totals, the run's record) keep a parallel run's other processes waiting until
+    # this batch commits; the rest is done first.
+    subscriptions_advance(advances)
     invoices_save(drafts, ctx.business)
     credit_rows_save(credit_used)
-    subscriptions_advance(advances)
     bulk_insert_rows(
         Event,
         [_issued_event(d) for d in drafts],
