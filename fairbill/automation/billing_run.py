@@ -454,20 +454,23 @@ def _bill_customers(
             entry = credit_use_row(invoice=draft.invoice, amount=used, on=ctx.as_of, at=now)
             credit_used.append((draft.invoice, entry))
         drafts.append(draft)
-    # Before the invoices: from the invoice counter on, the rows locked (the counter, the
-    # day's totals, the run's record) keep a parallel run's other processes waiting until
-    # this batch commits; the rest is done first.
+    # From the invoice counter on, the rows locked (the counter, the day's totals, the run's
+    # record) keep a parallel run's other processes waiting until this batch commits: what
+    # needs no invoice number is written before (invoices_save, docs/performance.md).
     subscriptions_advance(advances)
-    invoices_save(drafts, ctx.business)
+    invoices_save(
+        drafts,
+        ctx.business,
+        before_numbers=lambda: email_queue_many(
+            template="invoice_issued",
+            items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
+        ),
+    )
     credit_rows_save(credit_used)
     bulk_insert_rows(
         Event,
         [_issued_event(d) for d in drafts],
         same=event_common(actor=ctx.actor, action="invoice.issued", subject_type="invoice", at=now),
-    )
-    email_queue_many(
-        template="invoice_issued",
-        items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
     )
     for draft in drafts:
         invoice = draft.invoice

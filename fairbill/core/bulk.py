@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import QuerySet
 
 # Fields whose Python value the database drivers take as it is (Decimal included: Django
@@ -95,6 +95,9 @@ def bulk_insert_rows(
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the thread-local proxy
     same = same or {}
     fields = _fields(model)
+    pk = model._meta.pk
+    if pk is not None and pk not in fields and pk.attname in rows[0]:
+        fields.insert(0, pk)  # ids taken beforehand (ids_take)
     varying = [f for f in fields if f.attname in rows[0]]
     fixed = [f for f in fields if f.attname not in rows[0]]
     fixed_values = tuple(
@@ -115,6 +118,34 @@ def bulk_insert_rows(
         columns[index] = map(convert, columns[index])
     columns.extend(repeat(value, len(rows)) for value in fixed_values)
     _write(model, [*varying, *fixed], list(zip(*columns, strict=True)))
+
+
+def ids_take(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` rows of a model about to be inserted in the caller's
+    transaction, the ones the database would give them (rows that point to them can then be
+    built, and inserted, first: the foreign keys are checked at commit). PostgreSQL: from the
+    column's sequence. SQLite: after the table's AUTOINCREMENT counter, under the writer's
+    lock the transaction holds; inserting the rows moves the counter on."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ids are taken inside the inserting transaction")
+    connection = connections[DEFAULT_DB_ALIAS]
+    table = model._meta.db_table
+    column = model._meta.pk.column if model._meta.pk is not None else "id"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"coalesce((SELECT max({connection.ops.quote_name(column)}) FROM {quoted}), 0))",
+            [table],
+        )
+        (last,) = cursor.fetchone()
+        return list(range(last + 1, last + 1 + count))
 
 
 # Fields both drivers return as their Python value (SQLite's dates and booleans by the

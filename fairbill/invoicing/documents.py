@@ -3,7 +3,7 @@ invoice (manual, renewal, signup, change, time), so the rules live in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from typing import Any
 
 from django_countries import countries
 
-from fairbill.core.bulk import bulk_insert_rows
+from fairbill.core.bulk import bulk_insert_rows, ids_take
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, quantize
 from fairbill.core.numbering import INVOICE, number_format, numbers_take
@@ -294,31 +294,29 @@ def _values(obj: InvoiceLine | InvoiceTax, *, exclude: str) -> dict[str, Any]:
     }
 
 
-def invoices_save(drafts: Sequence[InvoiceRows], business: BusinessSettings) -> None:
+def invoices_save(
+    drafts: Sequence[InvoiceRows],
+    business: BusinessSettings,
+    *,
+    before_numbers: Callable[[], object] | None = None,
+) -> None:
     """Number and insert invoices with their lines and taxes (inside the caller's
     transaction), and add them to the daily totals (one statement per day and tax rate
     touched, whatever the number of invoices): every issued invoice is written here, one at
     a time or a batch of the billing run at once. The rows get their numbers and ids ("id",
-    "number", "sequence"; "invoice_id" on lines and taxes). The counter is locked last so
-    the lock is held briefly."""
+    "number", "sequence"; "invoice_id" on lines and taxes).
+
+    The invoice counter, once locked, is held until the transaction ends (so that numbers
+    have no gaps) and keeps every other issuer waiting, a parallel billing run's other
+    processes included: so the ids are taken first, and the lines, the taxes and whatever
+    `before_numbers` inserts (rows that need the invoices' ids, not their numbers) go in
+    before it is locked; only the invoices, numbered, and the totals come after."""
     if not drafts:
         return
-    sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
-    prefix, padding = business.invoice_prefix, business.invoice_number_padding
-    for draft, sequence in zip(drafts, sequences, strict=True):
-        draft.invoice["sequence"] = sequence
-        draft.invoice["number"] = number_format(prefix, sequence, padding)
-    # Insert without asking for ids back, then read them by their (unique) sequence numbers.
-    bulk_insert_rows(Invoice, [d.invoice for d in drafts])
-    ids = dict(
-        Invoice.objects.filter(sequence__gte=sequences[0], sequence__lte=sequences[-1]).values_list(
-            "sequence", "pk"
-        )
-    )
     lines: list[dict[str, Any]] = []
     taxes: list[dict[str, Any]] = []
-    for draft in drafts:
-        invoice_id = draft.invoice["id"] = ids[draft.invoice["sequence"]]
+    for draft, invoice_id in zip(drafts, ids_take(Invoice, len(drafts)), strict=True):
+        draft.invoice["id"] = invoice_id
         for line in draft.lines:
             line["invoice_id"] = invoice_id
         for tax in draft.taxes:
@@ -327,4 +325,12 @@ def invoices_save(drafts: Sequence[InvoiceRows], business: BusinessSettings) -> 
         taxes.extend(draft.taxes)
     bulk_insert_rows(InvoiceLine, lines)
     bulk_insert_rows(InvoiceTax, taxes)
+    if before_numbers is not None:
+        before_numbers()
+    sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
+    prefix, padding = business.invoice_prefix, business.invoice_number_padding
+    for draft, sequence in zip(drafts, sequences, strict=True):
+        draft.invoice["sequence"] = sequence
+        draft.invoice["number"] = number_format(prefix, sequence, padding)
+    bulk_insert_rows(Invoice, [d.invoice for d in drafts])
     invoices_totals_add((d.invoice, d.taxes) for d in drafts)

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from fairbill.core.bulk import bulk_insert_rows, gc_spaced
+from fairbill.core.bulk import bulk_insert_rows, gc_spaced, ids_take
 from fairbill.core.models import Event
-from fairbill.core.services import event_common
+from fairbill.core.services import event_common, event_record
 from fairbill.payments.models import CreditEntry
 
 HOSTILE = [
@@ -137,3 +137,33 @@ def test_gc_spaced_restores_the_collector_as_it_was():
     # then the thresholds are back and nothing is left frozen
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_ids_taken_are_those_the_database_gives_next(db, system):
+    # given an event inserted the usual way
+    first = event_record(actor=system, action="test.ids", subject=system_subject(), message="")
+    # when ids are taken for three events and the rows inserted with them
+    ids = ids_take(Event, 3)
+    rows = [
+        {"id": pk, "subject_id": 1, "customer_id": None, "message": "", "data": {}} for pk in ids
+    ]
+    bulk_insert_rows(
+        Event, rows, same=event_common(actor=system, action="test.ids", subject_type="t")
+    )
+    # then they follow the last one, and the database goes on after them
+    after = event_record(actor=system, action="test.ids", subject=system_subject(), message="")
+    assert ids == [first.pk + 1, first.pk + 2, first.pk + 3]
+    assert after.pk > ids[-1]
+    assert list(
+        Event.objects.filter(action="test.ids").values_list("pk", flat=True).order_by("pk")
+    ) == [
+        first.pk,
+        *ids,
+        after.pk,
+    ]
+
+
+def system_subject():
+    from fairbill.core.models import BusinessSettings
+
+    return BusinessSettings.load()
