@@ -28,8 +28,9 @@ from fairbill.automation.collect import collect_due
 from fairbill.automation.services import overdue_candidates, overdue_process
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.bulk import bulk_insert_rows
+from fairbill.core.bulk import bulk_insert_rows, gc_spaced
 from fairbill.core.faults import fault_point
+from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings, Event
 from fairbill.core.money import ZERO
 from fairbill.core.services import event_common, event_record
@@ -171,6 +172,7 @@ class _Context:
     dry_run: bool
     lock_wait: float = 0.0
     run_id: int | None = None  # heartbeat and counts written with each batch
+    shared: bool = False  # one of several processes of a parallel run
     payment_terms: timedelta = field(init=False)
 
     def __post_init__(self) -> None:
@@ -208,6 +210,7 @@ def billing_run(
         dry_run=dry_run,
         lock_wait=settings.BILLING_LOCK_WAIT if lock_wait is None else lock_wait,
         run_id=run_id,
+        shared=share[1] > 1,
     )
     run = None
     if record and not dry_run:
@@ -222,13 +225,14 @@ def billing_run(
     try:
         if dry_run:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), gc_spaced():
                     _run_batches(ctx, customer_ids, batch_size, report, progress)
                     raise _DryRun
             except _DryRun:
                 pass
         else:
-            _run_batches(ctx, customer_ids, batch_size, report, progress)
+            with gc_spaced():
+                _run_batches(ctx, customer_ids, batch_size, report, progress)
             collect_due(report=report, as_of=as_of, actor=actor)  # after renewing
         status = BillingRun.Status.FINISHED
     finally:
@@ -274,19 +278,22 @@ def candidate_count(*, as_of: date) -> int:
     return len(candidate_customers(as_of=as_of, horizon=horizon, business=business))
 
 
-def candidate_customers(*, as_of: date, horizon: date, business: BusinessSettings) -> list[int]:
-    """Customers with something to bill or chase as of the date, sorted by id."""
-    ids = set(
-        Subscription.objects.filter(status__in=BILLABLE, renewal_date__lte=horizon)
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
+def candidate_customers(
+    *, as_of: date, horizon: date, business: BusinessSettings, among: list[int] | None = None
+) -> list[int]:
+    """Customers with something to bill or chase as of the date, sorted by id (only those
+    `among` these ids, when given)."""
+    subscriptions = Subscription.objects.filter(status__in=BILLABLE, renewal_date__lte=horizon)
+    invoices = Invoice.objects.filter(status=Invoice.Status.UNPAID)
+    if among is not None:
+        subscriptions = subscriptions.filter(IdsIn("customer_id", among))
+        invoices = invoices.filter(IdsIn("customer_id", among))
+    # no ordering: the models' default ordering would join the customers and sort by name
+    ids = set(subscriptions.order_by().values_list("customer_id", flat=True).distinct())
     overdue = overdue_candidates(as_of=as_of, business=business)
     if overdue is not None:
         ids.update(
-            Invoice.objects.filter(overdue, status=Invoice.Status.UNPAID)
-            .values_list("customer_id", flat=True)
-            .distinct()
+            invoices.filter(overdue).order_by().values_list("customer_id", flat=True).distinct()
         )
     return sorted(ids)
 
@@ -302,16 +309,26 @@ def _run_batches(
     skipped: list[int] = []
     for start in range(0, len(customer_ids), batch_size):
         batch = customer_ids[start : start + batch_size]
-        if not ctx.dry_run:  # HTTP calls, before the batch's transaction
-            vat_checks_refresh(
-                actor=ctx.actor,
-                customer_ids=batch,
-                as_of=ctx.as_of,
-                business=ctx.business,
-                on_checked=_beat(ctx),
+        size = len(batch)
+        if ctx.shared and not ctx.dry_run:
+            # Past its own share, a process of a parallel run comes to batches the others
+            # have billed: read without locks, the customers with nothing left are passed
+            # over rather than locked and read again. Those still to do are billed under
+            # the lock as ever (one billed elsewhere meanwhile has nothing due then).
+            batch = candidate_customers(
+                as_of=ctx.as_of, horizon=ctx.horizon, business=ctx.business, among=batch
             )
-        skipped.extend(_bill_batch(ctx, batch, report))
-        done += len(batch)
+        if batch:
+            if not ctx.dry_run:  # HTTP calls, before the batch's transaction
+                vat_checks_refresh(
+                    actor=ctx.actor,
+                    customer_ids=batch,
+                    as_of=ctx.as_of,
+                    business=ctx.business,
+                    on_checked=_beat(ctx),
+                )
+            skipped.extend(_bill_batch(ctx, batch, report))
+        done += size
         if progress is not None:
             progress(done, len(customer_ids))
     if skipped:  # held by someone else when their batch came: once more, then wait
@@ -437,17 +454,23 @@ def _bill_customers(
             entry = credit_use_row(invoice=draft.invoice, amount=used, on=ctx.as_of, at=now)
             credit_used.append((draft.invoice, entry))
         drafts.append(draft)
-    invoices_save(drafts, ctx.business)
-    credit_rows_save(credit_used)
+    # From the invoice counter on, the rows locked (the counter, the day's totals, the run's
+    # record) keep a parallel run's other processes waiting until this batch commits: what
+    # needs no invoice number is written before (invoices_save, docs/performance.md).
     subscriptions_advance(advances)
+    invoices_save(
+        drafts,
+        ctx.business,
+        before_numbers=lambda: email_queue_many(
+            template="invoice_issued",
+            items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
+        ),
+    )
+    credit_rows_save(credit_used)
     bulk_insert_rows(
         Event,
         [_issued_event(d) for d in drafts],
         same=event_common(actor=ctx.actor, action="invoice.issued", subject_type="invoice", at=now),
-    )
-    email_queue_many(
-        template="invoice_issued",
-        items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
     )
     for draft in drafts:
         invoice = draft.invoice

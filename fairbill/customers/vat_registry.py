@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from django.conf import settings
 
 from fairbill.core.vat import PREFIX_COUNTRY
+
+if TYPE_CHECKING:  # imported when a register is asked: most commands never do
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ def vat_number_lookup(number: str, country: str, *, requester: str = "") -> Regi
         if number in offline:
             return RegistryAnswer(VALID, consultation=DEMO_CONSULTATION)
         return RegistryAnswer(UNVERIFIED, error="NOT_ASKED: demo data")
+    import httpx
+
     try:
         if registry == "hmrc":
             return _hmrc_lookup(number, country, requester)
@@ -105,6 +109,8 @@ def vat_number_lookup(number: str, country: str, *, requester: str = "") -> Regi
 
 
 def _client() -> httpx.Client:
+    import httpx
+
     return httpx.Client(timeout=settings.VAT_CHECK_TIMEOUT, follow_redirects=False)
 
 

@@ -3,7 +3,7 @@ invoice (manual, renewal, signup, change, time), so the rules live in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,12 +12,12 @@ from typing import Any
 
 from django_countries import countries
 
-from fairbill.core.bulk import bulk_insert_rows
+from fairbill.core.bulk import bulk_insert_rows, ids_take
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import ZERO, quantize
 from fairbill.core.numbering import INVOICE, number_format, numbers_take
 from fairbill.customers.models import Customer
-from fairbill.invoicing.calculations import LineInput, invoice_totals
+from fairbill.invoicing.calculations import LineInput, Totals, invoice_totals
 from fairbill.invoicing.models import Invoice, InvoiceLine, InvoiceTax
 from fairbill.invoicing.tax import AppliedTax
 from fairbill.invoicing.totals import invoices_totals_add
@@ -124,6 +124,24 @@ def seller(business: BusinessSettings) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _totals(
+    lines: tuple[tuple[Decimal, Decimal, bool], ...], rate: Decimal, name: str, currency: str
+) -> Totals:
+    """invoice_totals of lines given as (quantity, unit price, taxable), the taxable ones at
+    this tax rate, remembered: the invoices of a billing run have a few shapes (the same
+    prices, quantities and tax) among thousands. Read only: the result is shared."""
+    return invoice_totals(
+        [
+            LineInput(quantity, price, rate, name)
+            if taxable
+            else LineInput(quantity, price, ZERO, "")
+            for quantity, price, taxable in lines
+        ],
+        currency,
+    )
+
+
 @dataclass
 class InvoiceRows:
     """An issued invoice held as rows ({attname: value}), the way drafts are saved. The
@@ -150,16 +168,13 @@ def invoice_rows_prepare(
     notes: str = "",
 ) -> InvoiceRows:
     """An issued (unpaid) invoice with its lines and tax summary, as rows not yet numbered."""
-    inputs = [
-        LineInput(
-            quantity=spec.quantity,
-            unit_price=spec.unit_price,
-            tax_rate=tax.rate if spec.taxable else ZERO,
-            tax_name=tax.name if spec.taxable else "",
-        )
-        for spec in specs
-    ]
-    totals = invoice_totals(inputs, currency)
+    rate, name = tax.rate, tax.name
+    totals = _totals(
+        tuple((spec.quantity, spec.unit_price, spec.taxable) for spec in specs),
+        rate,
+        name,
+        currency,
+    )
     paid = totals.total <= 0
     invoice = {
         "customer_id": customer_id,
@@ -190,14 +205,14 @@ def invoice_rows_prepare(
             "quantity": spec.quantity,
             "unit_price": spec.unit_price,
             "amount": amount,
-            "tax_name": line.tax_name,
-            "tax_rate": line.tax_rate,
+            "tax_name": name if spec.taxable else "",
+            "tax_rate": rate if spec.taxable else ZERO,
             "subscription_id": spec.subscription_id,
             "period_start": spec.period_start,
             "period_end": spec.period_end,
         }
-        for position, (spec, line, amount) in enumerate(
-            zip(specs, inputs, totals.line_amounts, strict=True), start=1
+        for position, (spec, amount) in enumerate(
+            zip(specs, totals.line_amounts, strict=True), start=1
         )
     ]
     taxes = [{"name": t.name, "rate": t.rate, "net": t.net, "tax": t.tax} for t in totals.taxes]
@@ -279,31 +294,29 @@ def _values(obj: InvoiceLine | InvoiceTax, *, exclude: str) -> dict[str, Any]:
     }
 
 
-def invoices_save(drafts: Sequence[InvoiceRows], business: BusinessSettings) -> None:
+def invoices_save(
+    drafts: Sequence[InvoiceRows],
+    business: BusinessSettings,
+    *,
+    before_numbers: Callable[[], object] | None = None,
+) -> None:
     """Number and insert invoices with their lines and taxes (inside the caller's
     transaction), and add them to the daily totals (one statement per day and tax rate
     touched, whatever the number of invoices): every issued invoice is written here, one at
     a time or a batch of the billing run at once. The rows get their numbers and ids ("id",
-    "number", "sequence"; "invoice_id" on lines and taxes). The counter is locked last so
-    the lock is held briefly."""
+    "number", "sequence"; "invoice_id" on lines and taxes).
+
+    The invoice counter, once locked, is held until the transaction ends (so that numbers
+    have no gaps) and keeps every other issuer waiting, a parallel billing run's other
+    processes included: so the ids are taken first, and the lines, the taxes and whatever
+    `before_numbers` inserts (rows that need the invoices' ids, not their numbers) go in
+    before it is locked; only the invoices, numbered, and the totals come after."""
     if not drafts:
         return
-    sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
-    prefix, padding = business.invoice_prefix, business.invoice_number_padding
-    for draft, sequence in zip(drafts, sequences, strict=True):
-        draft.invoice["sequence"] = sequence
-        draft.invoice["number"] = number_format(prefix, sequence, padding)
-    # Insert without asking for ids back, then read them by their (unique) sequence numbers.
-    bulk_insert_rows(Invoice, [d.invoice for d in drafts])
-    ids = dict(
-        Invoice.objects.filter(sequence__gte=sequences[0], sequence__lte=sequences[-1]).values_list(
-            "sequence", "pk"
-        )
-    )
     lines: list[dict[str, Any]] = []
     taxes: list[dict[str, Any]] = []
-    for draft in drafts:
-        invoice_id = draft.invoice["id"] = ids[draft.invoice["sequence"]]
+    for draft, invoice_id in zip(drafts, ids_take(Invoice, len(drafts)), strict=True):
+        draft.invoice["id"] = invoice_id
         for line in draft.lines:
             line["invoice_id"] = invoice_id
         for tax in draft.taxes:
@@ -312,4 +325,12 @@ def invoices_save(drafts: Sequence[InvoiceRows], business: BusinessSettings) -> 
         taxes.extend(draft.taxes)
     bulk_insert_rows(InvoiceLine, lines)
     bulk_insert_rows(InvoiceTax, taxes)
+    if before_numbers is not None:
+        before_numbers()
+    sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
+    prefix, padding = business.invoice_prefix, business.invoice_number_padding
+    for draft, sequence in zip(drafts, sequences, strict=True):
+        draft.invoice["sequence"] = sequence
+        draft.invoice["number"] = number_format(prefix, sequence, padding)
+    bulk_insert_rows(Invoice, [d.invoice for d in drafts])
     invoices_totals_add((d.invoice, d.taxes) for d in drafts)

@@ -18,11 +18,12 @@ another customer (a merge, same currency) changes none of these.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fairbill.core.money import ZERO
 from fairbill.core.totals import Delta, Key, Measure, cents, daily_totals_add
 from fairbill.invoicing.models import CreditNote, CreditNoteTax, Invoice, InvoiceTax
 
@@ -46,9 +47,6 @@ class InvoiceState:
     balance: Decimal
 
 
-STATE_FIELDS = [f.name for f in fields(InvoiceState)]
-
-
 def invoice_state(invoice: Invoice) -> InvoiceState:
     """Take this before changing an issued invoice; give it to invoice_totals_change after."""
     return InvoiceState(
@@ -62,11 +60,6 @@ def invoice_state(invoice: Invoice) -> InvoiceState:
         total=invoice.total,
         balance=invoice.balance,
     )
-
-
-def _state_of_row(invoice: Mapping[str, Any]) -> InvoiceState:
-    values: dict[str, Any] = {name: invoice.get(name) for name in STATE_FIELDS}
-    return InvoiceState(**values)
 
 
 def invoice_deltas(
@@ -107,15 +100,73 @@ def invoices_totals_add(
 ) -> None:
     """Add newly issued invoices, as the rows they were inserted from (with their tax lines'
     rows), to the daily totals: one call for a whole batch, in the transaction that inserted
-    them."""
-    daily_totals_add(
-        delta
-        for invoice, taxes in invoices
-        for delta in invoice_deltas(
-            _state_of_row(invoice),
-            [TaxFigures(t["name"], t["rate"], t["net"], t["tax"]) for t in taxes],
+    them.
+
+    What an invoice adds is linear in its amounts, and which totals it adds to depends only
+    on its status, currency and dates: the invoices are first summed by those (and their tax
+    lines by name and rate), and the deltas of each sum are taken once, counted as many
+    times as it has invoices or tax lines. A batch of thousands costs a few deltas."""
+    groups: dict[tuple[Any, ...], _Sums] = {}
+    for invoice, taxes in invoices:
+        key = (
+            invoice["status"],
+            invoice["currency"],
+            invoice["issue_date"],
+            invoice["due_date"],
+            invoice["paid_on"],
         )
-    )
+        sums = groups.get(key)
+        if sums is None:
+            sums = groups[key] = _Sums()
+        sums.count += 1
+        sums.subtotal += invoice["subtotal"]
+        sums.tax += invoice["tax"]
+        sums.total += invoice["total"]
+        sums.balance += invoice["balance"]
+        for t in taxes:
+            line = sums.taxes.get((t["name"], t["rate"]))
+            if line is None:
+                line = sums.taxes[(t["name"], t["rate"])] = [0, ZERO, ZERO]
+            line[0] += 1
+            line[1] += t["net"]
+            line[2] += t["tax"]
+    deltas = []
+    for (status, currency, issue_date, due_date, paid_on), sums in groups.items():
+        state = InvoiceState(
+            status,
+            currency,
+            issue_date,
+            due_date,
+            paid_on,
+            sums.subtotal,
+            sums.tax,
+            sums.total,
+            sums.balance,
+        )
+        figures = [
+            TaxFigures(name, rate, net, tax) for (name, rate), (_, net, tax) in sums.taxes.items()
+        ]
+        for d in invoice_deltas(state, figures):
+            count = (
+                sums.taxes[(d.key.label, d.key.rate)][0]
+                if d.key.measure == Measure.TAX
+                else sums.count
+            )
+            deltas.append(Delta(d.key, count, d.net, d.tax, d.total))
+    daily_totals_add(deltas)
+
+
+@dataclass(slots=True)
+class _Sums:
+    """Invoices in one state summed (invoices_totals_add); taxes: (name, rate) -> [tax lines,
+    net, tax]."""
+
+    count: int = 0
+    subtotal: Decimal = ZERO
+    tax: Decimal = ZERO
+    total: Decimal = ZERO
+    balance: Decimal = ZERO
+    taxes: dict[tuple[str, Decimal], list[Any]] = field(default_factory=dict)
 
 
 def invoice_totals_change(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 
 from fairbill.catalog.models import Cycle
@@ -169,6 +170,10 @@ class Advance:
     setup_fee_billed: bool
 
 
+# the same few (renewal date, cycle, billing day) come again and again in a billing run
+_periods_due = lru_cache(maxsize=4096)(periods_due)
+
+
 def renewal_lines(
     sub: SubscriptionTerms, horizon: date, options: Sequence[OptionTerms]
 ) -> tuple[list[LineSpec], Advance]:
@@ -180,7 +185,7 @@ def renewal_lines(
     if cycle == Cycle.ONE_TIME:
         periods: list[tuple[date, date | None]] = [(sub.renewal_date, None)]
     else:
-        periods = list(periods_due(sub.renewal_date, cycle, sub.billing_day, horizon))
+        periods = list(_periods_due(sub.renewal_date, cycle, sub.billing_day, horizon))
     cycle_label = CYCLE_LABELS[cycle]
     specs: list[LineSpec] = []
     for start, end in periods:

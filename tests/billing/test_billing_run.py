@@ -67,3 +67,57 @@ def test_dry_run_writes_nothing(billing):
     assert report.preview[0]["total"] == "18.00"
     assert Invoice.objects.count() == 0
     assert len(mail.outbox) == 0
+
+
+def test_candidates_among_some_customers_are_those_with_something_left(billing, system):
+    # given three customers due on 1 March, one of them billed already
+    from fairbill.automation.billing_run import candidate_customers
+    from fairbill.core.models import BusinessSettings
+    from fairbill.customers.services import customer_create
+
+    others = [
+        customer_create(actor=system, name=f"Other {n}", email=f"o{n}@example.com", country="GB")
+        for n in range(2)
+    ]
+    for customer in [billing.customer, *others]:
+        billing.subscribe(start=date(2027, 2, 1), customer=customer)
+    billing.run(as_of=date(2027, 2, 1))
+    billing.subscribe(start=date(2027, 3, 1), customer=others[0])  # due again later
+    business = BusinessSettings.load()
+    # when the candidates are looked for among two of them as of 1 February, again
+    found = candidate_customers(
+        as_of=date(2027, 2, 1),
+        horizon=date(2027, 2, 1),
+        business=business,
+        among=[billing.customer.pk, others[0].pk],
+    )
+    # then none is left: all were billed (the new subscription is not due yet)
+    assert found == []
+    # and as of 1 March, only those among the ids with something due
+    found = candidate_customers(
+        as_of=date(2027, 3, 1),
+        horizon=date(2027, 3, 1),
+        business=business,
+        among=[billing.customer.pk, others[0].pk],
+    )
+    assert found == sorted([billing.customer.pk, others[0].pk])
+
+
+def test_a_process_of_a_parallel_run_bills_each_customer_once(billing, system):
+    # given five customers due on 1 February
+    from fairbill.customers.services import customer_create
+
+    customers = [billing.customer] + [
+        customer_create(actor=system, name=f"Other {n}", email=f"o{n}@example.com", country="GB")
+        for n in range(4)
+    ]
+    for customer in customers:
+        billing.subscribe(start=date(2027, 2, 1), customer=customer)
+    # when the second of two processes runs alone, in batches of two, then the first
+    second = billing.run(as_of=date(2027, 2, 1), share=(1, 2), batch_size=2, record=False)
+    first = billing.run(as_of=date(2027, 2, 1), share=(0, 2), batch_size=2, record=False)
+    # then the second billed everyone, starting from its own place, and the first nothing
+    assert second.invoices_created == 5
+    assert first.invoices_created == 0
+    assert [len(billing.invoices(customer=c)) for c in customers] == [1, 1, 1, 1, 1]
+    billing.assert_nothing_more_to_bill(as_of=date(2027, 2, 1))

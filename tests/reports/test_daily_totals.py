@@ -26,6 +26,12 @@ from fairbill.customers.merge import customer_merge
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.services import invoice_create
+from fairbill.invoicing.totals import (
+    InvoiceState,
+    TaxFigures,
+    invoice_deltas,
+    invoices_totals_add,
+)
 from fairbill.payments.credit_notes import credit_note_issue
 from fairbill.payments.models import Dispute, Payment
 from fairbill.payments.refunds import dispute_record, payment_refund, refundable
@@ -427,3 +433,76 @@ def test_the_demo_history_keeps_its_totals():
     # then every total kept on the way equals a recomputation
     assert DailyTotal.objects.filter(measure="payments").exists()
     assert totals_differences() == []
+
+
+rows_tax = st.tuples(
+    st.sampled_from([("VAT", Decimal("20")), ("VAT", Decimal("20.00")), ("VAT", Decimal("5"))]),
+    amounts,
+    amounts,
+)
+invoice_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["unpaid", "paid"]),
+        st.sampled_from(["GBP", "EUR"]),
+        days,
+        days,
+        amounts,
+        amounts,
+        amounts,
+        st.lists(rows_tax, max_size=2),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=invoice_rows)
+def test_a_batch_of_issued_invoices_adds_what_each_invoice_adds(rows):
+    # given issued invoices as the rows invoices_save inserts (several in one state, some not)
+    invoices = []
+    for status, currency, issue, due, subtotal, tax, balance, taxes in rows:
+        invoice = {
+            "status": status,
+            "currency": currency,
+            "issue_date": START + timedelta(days=issue),
+            "due_date": START + timedelta(days=due),
+            "paid_on": START + timedelta(days=issue) if status == "paid" else None,
+            "subtotal": subtotal,
+            "tax": tax,
+            "total": subtotal + tax,
+            "balance": balance if status == "unpaid" else Decimal("0.00"),
+        }
+        tax_rows = [{"name": n, "rate": r, "net": net, "tax": t} for (n, r), net, t in taxes]
+        invoices.append((invoice, tax_rows))
+
+    def kept_rows():
+        return sorted(
+            DailyTotal.objects.values_list(
+                "currency", "measure", "day", "label", "rate", "count", "net", "tax", "total"
+            )
+        )
+
+    # when the batch is added at once, and (another time) each invoice's own deltas
+    with transaction.atomic():
+        invoices_totals_add(invoices)
+        batch = kept_rows()
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        daily_totals_add(
+            d
+            for invoice, taxes in invoices
+            for d in invoice_deltas(
+                invoice_state_of(invoice),
+                [TaxFigures(t["name"], t["rate"], t["net"], t["tax"]) for t in taxes],
+            )
+        )
+        one_by_one = kept_rows()
+        transaction.set_rollback(True)
+    # then the daily totals are the same
+    assert batch == one_by_one
+
+
+def invoice_state_of(invoice):
+    return InvoiceState(**{name: invoice[name] for name in InvoiceState.__dataclass_fields__})

@@ -167,7 +167,6 @@ def payment_gateway() -> Gateway:
     """The gateway customers pay with now (see the module docstring)."""
     from fairbill.payments.gateways.fake import FakeGateway
     from fairbill.payments.gateways.offline import OfflineGateway
-    from fairbill.payments.gateways.stripe import StripeGateway
 
     choice = settings.PAYMENT_GATEWAY
     if choice not in ("", "stripe", "fake", "offline"):
@@ -178,6 +177,10 @@ def payment_gateway() -> Gateway:
             return OfflineGateway()
         if choice == "fake":
             log.warning("Stripe keys are set: the fake payment gateway stays off.")
+        # imported only then: the Stripe library costs every command's start-up a tenth of
+        # a second
+        from fairbill.payments.gateways.stripe import StripeGateway
+
         return StripeGateway(
             secret_key=settings.STRIPE_SECRET_KEY,
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
