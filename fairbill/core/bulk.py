@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import repeat
@@ -54,20 +55,35 @@ def gc_spaced() -> Iterator[None]:
     Python's default thresholds the collector walks them hundreds of times a batch, and now
     and then every object alive since start-up, for cycles the rows never form (about 7% of
     the billing run's time on SQLite). The objects alive on entry are set aside (gc.freeze) and
-    the first threshold raised; both are restored on exit (objects frozen by someone else
-    before are left so). Garbage is still collected, and reference counting frees the rows
-    as before."""
-    threshold = gc.get_threshold()
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
-    gc.set_threshold(BULK_GC_THRESHOLD, *threshold[1:])
+    the first threshold raised; both are restored when the last of the blocks running in the
+    process ends (two runs started from two threads of a web server may overlap; objects
+    frozen by someone else before are left so). Garbage is still collected, and reference
+    counting frees the rows as before."""
+    global _spaced_depth, _spaced_restore
+    with _spaced_lock:
+        if _spaced_depth == 0:
+            threshold, freeze = gc.get_threshold(), gc.get_freeze_count() == 0
+            if freeze:
+                gc.freeze()
+            gc.set_threshold(BULK_GC_THRESHOLD, *threshold[1:])
+            _spaced_restore = (threshold, freeze)
+        _spaced_depth += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        if freeze:
-            gc.unfreeze()
+        with _spaced_lock:
+            _spaced_depth -= 1
+            if _spaced_depth == 0 and _spaced_restore is not None:
+                saved, unfreeze = _spaced_restore
+                gc.set_threshold(*saved)
+                if unfreeze:
+                    gc.unfreeze()
+                _spaced_restore = None
+
+
+_spaced_lock = threading.Lock()
+_spaced_depth = 0
+_spaced_restore: tuple[tuple[int, ...], bool] | None = None
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> None:

@@ -167,7 +167,7 @@ class BusinessSettings(models.Model):
         if found is None:
             found = cls.objects.get_or_create(pk=1)[0]
             _loaded.set(found)
-        return copy.copy(found)
+        return copy.deepcopy(found)  # its lists too (reminder days, retry days)
 
 
 # Set for the length of a request by core.middleware.settings_once_per_request.

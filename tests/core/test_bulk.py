@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -135,6 +136,38 @@ def test_gc_spaced_restores_the_collector_as_it_was():
         assert gc.get_threshold()[0] > before[0]
         assert gc.get_freeze_count() > 0
     # then the thresholds are back and nothing is left frozen
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_gc_spaced_blocks_that_overlap_in_two_threads_restore_the_collector_once_both_end():
+    # given two runs of bulk work in two threads, the first ending while the second runs
+    before = gc.get_threshold()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def first() -> None:
+        with gc_spaced():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with gc_spaced():
+            second_in.set()
+            first_out.wait(5)
+            # while the second still runs, the collector stays spaced out and frozen
+            seen["threshold"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    # then the second saw the spaced-out collector, and both ended with it as it was
+    assert seen["threshold"][0] > before[0]  # type: ignore[index]
+    assert seen["frozen"] > 0  # type: ignore[operator]
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
 

@@ -27,6 +27,17 @@ def test_within_a_request_the_settings_are_read_once_and_each_caller_has_a_copy(
 
 
 @pytest.mark.django_db
+def test_a_caller_changing_a_list_of_its_copy_leaves_the_others_alone(business):
+    with settings_read_once():
+        first = BusinessSettings.load()
+        first.reminder_days.append(99)
+        first.charge_retry_days.clear()
+        second = BusinessSettings.load()
+    assert 99 not in second.reminder_days
+    assert second.charge_retry_days == BusinessSettings.objects.get(pk=1).charge_retry_days
+
+
+@pytest.mark.django_db
 def test_saving_the_settings_within_a_request_reads_them_again(business):
     with settings_read_once():
         settings = BusinessSettings.load()
