@@ -79,7 +79,7 @@ class EstimateOut(Schema):
 
     @staticmethod
     def resolve_expired(obj: Estimate) -> bool:
-        return obj.is_expired_now  # type: ignore[attr-defined]  # from estimates()
+        return obj.expired  # type: ignore[attr-defined]  # from estimates()
 
     @staticmethod
     def resolve_lines(obj: Estimate) -> list[EstimateLine]:

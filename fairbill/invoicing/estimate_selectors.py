@@ -23,10 +23,10 @@ def waiting(as_of: date) -> Q:
 
 
 def with_expired(queryset: QuerySet[Estimate], as_of: date) -> QuerySet[Estimate]:
-    """Each estimate with `is_expired_now`, computed by the database for a list (the day read
-    once, not once per row)."""
+    """Each estimate with `expired` (Estimate.is_expired as of that day), computed by the
+    database for a whole list."""
     return queryset.annotate(
-        is_expired_now=Case(
+        expired=Case(
             When(expired(as_of), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),

@@ -22,7 +22,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing import selectors as invoice_selectors
-from fairbill.invoicing.estimate_selectors import expired
+from fairbill.invoicing.estimate_selectors import expired, with_expired
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
@@ -178,10 +178,10 @@ def estimates(customer: Customer) -> dict[str, Any]:
         output_field=BooleanField(),
     )
     latest = list(
-        found.annotate(answered=answered).order_by("answered", "-issue_date", "-id")[:SHOWN]
+        with_expired(found, today)
+        .annotate(answered=answered)
+        .order_by("answered", "-issue_date", "-id")[:SHOWN]
     )
-    for estimate in latest:
-        estimate.expired = estimate.is_expired(today)  # type: ignore[attr-defined]
     return {
         "estimates": latest,
         "estimate_count": found.count() if len(latest) == SHOWN else len(latest),

@@ -23,7 +23,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.invoicing.estimate_pdf import estimate_pdf, estimate_pdf_name, estimate_taxes
-from fairbill.invoicing.estimate_selectors import estimates_filtered
+from fairbill.invoicing.estimate_selectors import estimates_filtered, with_expired
 from fairbill.invoicing.estimates import (
     estimate_accept,
     estimate_create,
@@ -43,13 +43,11 @@ def estimate_list(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     filters = EstimateFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    found = Estimate.objects.select_related("customer", "invoice")
+    found = with_expired(Estimate.objects.select_related("customer", "invoice"), today)
     if data.get("customer"):
         found = found.filter(customer_id=data["customer"])
     found = estimates_filtered(found, data.get("status", ""), today).order_by("-issue_date", "-id")
     page = paginate(request, found)
-    for estimate in page.object_list:
-        estimate.expired = estimate.is_expired(today)  # type: ignore[attr-defined]
     context = {
         "nav": NAV,
         "filters": filters,

@@ -16,6 +16,7 @@ from fairbill.core.keyset import list_page
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer
 from fairbill.invoicing.estimate_pdf import estimate_pdf, estimate_pdf_name, estimate_taxes
+from fairbill.invoicing.estimate_selectors import with_expired
 from fairbill.invoicing.estimates import estimate_accept, estimate_decline
 from fairbill.invoicing.models import Estimate
 from fairbill.portal import selectors
@@ -40,10 +41,10 @@ def estimate_list(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
     today = clock.today()
     page = list_page(
-        selectors.estimates_of(customer=customer), request.GET, size=ESTIMATES_PER_PAGE
+        with_expired(selectors.estimates_of(customer=customer), today),
+        request.GET,
+        size=ESTIMATES_PER_PAGE,
     )
-    for estimate in page.object_list:
-        estimate.expired = estimate.is_expired(today)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/estimate_list.html",
