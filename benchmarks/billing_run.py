@@ -47,15 +47,25 @@ def database_url(kind: str, n: int, workdir: str) -> str:
             "--database postgres needs FAIRBILL_TEST_DATABASE_URL (e.g. "
             "postgres://postgres@127.0.0.1:5432/fairbill)"
         )
+    return fresh_database(base, f"fairbill_bench_{n}")
+
+
+def fresh_database(url: str, name: str) -> str:
+    """An empty PostgreSQL database `name` on the server of `url` (dropped first if there)."""
+    fresh = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    drop_database(fresh, then_create=True)
+    return fresh
+
+
+def drop_database(url: str, then_create: bool = False) -> None:
     import psycopg
 
-    parts = urlsplit(base)
-    name = f"fairbill_bench_{n}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    parts = urlsplit(url)
+    name = parts.path.strip("/")
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
+        if then_create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def populate(n: int) -> None:
@@ -287,15 +297,8 @@ def floor_seconds(kind: str, n: int, url: str, workdir: str) -> float | None:
     if kind == "sqlite":
         target = ["--sqlite", f"{workdir}/floor.sqlite3", "--strategies", "executemany"]
     else:
-        import psycopg
-
-        parts = urlsplit(url)
-        name = f"fairbill_floor_{n}"
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        target = ["--dsn", urlunsplit(parts._replace(path=f"/{name}")), "--strategies", "copy"]
+        floor_url = fresh_database(url, f"fairbill_floor_{n}")
+        target = ["--dsn", floor_url, "--strategies", "copy"]
     try:
         subprocess.run(
             [sys.executable, str(FLOOR), *target, "--n", str(n), "--runs", "1"]
@@ -306,8 +309,7 @@ def floor_seconds(kind: str, n: int, url: str, workdir: str) -> float | None:
         )
     finally:
         if kind == "postgres":
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            drop_database(floor_url)
     return float(json.loads(results.read_text().splitlines()[-1])["total_s"])
 
 
