@@ -133,6 +133,12 @@ def pages(today: date, deep: dict[str, str]) -> list[tuple[str, str, str]]:
         ("customers: page 2000", "staff", "/customers/?page=2000"),
         ("customer page (big)", "staff", "/customers/1/"),
         ("customer page (typical)", "staff", "/customers/2/"),
+        # the customer page's other tabs, each its own request
+        *(
+            (f"customer {tab} ({size})", "staff", f"/customers/{pk}/{tab}/")
+            for pk, size in ((1, "big"), (2, "typical"))
+            for tab in ("invoices", "credit", "estimates", "emails", "notes", "history")
+        ),
         ("invoices", "staff", "/invoices/"),
         ("invoices: unpaid", "staff", "/invoices/?status=unpaid"),
         ("invoices: paid", "staff", "/invoices/?status=paid"),

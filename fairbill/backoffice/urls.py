@@ -41,7 +41,7 @@ urlpatterns = [
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/status/", customers.customer_status, name="customer_status"),
-    path("customers/<int:pk>/notes/", customers.customer_note, name="customer_note"),
+    path("customers/<int:pk>/notes/", customers.customer_notes, name="customer_notes"),
     path(
         "customers/<int:pk>/login/<slug:action>/",
         customers.customer_login_action,
@@ -59,8 +59,17 @@ urlpatterns = [
     ),
     path(
         "customers/<int:pk>/credit/",
-        customer_billing.customer_credit_add,
-        name="customer_credit_add",
+        customer_billing.customer_credit,
+        name="customer_credit",
+    ),
+    *(
+        path(f"customers/<int:pk>/{tab}/", customers.customer_detail, {"tab": tab}, name=name)
+        for tab, name in (
+            ("invoices", "customer_invoices"),
+            ("estimates", "customer_estimates"),
+            ("emails", "customer_emails"),
+            ("history", "customer_history"),
+        )
     ),
     path(
         "customers/<int:pk>/packages/<int:sub_pk>/edit/",

@@ -382,7 +382,7 @@ def test_add_credit(staff_client, customer):
         f"/customers/{customer.pk}/credit/", {"amount": "25.00", "reason": "Goodwill"}
     )
     assert credit_balance(customer) == Decimal("25.00")
-    html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    html = staff_client.get(f"/customers/{customer.pk}/credit/").content.decode()
     assert "£25.00" in html
     assert "Goodwill" in html
 
@@ -407,7 +407,7 @@ def test_customer_page_lists_invoices_and_payments(staff_client, customer, syste
     payment_record(
         actor=system, invoice=paid, amount="60.00", method="cash", on=TODAY, reference="R-1"
     )
-    response = staff_client.get(f"/customers/{customer.pk}/")
+    response = staff_client.get(f"/customers/{customer.pk}/invoices/")
     html = response.content.decode()
     assert late.number in html
     assert paid.number in html

@@ -40,7 +40,8 @@ def test_remove_credit_takes_it_back_with_the_reason(staff_client, customer, sys
     entry = CreditEntry.objects.get(kind="removed")
     assert (entry.amount, entry.reason) == (Decimal("-15.00"), "Added twice")
     assert Event.objects.filter(action="credit.removed").exists()
-    html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert response.url == f"/customers/{customer.pk}/credit/"
+    html = staff_client.get(response.url).content.decode()
     assert "Removed by staff" in html
 
 

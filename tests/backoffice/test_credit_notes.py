@@ -352,7 +352,7 @@ def test_the_list_filters_by_customer_and_dates(staff_client, admin, system, inv
 def test_the_customer_page_lists_its_credit_notes(staff_client, invoice):
     _post(staff_client, invoice, step="issue", scope="all")
     note = CreditNote.objects.get()
-    page = staff_client.get(f"/customers/{invoice.customer_id}/").content.decode()
+    page = staff_client.get(f"/customers/{invoice.customer_id}/invoices/").content.decode()
     assert f'<a href="/credit-notes/{note.pk}/">{note.number}</a>' in page
     # and the invoice credited in full is listed apart, with its status
     assert "Void and credited invoices (1)" in page

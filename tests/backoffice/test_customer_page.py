@@ -38,8 +38,9 @@ def issue(actor, customer, amount, on, **kwargs):
     )
 
 
-def page(client, customer):
-    return client.get(f"/customers/{customer.pk}/")
+def page(client, customer, tab=""):
+    """The customer page's tab ("" for the overview)."""
+    return client.get(f"/customers/{customer.pk}/{tab}")
 
 
 def test_invoices_are_split_into_overdue_due_and_paid_with_totals(staff_client, customer, system):
@@ -48,8 +49,8 @@ def test_invoices_are_split_into_overdue_due_and_paid_with_totals(staff_client, 
     due = issue(system, customer, "25.00", TODAY)
     paid = issue(system, customer, "60.00", TODAY)
     payment_record(actor=system, invoice=paid, amount="60.00", method="cash", on=TODAY)
-    # when the customer page opens
-    response = page(staff_client, customer)
+    # when the customer page's invoices open
+    response = page(staff_client, customer, "invoices/")
     groups = {g["key"]: g for g in response.context["invoice_groups"]}
     # then each invoice is in its group, with the group's amount
     assert [i.number for i in groups["overdue"]["invoices"]] == [late.number]
@@ -60,10 +61,16 @@ def test_invoices_are_split_into_overdue_due_and_paid_with_totals(staff_client, 
         Decimal("25.00"),
         Decimal("60.00"),
     )
-    assert response.context["open_balance"] == Decimal("65.00")
     html = response.content.decode()
     assert 'id="invoices-overdue"' in html
+    # and the overview says what is left to pay, and how many are overdue
+    overview = page(staff_client, customer)
+    assert overview.context["open_balance"] == Decimal("65.00")
+    assert overview.context["overdue_count"] == 1
+    html = overview.content.decode()
     assert "£65.00" in html
+    assert "1 overdue" in html
+    assert f'href="/customers/{customer.pk}/invoices/"' in html
 
 
 def test_credit_added_and_applied_are_shown_with_the_balance(staff_client, customer, system):
@@ -72,7 +79,7 @@ def test_credit_added_and_applied_are_shown_with_the_balance(staff_client, custo
     payment_record(
         actor=system, invoice=invoice, amount="0", method="cash", on=TODAY, apply_credit="10.00"
     )
-    response = page(staff_client, customer)
+    response = page(staff_client, customer, "credit/")
     assert response.context["credit"] == Decimal("20.00")
     assert response.context["credit_added"] == Decimal("30.00")
     assert response.context["credit_applied"] == Decimal("10.00")
@@ -94,7 +101,7 @@ def test_emails_are_listed_and_each_can_be_resent(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         log = email_queue(template="credit_added", customer_id=customer.pk, context={})
-    html = page(staff_client, customer).content.decode()
+    html = page(staff_client, customer, "emails/").content.decode()
     assert "Credit added" in html
     assert f"/customers/{customer.pk}/emails/{log.pk}/resend/" in html
     mail.outbox.clear()

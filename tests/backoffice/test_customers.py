@@ -240,13 +240,15 @@ def test_customer_page_shows_details_and_history(staff_client, customer):
     html = response.content.decode()
     assert "Jane Smith" in html
     assert "1 High Street" in html
-    assert "customer.created" in html
+    history = staff_client.get(f"/customers/{customer.pk}/history/").content.decode()
+    assert "Jane Smith" in history  # the page's head is on every tab
+    assert "customer.created" in history
 
 
 def test_history_lists_only_this_customers_events(staff_client, customer, system):
     other = customer_create(actor=system, name="Other", email="o@example.com", country="GB")
     customer_set_status(actor=system, customer=other, status="suspended", reason="other's reason")
-    response = staff_client.get(f"/customers/{customer.pk}/")
+    response = staff_client.get(f"/customers/{customer.pk}/history/")
     assert "other&#x27;s reason" not in response.content.decode()
     assert {e.customer_id for e, _ in response.context["events"]} == {customer.pk}
 
@@ -260,7 +262,8 @@ def test_change_status_records_it_with_the_reason(staff_client, customer):
     assert (customer.status, customer.status_reason) == ("suspended", "Asked to pause")
     page = staff_client.get(response.url)
     assert "Status is now Suspended." in messages_of(page)
-    assert "active → suspended" in page.content.decode()
+    history = staff_client.get(f"/customers/{customer.pk}/history/")
+    assert "active → suspended" in history.content.decode()
 
 
 def test_change_status_refuses_an_unknown_status(staff_client, customer):
@@ -272,11 +275,12 @@ def test_change_status_refuses_an_unknown_status(staff_client, customer):
 
 
 def test_add_a_private_and_a_public_note(staff_client, customer):
-    staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "Prefers email."})
+    first = staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "Prefers email."})
     staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "Welcome!", "public": "on"})
     notes = {n.body: n.public for n in CustomerNote.objects.filter(customer=customer)}
     assert notes == {"Prefers email.": False, "Welcome!": True}
-    html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert first.url == f"/customers/{customer.pk}/notes/"  # back on the Notes tab
+    html = staff_client.get(first.url).content.decode()
     assert "Prefers email." in html
     assert "Welcome!" in html
 
@@ -288,9 +292,12 @@ def test_an_empty_note_is_refused(staff_client, customer):
     assert not CustomerNote.objects.exists()
 
 
-def test_status_and_notes_need_post(staff_client, customer):
+def test_status_needs_post_and_notes_read_shows_the_tab(staff_client, customer):
     assert staff_client.get(f"/customers/{customer.pk}/status/").status_code == 405
-    assert staff_client.get(f"/customers/{customer.pk}/notes/").status_code == 405
+    response = staff_client.get(f"/customers/{customer.pk}/notes/")
+    assert response.status_code == 200
+    assert response.context["tab"] == "notes"
+    assert not CustomerNote.objects.exists()
 
 
 def test_status_of_an_unknown_customer_is_404(staff_client, business):

@@ -124,7 +124,7 @@ def test_customer_history_after_a_merge_shows_words_not_python(staff_client, cus
     customer_note_add(actor=system, customer=duplicate, body="Moved", public=False)
     customer_merge(actor=system, target=customer, source=duplicate)
     # when staff open the customer page
-    html = staff_client.get(f"/customers/{customer.pk}/").content.decode()
+    html = staff_client.get(f"/customers/{customer.pk}/history/").content.decode()
     history = html.split('id="history"', 1)[1]
     # then the merge reads as words, with its counts in a sentence
     assert "Another customer merged into this one" in history

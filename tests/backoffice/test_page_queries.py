@@ -24,12 +24,12 @@ from fairbill.payments.models import Payment
 
 # Queries per page at most: session, user, settings and the page's own reads. A page that
 # read a row's related rows one by one would make hundreds here.
-# The customer page: 32, one for its estimates section, one for its credit notes and one
-# for its saved payment methods (each section a fixed number of queries, whatever the rows).
+# The customer page's tabs: the overview reads the details, status, packages and payment
+# methods; each other tab its own lists (a fixed number of queries, whatever the rows).
 MAX_QUERIES = {
     "dashboard": 22,
-    "customer page (big)": 35,
-    "customer page (typical)": 35,
+    "customer page (big)": 18,
+    "customer page (typical)": 18,
     "my account": 18,
 }
 DEFAULT_MAX = 14

@@ -123,6 +123,12 @@ def nav(page, name: str):
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
 
 
+def customer_tab(page, name: str):
+    """Open a tab of the customer page (Overview, Invoices & payments, Account credit, ...)."""
+    page.get_by_role("navigation", name="Customer").get_by_role("link", name=name).click()
+    page.locator('nav.tabs a[aria-current="page"]', has_text=name).wait_for()
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -17,7 +17,7 @@ from fairbill.core.services import settings_update
 from fairbill.customers.services import customer_create
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.services import credit_balance
-from tests.e2e.conftest import log_in, nav, screenshot
+from tests.e2e.conftest import customer_tab, log_in, nav, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +78,7 @@ def test_staff_bills_a_new_package_and_records_a_payment_with_credit(page, e2e_a
     page.get_by_text("Silver added; the billing run bills it from").wait_for()
 
     # and £20.00 of account credit
+    customer_tab(page, "Account credit")
     credit = page.locator("#credit")
     credit.get_by_text("Add or remove credit…").click()
     credit.get_by_label("Amount").fill("20.00")
@@ -142,9 +143,12 @@ def test_staff_bills_a_new_package_and_records_a_payment_with_credit(page, e2e_a
     page.goto(f"/customers/{customer.pk}/")
     packages = page.locator("#packages")
     assert "Silver" in packages.inner_text()
-    assert invoice.number in page.locator("#invoices").inner_text()
-    assert "Goodwill for the migration" in page.locator("#credit").inner_text()
     screenshot(page, "customer-billing")
+    customer_tab(page, "Invoices & payments")
+    assert invoice.number in page.locator("#invoices").inner_text()
+    screenshot(page, "customer-invoices")
+    customer_tab(page, "Account credit")
+    assert "Goodwill for the migration" in page.locator("#credit").inner_text()
 
 
 def test_billing_pages_at_a_glance(page, e2e_admin, catalog):

@@ -22,7 +22,7 @@ from fairbill.payments.services import credit_balance, payment_record
 from fairbill.subscriptions.models import PackageChange
 from fairbill.subscriptions.periods import add_months
 from tests.backoffice.conftest import bill_and_pay
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import customer_tab, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -121,8 +121,9 @@ def test_upgrade_wizard_bronze_to_gold_invoices_what_it_reviewed(logged_in_page,
     packages = page.locator("#packages")
     assert "changed" in packages.inner_text()
     assert "Upgrade from Bronze" in packages.inner_text()
-    assert invoice.number in page.locator("#invoices-due").inner_text()
     screenshot(page, "customer-after-upgrade")
+    customer_tab(page, "Invoices & payments")
+    assert invoice.number in page.locator("#invoices-due").inner_text()
 
 
 def test_edit_a_package(logged_in_page, shop):
@@ -148,6 +149,7 @@ def test_add_credit(logged_in_page, shop):
     page = logged_in_page
     customer, _, _ = shop
     page.goto(f"/customers/{customer.pk}/")
+    customer_tab(page, "Account credit")
     page.get_by_text("Add or remove credit…").click()
     page.get_by_label("Amount").fill("25.00")
     page.locator("#id_credit_reason").fill("Goodwill for the outage")
@@ -185,8 +187,10 @@ def test_merge_a_duplicate(logged_in_page, shop):
         f"#{duplicate.pk} Northwind (old account) (old@northwind.example) merged into"
         f" #{customer.pk} Northwind Traders"
     ).wait_for()
+    customer_tab(page, "Notes")
     assert "Moved offices" in page.locator("#notes").inner_text()
     # and the history says what happened in words, not codes or Python data
+    customer_tab(page, "History")
     history = page.locator("#history").inner_text()
     assert "Another customer merged into this one" in history
     assert "moved: 1 customer notes" in history

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from fairbill.accounts.access import staff_required
 from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
@@ -53,12 +52,13 @@ def _subscription_add_page(
     return render(request, "backoffice/customers/package_add.html", context)
 
 
-@require_POST
 @staff_required("customers")
-def customer_credit_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add credit or remove it (a correction); above the business's "confirm credit above"
-    amount the form comes back asking to confirm."""
-    customer = get_object_or_404(Customer, pk=pk)
+def customer_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Account credit tab. Posted to, it adds credit or removes it (a correction); above
+    the business's "confirm credit above" amount the form comes back asking to confirm."""
+    customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
+    if request.method != "POST":
+        return customer_page(request, customer, "credit")
     form = CreditForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -83,5 +83,5 @@ def customer_credit_add(request: HttpRequest, pk: int) -> HttpResponse:
             show_error(form, exc)
         else:
             messages.success(request, "Credit removed." if removing else "Credit added.")
-            return redirect("backoffice:customer_detail", pk=customer.pk)
-    return customer_page(request, customer, forms_={"credit": form})
+            return redirect("backoffice:customer_credit", pk=customer.pk)
+    return customer_page(request, customer, "credit", forms_={"credit": form})

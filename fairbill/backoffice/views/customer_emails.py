@@ -28,7 +28,7 @@ def customer_signup_email(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"Signup email sent again to {log.to or customer.email} ({log.status})."
         )
-    return redirect("backoffice:customer_detail", pk=customer.pk)
+    return redirect("backoffice:customer_emails", pk=customer.pk)
 
 
 @require_POST
@@ -38,4 +38,4 @@ def customer_email_resend(request: HttpRequest, pk: int, log_pk: int) -> HttpRes
     copy = email_resend(actor=request.actor, log=log)  # type: ignore[attr-defined]
     copy.refresh_from_db()
     messages.success(request, f"Email sent again ({copy.get_status_display().lower()}).")
-    return redirect("backoffice:customer_detail", pk=pk)
+    return redirect("backoffice:customer_emails", pk=pk)

@@ -5,12 +5,15 @@ a view that shows a form with errors passes it in `forms_` by section name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from fairbill.backoffice.billing_forms import CreditForm
 from fairbill.backoffice.event_text import event_details
@@ -30,46 +33,86 @@ from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import Allocation, CreditEntry, Payment
 from fairbill.subscriptions.models import PackageChange, SubscriptionOption
 
-HISTORY_LIMIT = 20  # the page shows the latest of each section: it stays light for any customer
+HISTORY_LIMIT = 50  # each tab shows the latest of its lists: it stays light for any customer
 SHOWN = 10
+NOTES_SHOWN = 50
+EMAILS_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    title: str
+    url_name: str
+    privilege: str = ""  # a staff privilege the tab needs, besides the customers'
+
+
+TABS = (
+    Tab("overview", "Overview", "backoffice:customer_detail"),
+    Tab("invoices", "Invoices & payments", "backoffice:customer_invoices"),
+    Tab("credit", "Account credit", "backoffice:customer_credit"),
+    Tab("estimates", "Estimates", "backoffice:customer_estimates", privilege="invoices"),
+    Tab("emails", "Emails", "backoffice:customer_emails"),
+    Tab("notes", "Notes", "backoffice:customer_notes"),
+    Tab("history", "History", "backoffice:customer_history"),
+)
+TAB_KEYS = frozenset(tab.key for tab in TABS)
 
 
 def customer_page(
-    request: HttpRequest, customer: Customer, forms_: dict[str, forms.Form] | None = None
+    request: HttpRequest,
+    customer: Customer,
+    tab: str = "overview",
+    forms_: dict[str, forms.Form] | None = None,
 ) -> HttpResponse:
+    """One tab of the customer page: the header and tab bar, and that tab's sections only
+    (each tab its own request, so the page stays fast however much the customer has)."""
     forms_ = forms_ or {}
+    user = request.user
+    shown = [
+        t
+        for t in TABS
+        if not t.privilege or user.has_privilege(t.privilege)  # type: ignore[union-attr]
+    ]
+    if tab not in {t.key for t in shown}:
+        raise Http404
     context: dict[str, Any] = {
         "nav": "customers",
         "customer": customer,
-        **status_and_notes(customer, forms_),
-        **packages(customer),
-        **account_credit(customer, forms_),
-        **invoices_and_payments(customer),
-        **estimates(customer),
-        **credit_notes(customer),
-        **emails(customer),
-        **history(customer),
-        **next_invoice_tax(customer),
-        **customer_methods(customer),
+        "tab": tab,
+        "tabs": [(t, reverse(t.url_name, args=[customer.pk])) for t in shown],
+        "has_subscriptions": customer.subscriptions.exists(),
         "can_login_as": bool(
-            request.user.has_privilege("login_as")  # type: ignore[union-attr]
+            user.has_privilege("login_as")  # type: ignore[union-attr]
             and customer.user_id
             and not customer.merged_into_id
         ),
     }
-    return render(request, "backoffice/customers/detail.html", context)
+    for section in SECTIONS[tab]:
+        context.update(section(customer, forms_))
+    return render(request, f"backoffice/customers/tab_{tab}.html", context)
 
 
-def status_and_notes(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
+Forms = dict[str, forms.Form]
+
+
+def status(customer: Customer, forms_: Forms) -> dict[str, Any]:
     return {
         "status_form": forms_.get("status")
         or CustomerStatusForm(initial={"status": customer.status, "reason": ""}),
-        "note_form": forms_.get("note") or CustomerNoteForm(),
-        "notes": customer.notes.select_related("author"),
     }
 
 
-def packages(customer: Customer) -> dict[str, Any]:
+def notes(customer: Customer, forms_: Forms) -> dict[str, Any]:
+    latest = list(customer.notes.select_related("author")[:NOTES_SHOWN])
+    return {
+        "note_form": forms_.get("note") or CustomerNoteForm(),
+        "notes": latest,
+        "notes_shown": NOTES_SHOWN,
+    }
+
+
+def packages(customer: Customer, forms_: Forms) -> dict[str, Any]:
     subscriptions = list(
         customer.subscriptions.select_related("package").prefetch_related(
             Prefetch(
@@ -91,7 +134,28 @@ def packages(customer: Customer) -> dict[str, Any]:
     return {"subscriptions": subscriptions}
 
 
-def account_credit(customer: Customer, forms_: dict[str, forms.Form]) -> dict[str, Any]:
+def balances(customer: Customer, forms_: Forms) -> dict[str, Any]:
+    """The overview's figures: account credit, and what is left to pay (overdue and due),
+    read from the unpaid invoices alone (an index on customer and status finds them)."""
+    credit = CreditEntry.objects.filter(customer=customer).order_by()
+    today = clock.today()
+    late = invoice_selectors.overdue(today)
+    sums = (
+        customer.invoices.filter(status=Invoice.Status.UNPAID)
+        .order_by()
+        .aggregate(
+            overdue_n=Count("id", filter=late),
+            left=MoneySum("balance"),
+        )
+    )
+    return {
+        "credit": credit.aggregate(balance=MoneySum("amount"))["balance"] or ZERO,
+        "open_balance": sums["left"] or ZERO,
+        "overdue_count": sums["overdue_n"],
+    }
+
+
+def account_credit(customer: Customer, forms_: Forms) -> dict[str, Any]:
     entries = CreditEntry.objects.filter(customer=customer).select_related("invoice")
     # The balance as credit_balance sums it, in the same query as the other two sums.
     sums = entries.order_by().aggregate(
@@ -109,7 +173,7 @@ def account_credit(customer: Customer, forms_: dict[str, forms.Form]) -> dict[st
     }
 
 
-def invoices_and_payments(customer: Customer) -> dict[str, Any]:
+def invoices_and_payments(customer: Customer, forms_: Forms) -> dict[str, Any]:
     """Invoices in groups (overdue, due, paid, void) with each group's count and amount."""
     today = clock.today()
     issued = customer.invoices.exclude(status=Invoice.Status.DRAFT)
@@ -161,14 +225,13 @@ def invoices_and_payments(customer: Customer) -> dict[str, Any]:
         if sums["void_n"]
         else [],
         "invoice_counts": {g["key"]: g["count"] for g in groups},
-        "open_balance": groups[0]["amount"] + groups[1]["amount"],
         "payments": Payment.objects.filter(customer=customer).prefetch_related(
             Prefetch("allocations", queryset=Allocation.objects.select_related("invoice"))
         )[:SHOWN],
     }
 
 
-def estimates(customer: Customer) -> dict[str, Any]:
+def estimates(customer: Customer, forms_: Forms) -> dict[str, Any]:
     """The latest estimates, waiting ones first (two queries, however many there are)."""
     today = clock.today()
     found = customer.estimates.select_related("invoice")
@@ -188,22 +251,22 @@ def estimates(customer: Customer) -> dict[str, Any]:
     }
 
 
-def credit_notes(customer: Customer) -> dict[str, Any]:
+def credit_notes(customer: Customer, forms_: Forms) -> dict[str, Any]:
     """The latest SHOWN credit notes (with their invoices) and how many there are."""
-    notes = invoice_selectors.credit_notes(customer_id=customer.pk)
-    shown = list(notes[:SHOWN])
-    count = len(shown) if len(shown) < SHOWN else notes.count()
+    found = invoice_selectors.credit_notes(customer_id=customer.pk)
+    shown = list(found[:SHOWN])
+    count = len(shown) if len(shown) < SHOWN else found.count()
     return {"customer_credit_notes": shown, "credit_note_count": count}
 
 
-def emails(customer: Customer) -> dict[str, Any]:
-    logs = list(EmailLog.objects.filter(customer=customer)[:SHOWN])
+def emails(customer: Customer, forms_: Forms) -> dict[str, Any]:
+    logs = list(EmailLog.objects.filter(customer=customer)[:EMAILS_SHOWN])
     for log in logs:
         log.name = DEFAULTS.get(log.template, {}).get("name", log.template)  # type: ignore[attr-defined]
-    return {"emails": logs}
+    return {"emails": logs, "emails_shown": EMAILS_SHOWN}
 
 
-def history(customer: Customer) -> dict[str, Any]:
+def history(customer: Customer, forms_: Forms) -> dict[str, Any]:
     return {
         "events": [
             (event, event_details(event))
@@ -213,7 +276,23 @@ def history(customer: Customer) -> dict[str, Any]:
     }
 
 
-def next_invoice_tax(customer: Customer) -> dict[str, Any]:
+def next_invoice_tax(customer: Customer, forms_: Forms) -> dict[str, Any]:
     """How the next invoice would be taxed today, and why (e.g. why no reverse charge)."""
     tax = tax_for_customer(customer)
     return {"next_tax": tax, "next_tax_label": Invoice.TaxTreatment(tax.treatment).label}
+
+
+def payment_methods(customer: Customer, forms_: Forms) -> dict[str, Any]:
+    return customer_methods(customer)
+
+
+Section = Callable[[Customer, Forms], dict[str, Any]]
+SECTIONS: dict[str, tuple[Section, ...]] = {
+    "overview": (status, balances, next_invoice_tax, packages, payment_methods),
+    "invoices": (invoices_and_payments, credit_notes),
+    "credit": (account_credit,),
+    "estimates": (estimates,),
+    "emails": (emails,),
+    "notes": (notes,),
+    "history": (history,),
+}

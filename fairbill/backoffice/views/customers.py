@@ -131,9 +131,10 @@ def customer_login_action(request: HttpRequest, pk: int, action: str) -> HttpRes
 
 
 @staff_required("customers")
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
+    """The customer page's tab (its overview unless the address names another)."""
     customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
-    return customer_page(request, customer)
+    return customer_page(request, customer, tab)
 
 
 @require_POST
@@ -154,13 +155,15 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Status is now {customer.get_status_display()}.")
             return redirect("backoffice:customer_detail", pk=customer.pk)
-    return customer_page(request, customer, forms_={"status": form})
+    return customer_page(request, customer, "overview", forms_={"status": form})
 
 
-@require_POST
 @staff_required("customers")
-def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer, pk=pk)
+def customer_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Notes tab; posted to, it adds a note."""
+    if request.method != "POST":
+        return customer_detail(request, pk, tab="notes")
+    customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
     form = CustomerNoteForm(request.POST)
     if form.is_valid():
         try:
@@ -174,8 +177,8 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
             show_error(form, exc)
         else:
             messages.success(request, "Note added.")
-            return redirect("backoffice:customer_detail", pk=customer.pk)
-    return customer_page(request, customer, forms_={"note": form})
+            return redirect("backoffice:customer_notes", pk=customer.pk)
+    return customer_page(request, customer, "notes", forms_={"note": form})
 
 
 @require_POST
