@@ -46,6 +46,10 @@ State = PaymentAttempt.State
 CHARGE_FAILED = "charge.failed"
 CHARGE_NEEDS_ACTION = "charge.needs_action"
 
+# How long the gateway is sure to remember an idempotency key: Stripe keeps them for at least
+# 24 hours. An hour less, for clocks that differ.
+KEY_KEPT = timedelta(hours=23)
+
 
 class NothingToCharge(Refused):
     """The invoice can't be charged now (said why)."""
@@ -239,8 +243,21 @@ def attempt_submit(
         attempt.state = State.SUBMITTED
         attempt.updated_at = clock.now()
         attempt.save(update_fields=["amount", "state", "updated_at"])
-        charge = gateway.charge(_request(attempt, invoice))
+        charge = _charge_send(gateway, attempt, invoice)
         return _apply(actor=actor, attempt=attempt, charge=charge, on=on)
+
+
+def _charge_send(gateway: Gateway, attempt: PaymentAttempt, invoice: Invoice) -> Charge:
+    """Send the attempt's charge with its key. The gateway remembers a key for at least 24
+    hours: an attempt older than KEY_KEPT may have been sent before with a key it has since
+    forgotten (a crash or a lost answer, then days without a run), and the same request
+    would then charge again. So the gateway is first asked for a charge it made for this
+    attempt (by the attempt id it carries); only when it has none is the request sent."""
+    if clock.now() - attempt.created_at >= KEY_KEPT:
+        found = gateway.charge_find(attempt_id=attempt.pk)
+        if found is not None:
+            return found
+    return gateway.charge(_request(attempt, invoice))
 
 
 def _request(attempt: PaymentAttempt, invoice: Invoice) -> ChargeRequest:
@@ -288,7 +305,7 @@ def attempt_resolve(
             charge = gateway.charge_lookup(reference=attempt.payment_intent)
         else:
             invoice = Invoice.objects.get(pk=attempt.invoice_id)
-            charge = gateway.charge(_request(attempt, invoice))
+            charge = _charge_send(gateway, attempt, invoice)
         return _apply(actor=actor, attempt=attempt, charge=charge, on=on)
 
 

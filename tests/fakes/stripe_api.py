@@ -169,6 +169,33 @@ class StripeFake:
             return self._error(500, "api_error", "An unknown error occurred", None)
         return self._json(body, status)
 
+    def keys_forget(self) -> None:
+        """Stripe prunes idempotency keys once they are 24 hours old: a request sent again
+        after that is a new request."""
+        self.keys.clear()
+
+    def _intent_search(self, query: str) -> tuple[int, dict]:
+        """GET /v1/payment_intents/search, for the one clause Fairbill sends:
+        metadata['key']:'value'."""
+        match = re.fullmatch(r"metadata\['(\w+)'\]:'([^']*)'", query)
+        if match is None:
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "param": "query",
+                    "message": f"Invalid search query: {query}",
+                }
+            }
+        key, value = match.groups()
+        found = [pi for pi in self.intents.values() if pi["metadata"].get(key) == value]
+        return 200, {
+            "object": "search_result",
+            "data": found,
+            "has_more": False,
+            "next_page": None,
+            "url": "/v1/payment_intents/search",
+        }
+
     def _route(self, request: Request, params: dict) -> tuple[int, dict]:
         parts = request.path.strip("/").split("/")[1:]
         post = request.method == "POST"
@@ -179,6 +206,8 @@ class StripeFake:
                 return 200, customer
             case ["payment_intents"] if post:
                 return self._intent_create(params)
+            case ["payment_intents", "search"]:
+                return self._intent_search(params.get("query", ""))
             case ["payment_intents", pi_id]:
                 status, found = self._found(self.intents, pi_id, "payment_intent")
                 if status == 200 and "payment_method" in params.get("expand", []):

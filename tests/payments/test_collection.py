@@ -3,6 +3,7 @@ called, keyed so that nothing is ever charged twice."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -250,6 +251,106 @@ def test_a_lost_answer_is_settled_by_the_next_run_without_a_second_charge(
     assert (attempt.state, invoice.status) == ("succeeded", "paid")
     assert len(stripe_fake.intents) == 1  # one PaymentIntent, one charge
     assert Payment.objects.count() == 1
+
+
+def _intent_posts(stripe_fake) -> int:
+    return sum(
+        1
+        for r, _ in stripe_fake.server.log
+        if (r.method, r.path) == ("POST", "/v1/payment_intents")
+    )
+
+
+def _searches(stripe_fake) -> list[str]:
+    return [
+        r.args["query"] for r, _ in stripe_fake.server.log if r.path == "/v1/payment_intents/search"
+    ]
+
+
+def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    import time_machine
+
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    # given a charge Stripe made on the due date whose answers were all lost
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.lose_answers = 2
+        run(gateway, run_actor)
+    attempt = PaymentAttempt.objects.get()
+    assert (attempt.state, attempt.payment_intent) == ("unknown", None)
+    # and no run for three days: Stripe has forgotten the idempotency key meanwhile
+    stripe_fake.keys_forget()
+    # when the next run settles the attempt
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        report = run(gateway, run_actor, on=date(2027, 1, 20))
+    # then it asked Stripe for the attempt's PaymentIntent instead of sending the charge again
+    assert _searches(stripe_fake) == [f"metadata['attempt_id']:'{attempt.pk}'"]
+    assert _intent_posts(stripe_fake) == 2  # the first request and the SDK's retry, no more
+    assert len(stripe_fake.intents) == 1  # one PaymentIntent, one charge
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (report.resolved, attempt.state, invoice.status) == (1, "succeeded", "paid")
+    assert attempt.payment_intent == next(iter(stripe_fake.intents))
+    assert Payment.objects.count() == 1
+
+
+def test_an_attempt_stripe_never_got_is_sent_after_a_day_once_search_finds_nothing(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    import time_machine
+
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.down = True  # nothing reaches Stripe
+        run(gateway, run_actor)
+    stripe_fake.down = False
+    with time_machine.travel("2027-01-19 09:00 +0000", tick=False):
+        report = run(gateway, run_actor, on=date(2027, 1, 19))
+    attempt = PaymentAttempt.objects.get()
+    invoice.refresh_from_db()
+    assert len(_searches(stripe_fake)) == 1
+    assert len(stripe_fake.intents) == 1
+    assert (report.resolved, attempt.state, invoice.status) == (1, "succeeded", "paid")
+
+
+def test_when_search_fails_an_old_attempt_stays_unknown_and_nothing_is_sent(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    import time_machine
+
+    automatic(payer, system)
+    invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.lose_answers = 2
+        run(gateway, run_actor)
+    stripe_fake.keys_forget()
+    stripe_fake.down = True
+    posts = _intent_posts(stripe_fake)
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    assert _intent_posts(stripe_fake) == posts  # no charge sent blind
+    assert PaymentAttempt.objects.get().state == "unknown"
+    assert not Payment.objects.exists()
+
+
+def test_within_a_day_the_same_request_is_sent_again_without_searching(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    import time_machine
+
+    automatic(payer, system)
+    invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.lose_answers = 2
+        run(gateway, run_actor)
+    with time_machine.travel("2027-01-18 07:59 +0000", tick=False):  # 22 h 59 min later
+        run(gateway, run_actor, on=date(2027, 1, 18))
+    assert _searches(stripe_fake) == []
+    assert PaymentAttempt.objects.get().state == "succeeded"
+    assert len(stripe_fake.intents) == 1
 
 
 def test_stripe_down_leaves_the_attempt_unknown_and_nothing_recorded(

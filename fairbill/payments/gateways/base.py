@@ -148,6 +148,11 @@ class Gateway(ABC):
     def charge_lookup(self, *, reference: str) -> Charge:
         raise Refused("Automatic charges need the Stripe gateway.")
 
+    def charge_find(self, *, attempt_id: int) -> Charge | None:
+        """The charge made for an attempt (found by the attempt id it carries), None if the
+        gateway made none; a Charge in state `unknown` if it could not be asked."""
+        raise Refused("Automatic charges need the Stripe gateway.")
+
     def refund(
         self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> str:

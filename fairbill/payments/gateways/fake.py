@@ -132,6 +132,9 @@ class FakeGateway(Gateway):
     def charge_lookup(self, *, reference: str) -> Charge:
         return Charge(state="unknown", reference=reference)
 
+    def charge_find(self, *, attempt_id: int) -> Charge | None:
+        return None  # the fake keeps nothing: its charges are answered at once
+
     def refund(
         self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> str:

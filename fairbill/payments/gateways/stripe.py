@@ -273,6 +273,22 @@ class StripeGateway(Gateway):
             return Charge(state="unknown", reference=reference)
         return charge_from_intent(intent.to_dict())
 
+    def charge_find(self, *, attempt_id: int) -> Charge | None:
+        """Stripe's search of PaymentIntents by the attempt id in their metadata. Search
+        results can lag new PaymentIntents by up to a minute (an hour during outages): it is
+        asked only about attempts older than a day (collection.KEY_KEPT)."""
+        query = f"metadata['attempt_id']:'{int(attempt_id)}'"
+        try:
+            found = self._client().v1.payment_intents.search({"query": query, "limit": 10})
+        except (stripe_sdk.APIConnectionError, stripe_sdk.APIError, stripe_sdk.RateLimitError):
+            return Charge(state="unknown", attempt_id=attempt_id)
+        intents = [intent.to_dict() for intent in found.data]
+        if not intents:
+            return None
+        # one intent per attempt; should there be more, the one that took the money counts
+        intents.sort(key=lambda intent: intent.get("status") != "succeeded")
+        return charge_from_intent(intents[0])
+
     def refund(
         self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> str:
