@@ -267,17 +267,26 @@ def _searches(stripe_fake) -> list[str]:
     ]
 
 
+def _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor):
+    """Stripe charges the invoice on 17 January but every answer (and the SDK's retry) is
+    lost: the attempt is left unknown, without a PaymentIntent id."""
+    import time_machine
+
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.lose_answers = 2
+        run(gateway, run_actor)
+    return invoice
+
+
 def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
     payer, system, gateway, stripe_fake, run_actor
 ):
     import time_machine
 
-    automatic(payer, system)
-    invoice = invoice_for(payer, system)
     # given a charge Stripe made on the due date whose answers were all lost
-    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
-        stripe_fake.lose_answers = 2
-        run(gateway, run_actor)
+    invoice = _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     attempt = PaymentAttempt.objects.get()
     assert (attempt.state, attempt.payment_intent) == ("unknown", None)
     # and no run for three days: Stripe has forgotten the idempotency key meanwhile
@@ -321,11 +330,7 @@ def test_when_search_fails_an_old_attempt_stays_unknown_and_nothing_is_sent(
 ):
     import time_machine
 
-    automatic(payer, system)
-    invoice_for(payer, system)
-    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
-        stripe_fake.lose_answers = 2
-        run(gateway, run_actor)
+    _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     stripe_fake.keys_forget()
     stripe_fake.down = True
     posts = _intent_posts(stripe_fake)
@@ -341,11 +346,7 @@ def test_within_a_day_the_same_request_is_sent_again_without_searching(
 ):
     import time_machine
 
-    automatic(payer, system)
-    invoice_for(payer, system)
-    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
-        stripe_fake.lose_answers = 2
-        run(gateway, run_actor)
+    _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     with time_machine.travel("2027-01-18 07:59 +0000", tick=False):  # 22 h 59 min later
         run(gateway, run_actor, on=date(2027, 1, 18))
     assert _searches(stripe_fake) == []
