@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 
 from fairbill.core.models import Event
@@ -270,8 +271,6 @@ def _searches(stripe_fake) -> list[str]:
 def _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor):
     """Stripe charges the invoice on 17 January but every answer (and the SDK's retry) is
     lost: the attempt is left unknown, without a PaymentIntent id."""
-    import time_machine
-
     automatic(payer, system)
     invoice = invoice_for(payer, system)
     with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
@@ -283,8 +282,6 @@ def _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor
 def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
     payer, system, gateway, stripe_fake, run_actor
 ):
-    import time_machine
-
     # given a charge Stripe made on the due date whose answers were all lost
     invoice = _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     attempt = PaymentAttempt.objects.get()
@@ -308,8 +305,6 @@ def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
 def test_an_attempt_stripe_never_got_is_sent_after_a_day_once_search_finds_nothing(
     payer, system, gateway, stripe_fake, run_actor
 ):
-    import time_machine
-
     automatic(payer, system)
     invoice = invoice_for(payer, system)
     with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
@@ -328,8 +323,6 @@ def test_an_attempt_stripe_never_got_is_sent_after_a_day_once_search_finds_nothi
 def test_when_search_fails_an_old_attempt_stays_unknown_and_nothing_is_sent(
     payer, system, gateway, stripe_fake, run_actor
 ):
-    import time_machine
-
     _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     stripe_fake.keys_forget()
     stripe_fake.down = True
@@ -344,8 +337,6 @@ def test_when_search_fails_an_old_attempt_stays_unknown_and_nothing_is_sent(
 def test_within_a_day_the_same_request_is_sent_again_without_searching(
     payer, system, gateway, stripe_fake, run_actor
 ):
-    import time_machine
-
     _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     with time_machine.travel("2027-01-18 07:59 +0000", tick=False):  # 22 h 59 min later
         run(gateway, run_actor, on=date(2027, 1, 18))
