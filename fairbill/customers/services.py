@@ -359,6 +359,9 @@ def customer_note_add(
     body = (body or "").strip()
     if not body:
         raise InvalidInput("note: write something.", "body")
+    customer = customer_lock(customer.pk)  # a merge moves the notes under this lock
+    if customer.merged_into_id:
+        raise Refused("This customer was merged into another one: add the note there.")
     note = CustomerNote.objects.create(
         customer=customer, body=body, public=public, author=actor.user, created_at=clock.now()
     )

@@ -127,6 +127,8 @@ def _credit_checks(
     verb: str,
 ) -> str:
     """The reason, once the amount, the date and the confirmation are acceptable."""
+    if customer.merged_into_id:
+        raise Refused("This customer was merged into another one: its credit is on that one.")
     amount_check(value, kind="credit", currency=customer.currency, field="amount", label="amount")
     reason = (reason or "").strip()
     if not reason:

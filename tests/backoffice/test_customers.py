@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from fairbill.core.models import Event
+from fairbill.customers.merge import customer_merge
 from fairbill.customers.models import Customer, CustomerNote
-from fairbill.customers.services import customer_create, customer_set_status
+from fairbill.customers.services import customer_create, customer_note_add, customer_set_status
+from fairbill.payments.models import CreditEntry
 from tests.backoffice.conftest import form_errors, messages_of
 
 VALID = {
@@ -298,6 +300,53 @@ def test_status_needs_post_and_notes_read_shows_the_tab(staff_client, customer):
     assert response.status_code == 200
     assert response.context["tab"] == "notes"
     assert not CustomerNote.objects.exists()
+
+
+def test_tabs_answer_only_the_methods_they_take(staff_client, customer):
+    base = f"/customers/{customer.pk}/"
+    for method in ("put", "delete", "patch"):
+        for tab in ("", "notes/", "credit/", "history/", "invoices/"):
+            response = getattr(staff_client, method)(base + tab)
+            assert response.status_code == 405, (method, tab)
+    assert not CustomerNote.objects.exists()
+
+
+def test_notes_and_history_are_paged_newest_first(staff_client, customer, system):
+    for n in range(30):
+        customer_note_add(actor=system, customer=customer, body=f"Note {n:02d}")
+    first = staff_client.get(f"/customers/{customer.pk}/notes/")
+    shown = [note.body for note in first.context["page"].object_list]
+    assert shown == [f"Note {n:02d}" for n in range(29, 4, -1)]  # the latest 25
+    after = first.context["page"].next_cursor
+    second = staff_client.get(f"/customers/{customer.pk}/notes/", {"after": after})
+    assert [note.body for note in second.context["page"].object_list] == [
+        f"Note {n:02d}" for n in range(4, -1, -1)
+    ]
+    assert "Next →" in first.content.decode()
+    # the history (a creation and 30 notes) pages the same way: nothing is out of reach
+    history = staff_client.get(f"/customers/{customer.pk}/history/")
+    seen = [event.pk for event, _ in history.context["events"]]
+    cursor = history.context["page"].next_cursor
+    older = staff_client.get(f"/customers/{customer.pk}/history/", {"after": cursor})
+    seen += [event.pk for event, _ in older.context["events"]]
+    assert sorted(seen) == sorted(
+        Event.objects.filter(customer_id=customer.pk).values_list("pk", flat=True)
+    )
+
+
+def test_a_merged_customer_takes_no_notes_or_credit(staff_client, customer, system):
+    target = customer_create(actor=system, name="Target", email="t@example.com", country="GB")
+    customer_merge(actor=system, target=target, source=customer)
+    page = staff_client.get(f"/customers/{customer.pk}/notes/").content.decode()
+    assert "Add note" not in page
+    response = staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "Late note"})
+    assert "merged into another one" in str(form_errors(response, "note_form"))
+    response = staff_client.post(
+        f"/customers/{customer.pk}/credit/", {"amount": "5.00", "reason": "Goodwill"}
+    )
+    assert "merged into another one" in str(form_errors(response, "credit_form"))
+    assert not CustomerNote.objects.filter(customer=customer).exists()
+    assert not CreditEntry.objects.filter(customer=customer).exists()
 
 
 def test_status_of_an_unknown_customer_is_404(staff_client, business):

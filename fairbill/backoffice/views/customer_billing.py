@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
 from fairbill.accounts.access import staff_required
 from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
@@ -52,6 +53,7 @@ def _subscription_add_page(
     return render(request, "backoffice/customers/package_add.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_required("customers")
 def customer_credit(request: HttpRequest, pk: int) -> HttpResponse:
     """The Account credit tab. Posted to, it adds credit or removes it (a correction); above

@@ -5,7 +5,7 @@ a view that shows a form with errors passes it in `forms_` by section name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from fairbill.backoffice.forms import CustomerNoteForm, CustomerStatusForm
 from fairbill.backoffice.views.automatic_payments import customer_methods
 from fairbill.core import clock
 from fairbill.core.aggregates import MoneySum
+from fairbill.core.keyset import list_page
 from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
@@ -33,10 +34,8 @@ from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import Allocation, CreditEntry, Payment
 from fairbill.subscriptions.models import PackageChange, SubscriptionOption
 
-HISTORY_LIMIT = 50  # each tab shows the latest of its lists: it stays light for any customer
-SHOWN = 10
-NOTES_SHOWN = 50
-EMAILS_SHOWN = 25
+SHOWN = 10  # the invoices and credit tabs show the latest of each list, with links to all
+PER_PAGE = 25  # emails, notes and history: pages of this many, newest first
 
 
 @dataclass(frozen=True)
@@ -88,31 +87,39 @@ def customer_page(
             and not customer.merged_into_id
         ),
     }
+    asked = Asked(forms=forms_, params=request.GET)
     for section in SECTIONS[tab]:
-        context.update(section(customer, forms_))
+        context.update(section(customer, asked))
     return render(request, f"backoffice/customers/tab_{tab}.html", context)
 
 
 Forms = dict[str, forms.Form]
 
 
-def status(customer: Customer, forms_: Forms) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Asked:
+    """What a tab's sections are given besides the customer: forms coming back with errors
+    (by section name) and the request's query (the page of a paged list)."""
+
+    forms: Forms
+    params: Mapping[str, str]
+
+
+def status(customer: Customer, asked: Asked) -> dict[str, Any]:
     return {
-        "status_form": forms_.get("status")
+        "status_form": asked.forms.get("status")
         or CustomerStatusForm(initial={"status": customer.status, "reason": ""}),
     }
 
 
-def notes(customer: Customer, forms_: Forms) -> dict[str, Any]:
-    latest = list(customer.notes.select_related("author")[:NOTES_SHOWN])
+def notes(customer: Customer, asked: Asked) -> dict[str, Any]:
     return {
-        "note_form": forms_.get("note") or CustomerNoteForm(),
-        "notes": latest,
-        "notes_shown": NOTES_SHOWN,
+        "note_form": asked.forms.get("note") or CustomerNoteForm(),
+        "page": list_page(customer.notes.select_related("author"), asked.params, size=PER_PAGE),
     }
 
 
-def packages(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def packages(customer: Customer, asked: Asked) -> dict[str, Any]:
     subscriptions = list(
         customer.subscriptions.select_related("package").prefetch_related(
             Prefetch(
@@ -134,7 +141,7 @@ def packages(customer: Customer, forms_: Forms) -> dict[str, Any]:
     return {"subscriptions": subscriptions}
 
 
-def balances(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def balances(customer: Customer, asked: Asked) -> dict[str, Any]:
     """The overview's figures: account credit, and what is left to pay (overdue and due),
     read from the unpaid invoices alone (an index on customer and status finds them)."""
     credit = CreditEntry.objects.filter(customer=customer).order_by()
@@ -155,7 +162,7 @@ def balances(customer: Customer, forms_: Forms) -> dict[str, Any]:
     }
 
 
-def account_credit(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def account_credit(customer: Customer, asked: Asked) -> dict[str, Any]:
     entries = CreditEntry.objects.filter(customer=customer).select_related("invoice")
     # The balance as credit_balance sums it, in the same query as the other two sums.
     sums = entries.order_by().aggregate(
@@ -168,12 +175,12 @@ def account_credit(customer: Customer, forms_: Forms) -> dict[str, Any]:
         "credit_added": sums["added"] or ZERO,
         "credit_applied": -(sums["applied"] or ZERO),
         "credit_entries": entries[:SHOWN],
-        "credit_form": forms_.get("credit") or CreditForm(),
+        "credit_form": asked.forms.get("credit") or CreditForm(),
         "shown": SHOWN,
     }
 
 
-def invoices_and_payments(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def invoices_and_payments(customer: Customer, asked: Asked) -> dict[str, Any]:
     """Invoices in groups (overdue, due, paid, void) with each group's count and amount."""
     today = clock.today()
     issued = customer.invoices.exclude(status=Invoice.Status.DRAFT)
@@ -231,7 +238,7 @@ def invoices_and_payments(customer: Customer, forms_: Forms) -> dict[str, Any]:
     }
 
 
-def estimates(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def estimates(customer: Customer, asked: Asked) -> dict[str, Any]:
     """The latest estimates, waiting ones first (two queries, however many there are)."""
     today = clock.today()
     found = customer.estimates.select_related("invoice")
@@ -251,7 +258,7 @@ def estimates(customer: Customer, forms_: Forms) -> dict[str, Any]:
     }
 
 
-def credit_notes(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def credit_notes(customer: Customer, asked: Asked) -> dict[str, Any]:
     """The latest SHOWN credit notes (with their invoices) and how many there are."""
     found = invoice_selectors.credit_notes(customer_id=customer.pk)
     shown = list(found[:SHOWN])
@@ -259,34 +266,29 @@ def credit_notes(customer: Customer, forms_: Forms) -> dict[str, Any]:
     return {"customer_credit_notes": shown, "credit_note_count": count}
 
 
-def emails(customer: Customer, forms_: Forms) -> dict[str, Any]:
-    logs = list(EmailLog.objects.filter(customer=customer)[:EMAILS_SHOWN])
-    for log in logs:
+def emails(customer: Customer, asked: Asked) -> dict[str, Any]:
+    page = list_page(EmailLog.objects.filter(customer=customer), asked.params, size=PER_PAGE)
+    for log in page.object_list:
         log.name = DEFAULTS.get(log.template, {}).get("name", log.template)  # type: ignore[attr-defined]
-    return {"emails": logs, "emails_shown": EMAILS_SHOWN}
+    return {"page": page}
 
 
-def history(customer: Customer, forms_: Forms) -> dict[str, Any]:
-    return {
-        "events": [
-            (event, event_details(event))
-            for event in Event.objects.filter(customer_id=customer.pk)[:HISTORY_LIMIT]
-        ],
-        "history_limit": HISTORY_LIMIT,
-    }
+def history(customer: Customer, asked: Asked) -> dict[str, Any]:
+    page = list_page(Event.objects.filter(customer_id=customer.pk), asked.params, size=PER_PAGE)
+    return {"page": page, "events": [(event, event_details(event)) for event in page.object_list]}
 
 
-def next_invoice_tax(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def next_invoice_tax(customer: Customer, asked: Asked) -> dict[str, Any]:
     """How the next invoice would be taxed today, and why (e.g. why no reverse charge)."""
     tax = tax_for_customer(customer)
     return {"next_tax": tax, "next_tax_label": Invoice.TaxTreatment(tax.treatment).label}
 
 
-def payment_methods(customer: Customer, forms_: Forms) -> dict[str, Any]:
+def payment_methods(customer: Customer, asked: Asked) -> dict[str, Any]:
     return customer_methods(customer)
 
 
-Section = Callable[[Customer, Forms], dict[str, Any]]
+Section = Callable[[Customer, Asked], dict[str, Any]]
 SECTIONS: dict[str, tuple[Section, ...]] = {
     "overview": (status, balances, next_invoice_tax, packages, payment_methods),
     "invoices": (invoices_and_payments, credit_notes),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fairbill.accounts.access import staff_required
 from fairbill.backoffice.forms import (
@@ -130,6 +130,7 @@ def customer_login_action(request: HttpRequest, pk: int, action: str) -> HttpRes
     return redirect("backoffice:customer_edit", pk=customer.pk)
 
 
+@require_safe
 @staff_required("customers")
 def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     """The customer page's tab (its overview unless the address names another)."""
@@ -158,6 +159,7 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
     return customer_page(request, customer, "overview", forms_={"status": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_required("customers")
 def customer_notes(request: HttpRequest, pk: int) -> HttpResponse:
     """The Notes tab; posted to, it adds a note."""
