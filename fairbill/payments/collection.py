@@ -230,34 +230,48 @@ def attempt_submit(
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.state != State.SCHEDULED:
             return attempt
-        invoice = Invoice.objects.select_for_update().get(pk=attempt.invoice_id)
-        business = BusinessSettings.load()
-        if business.auto_apply_credit and invoice.status == Invoice.Status.UNPAID:
-            available = min(credit_balance(customer), invoice.balance)
-            if available > 0:
-                invoice = credit_apply(actor=actor, invoice=invoice, amount=available, on=on)
-        if invoice.status != Invoice.Status.UNPAID or invoice.balance <= 0:
-            return _close_unneeded(attempt, f"invoice {invoice.number} is {invoice.status}")
-        if invoice.balance != attempt.amount:
-            attempt.amount = invoice.balance  # credit applied since it was scheduled
-        attempt.state = State.SUBMITTED
-        attempt.updated_at = clock.now()
-        attempt.save(update_fields=["amount", "state", "updated_at"])
-        charge = _charge_send(gateway, attempt, invoice)
-        return _apply(actor=actor, attempt=attempt, charge=charge, on=on)
+        if _key_forgotten(attempt):  # sent just before a crash, days ago?
+            found = _charge_find(gateway, attempt)
+            if found is not None:
+                return _apply(actor=actor, attempt=attempt, charge=found, on=on)
+        return _send_if_due(actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on)
 
 
-def _charge_send(gateway: Gateway, attempt: PaymentAttempt, invoice: Invoice) -> Charge:
-    """Send the attempt's charge with its key. The gateway remembers a key for at least 24
-    hours: an attempt older than KEY_KEPT may have been sent before with a key it has since
-    forgotten (a crash or a lost answer, then days without a run), and the same request
-    would then charge again. So the gateway is first asked for a charge it made for this
-    attempt (by the attempt id it carries); only when it has none is the request sent."""
-    if clock.now() - attempt.created_at >= KEY_KEPT:
-        found = gateway.charge_find(attempt_id=attempt.pk)
-        if found is not None:
-            return found
-    return gateway.charge(_request(attempt, invoice))
+def _send_if_due(
+    *, actor: Actor, attempt: PaymentAttempt, customer: Customer, gateway: Gateway, on: date
+) -> PaymentAttempt:
+    """The invoice read again under the customer's lock (the caller holds it): credit
+    applied first, closed unsent if nothing is left to pay, else the charge sent for what
+    is left and its answer applied."""
+    invoice = Invoice.objects.select_for_update().get(pk=attempt.invoice_id)
+    business = BusinessSettings.load()
+    if business.auto_apply_credit and invoice.status == Invoice.Status.UNPAID:
+        available = min(credit_balance(customer), invoice.balance)
+        if available > 0:
+            invoice = credit_apply(actor=actor, invoice=invoice, amount=available, on=on)
+    if invoice.status != Invoice.Status.UNPAID or invoice.balance <= 0:
+        return _close_unneeded(attempt, f"invoice {invoice.number} is {invoice.status}")
+    if invoice.balance != attempt.amount:
+        attempt.amount = invoice.balance  # credit or a payment since it was scheduled
+    attempt.state = State.SUBMITTED
+    attempt.updated_at = clock.now()
+    attempt.save(update_fields=["amount", "state", "updated_at"])
+    charge = gateway.charge(_request(attempt, invoice))
+    return _apply(actor=actor, attempt=attempt, charge=charge, on=on)
+
+
+def _key_forgotten(attempt: PaymentAttempt) -> bool:
+    """The gateway remembers an idempotency key for at least 24 hours: an attempt older than
+    KEY_KEPT may have been sent with a key it has since forgotten (a crash or a lost answer,
+    then a day without a run), and the same request would then be a second charge."""
+    return clock.now() - attempt.created_at >= KEY_KEPT
+
+
+def _charge_find(gateway: Gateway, attempt: PaymentAttempt) -> Charge | None:
+    """The charge the gateway made for this attempt, asked by the attempt's id (and its
+    customer and invoice, which every charge carries); None if it made none."""
+    invoice = Invoice.objects.get(pk=attempt.invoice_id)
+    return gateway.charge_find(request=_request(attempt, invoice))
 
 
 def _request(attempt: PaymentAttempt, invoice: Invoice) -> ChargeRequest:
@@ -291,21 +305,31 @@ def attempt_resolve(
 ) -> PaymentAttempt:
     """Settle an attempt left open (unknown after a time-out, submitted when the process
     stopped, pending Direct Debit): read the PaymentIntent when its id is known, otherwise
-    send the very same request with the same key. Never a second charge."""
+    send the very same request with the same key. Past the gateway's memory of keys, the
+    charge is looked for instead: found, its outcome is applied; not found (nothing was
+    charged), the invoice is checked again as for a new attempt before anything is sent.
+    Never a second charge."""
     if attempt.state == State.SCHEDULED:
         # never marked submitted: the invoice is checked again before the same request
         # (with the same key) is sent; see _apply for one sent just before a crash
         return attempt_submit(actor=actor, attempt=attempt, gateway=gateway, on=on)
     with transaction.atomic():
-        customer_lock(attempt.customer_id)
+        customer = customer_lock(attempt.customer_id)
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.state not in PaymentAttempt.OPEN:
             return attempt
         if attempt.payment_intent:
             charge = gateway.charge_lookup(reference=attempt.payment_intent)
+        elif _key_forgotten(attempt):
+            found = _charge_find(gateway, attempt)
+            if found is None:
+                return _send_if_due(
+                    actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on
+                )
+            charge = found
         else:
             invoice = Invoice.objects.get(pk=attempt.invoice_id)
-            charge = _charge_send(gateway, attempt, invoice)
+            charge = gateway.charge(_request(attempt, invoice))  # the same request and key
         return _apply(actor=actor, attempt=attempt, charge=charge, on=on)
 
 
@@ -331,6 +355,7 @@ def _apply(*, actor: Actor, attempt: PaymentAttempt, charge: Charge, on: date) -
     if charge.state == "unknown":
         if attempt.state != State.PENDING:
             attempt.state = State.UNKNOWN
+        attempt.failure_message = charge.message[:300]  # why it is not known, when said
     elif charge.state == "pending":
         attempt.state = State.PENDING
     elif charge.state == "succeeded":
@@ -371,7 +396,8 @@ def _after(*, actor: Actor, attempt: PaymentAttempt) -> None:
     words: dict[str, str] = {
         State.SUCCEEDED: f"{shown} collected from {attempt.method} for {invoice_number}",
         State.PENDING: f"{shown} Direct Debit for {invoice_number} submitted, settling",
-        State.UNKNOWN: f"No answer charging {shown} for {invoice_number}: to be checked",
+        State.UNKNOWN: f"No answer charging {shown} for {invoice_number}: to be checked"
+        + (f" ({attempt.failure_message})" if attempt.failure_message else ""),
         State.FAILED: f"Charge of {shown} for {invoice_number} failed: {attempt.failure_message}",
     }
     state = attempt.state

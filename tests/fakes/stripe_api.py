@@ -175,22 +175,35 @@ class StripeFake:
         self.keys.clear()
 
     def _intent_search(self, query: str) -> tuple[int, dict]:
-        """GET /v1/payment_intents/search, for the one clause Fairbill sends:
-        metadata['key']:'value'."""
-        match = re.fullmatch(r"metadata\['(\w+)'\]:'([^']*)'", query)
-        if match is None:
-            return 400, {
-                "error": {
-                    "type": "invalid_request_error",
-                    "param": "query",
-                    "message": f"Invalid search query: {query}",
+        """GET /v1/payment_intents/search: clauses `field:'value'` (customer, status,
+        currency) and `metadata['key']:'value'` joined by AND, as Stripe's query language
+        writes them (a quote inside a value escaped with a backslash)."""
+        clauses = []
+        for clause in query.split(" AND "):
+            match = re.fullmatch(r"(\w+|metadata\['\w+'\]):'((?:[^'\\]|\\.)*)'", clause.strip())
+            if match is None:
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "param": "query",
+                        "message": f"Invalid search query: {query}",
+                    }
                 }
-            }
-        key, value = match.groups()
-        found = [pi for pi in self.intents.values() if pi["metadata"].get(key) == value]
+            field, value = match.group(1), re.sub(r"\\(.)", r"\1", match.group(2))
+            clauses.append((field, value))
+
+        def matches(intent: dict) -> bool:
+            for field, value in clauses:
+                if field.startswith("metadata["):
+                    if intent["metadata"].get(field[10:-2]) != value:
+                        return False
+                elif str(intent.get(field)) != value:
+                    return False
+            return True
+
         return 200, {
             "object": "search_result",
-            "data": found,
+            "data": [pi for pi in self.intents.values() if matches(pi)],
             "has_more": False,
             "next_page": None,
             "url": "/v1/payment_intents/search",
@@ -206,7 +219,7 @@ class StripeFake:
                 return 200, customer
             case ["payment_intents"] if post:
                 return self._intent_create(params)
-            case ["payment_intents", "search"]:
+            case ["payment_intents", "search"] if not post:
                 return self._intent_search(params.get("query", ""))
             case ["payment_intents", pi_id]:
                 status, found = self._found(self.intents, pi_id, "payment_intent")

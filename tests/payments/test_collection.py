@@ -292,7 +292,9 @@ def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
     with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
         report = run(gateway, run_actor, on=date(2027, 1, 20))
     # then it asked Stripe for the attempt's PaymentIntent instead of sending the charge again
-    assert _searches(stripe_fake) == [f"metadata['attempt_id']:'{attempt.pk}'"]
+    assert _searches(stripe_fake) == [
+        f"customer:'{attempt.method.gateway_customer}' AND metadata['attempt_id']:'{attempt.pk}'"
+    ]
     assert _intent_posts(stripe_fake) == 2  # the first request and the SDK's retry, no more
     assert len(stripe_fake.intents) == 1  # one PaymentIntent, one charge
     attempt.refresh_from_db()
@@ -332,6 +334,79 @@ def test_when_search_fails_an_old_attempt_stays_unknown_and_nothing_is_sent(
     assert _intent_posts(stripe_fake) == posts  # no charge sent blind
     assert PaymentAttempt.objects.get().state == "unknown"
     assert not Payment.objects.exists()
+
+
+def test_paid_by_transfer_meanwhile_an_attempt_stripe_never_got_is_closed_unsent(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    from fairbill.payments.services import payment_record
+
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.down = True  # nothing reaches Stripe
+        run(gateway, run_actor)
+    stripe_fake.down = False
+    payment_record(
+        actor=system, invoice=invoice, amount="50.00", method="bank_transfer", on=date(2027, 1, 18)
+    )
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    attempt = PaymentAttempt.objects.get()
+    assert (attempt.state, attempt.failure_code) == ("failed", "not_needed")
+    assert not stripe_fake.intents  # the card was not charged on top of the transfer
+    assert Payment.objects.count() == 1
+
+
+def test_a_found_charge_for_another_invoice_is_not_taken_for_this_one(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.down = True
+        run(gateway, run_actor)
+    stripe_fake.down = False
+    attempt = PaymentAttempt.objects.get()
+    # a PaymentIntent of the same customer carrying the same attempt id, for another invoice
+    # (a database restored from a backup reuses ids)
+    stripe_fake.intents["pi_old"] = {
+        "id": "pi_old",
+        "object": "payment_intent",
+        "amount": 999900,
+        "amount_received": 999900,
+        "currency": "gbp",
+        "customer": attempt.method.gateway_customer,
+        "status": "succeeded",
+        "metadata": {"attempt_id": str(attempt.pk), "invoice_id": "424242"},
+    }
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert attempt.payment_intent != "pi_old"
+    assert (attempt.state, invoice.status) == ("succeeded", "paid")
+    assert Payment.objects.get().amount == Decimal("50.00")
+
+
+def test_a_search_stripe_refuses_leaves_the_attempt_unknown_with_the_reason(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
+    stripe_fake.keys_forget()
+    posts = _intent_posts(stripe_fake)
+    original = stripe_fake._intent_search
+    stripe_fake._intent_search = lambda query: (
+        400,
+        {"error": {"type": "invalid_request_error", "message": "Search is not available."}},
+    )
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    stripe_fake._intent_search = original
+    attempt = PaymentAttempt.objects.get()
+    assert attempt.state == "unknown"
+    assert "search of payments could not be used" in attempt.failure_message
+    assert _intent_posts(stripe_fake) == posts  # nothing sent blind
 
 
 def test_within_a_day_the_same_request_is_sent_again_without_searching(

@@ -148,9 +148,10 @@ class Gateway(ABC):
     def charge_lookup(self, *, reference: str) -> Charge:
         raise Refused("Automatic charges need the Stripe gateway.")
 
-    def charge_find(self, *, attempt_id: int) -> Charge | None:
-        """The charge made for an attempt (found by the attempt id it carries), None if the
-        gateway made none; a Charge in state `unknown` if it could not be asked."""
+    def charge_find(self, *, request: ChargeRequest) -> Charge | None:
+        """The charge made for an attempt (found by the attempt, customer and invoice it
+        carries), None if the gateway made none; a Charge in state `unknown` if it could
+        not be asked or found more than one."""
         raise Refused("Automatic charges need the Stripe gateway.")
 
     def refund(

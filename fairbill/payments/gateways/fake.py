@@ -132,7 +132,7 @@ class FakeGateway(Gateway):
     def charge_lookup(self, *, reference: str) -> Charge:
         return Charge(state="unknown", reference=reference)
 
-    def charge_find(self, *, attempt_id: int) -> Charge | None:
+    def charge_find(self, *, request: ChargeRequest) -> Charge | None:
         return None  # the fake keeps nothing: its charges are answered at once
 
     def refund(

@@ -273,21 +273,42 @@ class StripeGateway(Gateway):
             return Charge(state="unknown", reference=reference)
         return charge_from_intent(intent.to_dict())
 
-    def charge_find(self, *, attempt_id: int) -> Charge | None:
-        """Stripe's search of PaymentIntents by the attempt id in their metadata. Search
-        results can lag new PaymentIntents by up to a minute (an hour during outages): it is
-        asked only about attempts older than a day (collection.KEY_KEPT)."""
-        query = f"metadata['attempt_id']:'{int(attempt_id)}'"
+    def charge_find(self, *, request: ChargeRequest) -> Charge | None:
+        """Stripe's search of the customer's PaymentIntents by the attempt id in their
+        metadata; a hit for another invoice (an attempt id of a database restored from a
+        backup, say) is not ours. Search results can lag new PaymentIntents by up to a
+        minute (an hour during outages): it is asked only about attempts older than a day
+        (collection.KEY_KEPT)."""
+        attempt_id = int(request.attempt_id)
+        query = (
+            f"customer:'{_quoted(request.gateway_customer)}'"
+            f" AND metadata['attempt_id']:'{attempt_id}'"
+        )
         try:
             found = self._client().v1.payment_intents.search({"query": query, "limit": 10})
-        except (stripe_sdk.APIConnectionError, stripe_sdk.APIError, stripe_sdk.RateLimitError):
-            return Charge(state="unknown", attempt_id=attempt_id)
-        intents = [intent.to_dict() for intent in found.data]
-        if not intents:
+        except stripe_sdk.StripeError as exc:  # down, or search refused (not in every country)
+            reason = str(getattr(exc, "user_message", "") or type(exc).__name__)
+            return Charge(
+                state="unknown",
+                attempt_id=attempt_id,
+                message=f"Stripe's search of payments could not be used: {reason}"[:300],
+            )
+        ours = [
+            intent
+            for intent in (found_intent.to_dict() for found_intent in found.data)
+            if (intent.get("metadata") or {}).get("invoice_id") == str(request.invoice_id)
+            and str(intent.get("currency", "")).upper() == request.currency.upper()
+        ]
+        if not ours:
             return None
-        # one intent per attempt; should there be more, the one that took the money counts
-        intents.sort(key=lambda intent: intent.get("status") != "succeeded")
-        return charge_from_intent(intents[0])
+        if len(ours) > 1:  # never made by Fairbill: staff look at them on Stripe
+            names = ", ".join(str(intent["id"]) for intent in ours)
+            return Charge(
+                state="unknown",
+                attempt_id=attempt_id,
+                message=f"several PaymentIntents carry this attempt: {names}"[:300],
+            )
+        return charge_from_intent(ours[0])
 
     def refund(
         self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
@@ -327,6 +348,11 @@ class StripeGateway(Gateway):
         expand = {"setup_intent": ["payment_method", "mandate"], "charge": ["refunds"]}
         params: Any = {"expand": expand[kind]} if kind in expand else {}
         return services[kind].retrieve(reference, params).to_dict()
+
+
+def _quoted(value: str) -> str:
+    """A value inside a search query's single quotes (Stripe escapes quotes with \\)."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def _declined(exc: stripe_sdk.CardError, request: ChargeRequest) -> Charge:
