@@ -2,8 +2,10 @@
 
 Django's bulk_create compiles every value through several layers (about 8 µs a value);
 this builds the INSERT once per model, converts only the values that need it with the
-field's own get_db_prep_save, and sends the rows with executemany (SQLite) or COPY
-(PostgreSQL). Only for plain rows whose primary key the caller does not need back.
+field's own get_db_prep_save, and sends the rows as multi-row INSERTs (SQLite) or COPY
+(PostgreSQL). Only for plain rows whose primary key the caller does not need back. On
+SQLite, inside writes_behind(), the INSERTs run in a thread of their own while the caller
+goes on.
 
 rows_fetch reads a values_list() query through the cursor the same way: Django passes every
 value it reads through a chain of converters (about 2 µs a row and column), where the
