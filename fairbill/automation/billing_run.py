@@ -28,7 +28,7 @@ from fairbill.automation.collect import collect_due
 from fairbill.automation.services import overdue_candidates, overdue_process
 from fairbill.core import clock
 from fairbill.core.actors import Actor
-from fairbill.core.bulk import bulk_insert_rows, gc_spaced
+from fairbill.core.bulk import bulk_insert_rows, gc_spaced, writes_behind
 from fairbill.core.faults import fault_point
 from fairbill.core.lookups import IdsIn
 from fairbill.core.models import BusinessSettings, Event
@@ -458,20 +458,23 @@ def _bill_customers(
     # record) keep a parallel run's other processes waiting until this batch commits: what
     # needs no invoice number is written before (invoices_save, docs/performance.md).
     subscriptions_advance(advances)
-    invoices_save(
-        drafts,
-        ctx.business,
-        before_numbers=lambda: email_queue_many(
-            template="invoice_issued",
-            items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
-        ),
-    )
-    credit_rows_save(credit_used)
-    bulk_insert_rows(
-        Event,
-        [_issued_event(d) for d in drafts],
-        same=event_common(actor=ctx.actor, action="invoice.issued", subject_type="invoice", at=now),
-    )
+    with writes_behind():  # SQLite: the inserts are written while the next rows are built
+        invoices_save(
+            drafts,
+            ctx.business,
+            before_numbers=lambda: email_queue_many(
+                template="invoice_issued",
+                items=[(d.invoice["customer_id"], {"invoice_id": d.invoice["id"]}) for d in drafts],
+            ),
+        )
+        credit_rows_save(credit_used)
+        bulk_insert_rows(
+            Event,
+            [_issued_event(d) for d in drafts],
+            same=event_common(
+                actor=ctx.actor, action="invoice.issued", subject_type="invoice", at=now
+            ),
+        )
     for draft in drafts:
         invoice = draft.invoice
         currency = invoice["currency"]

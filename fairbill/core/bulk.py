@@ -2,8 +2,10 @@
 
 Django's bulk_create compiles every value through several layers (about 8 µs a value);
 this builds the INSERT once per model, converts only the values that need it with the
-field's own get_db_prep_save, and sends the rows with executemany (SQLite) or COPY
-(PostgreSQL). Only for plain rows whose primary key the caller does not need back.
+field's own get_db_prep_save, and sends the rows as multi-row INSERTs (SQLite) or COPY
+(PostgreSQL). Only for plain rows whose primary key the caller does not need back. On
+SQLite, inside writes_behind(), the INSERTs run in a thread of their own while the caller
+goes on.
 
 rows_fetch reads a values_list() query through the cursor the same way: Django passes every
 value it reads through a chain of converters (about 2 µs a row and column), where the
@@ -18,9 +20,13 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -39,7 +45,7 @@ PASS_THROUGH = (
     models.DecimalField,
     models.ForeignKey,
 )
-ROWS_PER_STATEMENT = 5000  # SQLite executemany chunks
+ROWS_PER_STATEMENT = 256  # rows per INSERT on SQLite
 
 # gc's first threshold while bulk work runs (Python's default is 700 allocations)
 BULK_GC_THRESHOLD = 50_000
@@ -84,6 +90,82 @@ def gc_spaced() -> Iterator[None]:
 _spaced_lock = threading.Lock()
 _spaced_depth = 0
 _spaced_restore: tuple[tuple[int, ...], bool] | None = None
+
+
+@contextmanager
+def writes_behind() -> Iterator[None]:
+    """On SQLite, the block's bulk inserts run in a thread of their own, in order, while the
+    caller goes on building rows: SQLite lets go of Python's lock while it writes, and on a
+    multi-row INSERT it writes for milliseconds at a time. Any other statement on the
+    connection first waits for the inserts sent before it (so reads see them, and a lock or
+    counter is taken after them, as written), and so does the end of the block; an insert
+    that fails raises there, in the caller's thread, as it would have raised inline. Inside
+    the caller's transaction only; elsewhere (PostgreSQL) the block runs as it is."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "sqlite" or _writer.get() is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("inserts are written behind inside a transaction")
+    writer = _Writer(connection)
+    token = _writer.set(writer)
+    try:
+        with connection.execute_wrapper(writer.before_statement):
+            yield
+            writer.wait()
+    finally:
+        writer.close()
+        _writer.reset(token)
+
+
+class _Writer:
+    """One thread running the multi-row INSERTs sent to it, in order, on the connection of
+    the thread that sent them (which uses it for nothing else meanwhile: writes_behind)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fairbill-writer")
+        self._pending: list[Future[None]] = []
+        self._failed = False
+
+    def serves(self, connection: Any) -> bool:
+        return connection is self._connection
+
+    def submit(self, statements: list[tuple[str, list[Any]]]) -> None:
+        self._pending.append(self._pool.submit(self._run, statements))
+
+    def _run(self, statements: list[tuple[str, list[Any]]]) -> None:
+        if self._failed:  # an earlier insert failed: the transaction is rolling back
+            return
+        try:
+            with self._connection.wrap_database_errors:
+                for sql, params in statements:
+                    self._connection.connection.execute(sql, params)
+        except BaseException:
+            self._failed = True
+            raise
+
+    def wait(self) -> None:
+        """Once the inserts sent so far are written; raises the first that failed."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def before_statement(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        self.wait()
+        return execute(sql, params, many, context)
+
+    def close(self) -> None:
+        self._failed = self._failed or bool(self._pending)  # left on an error: skip the rest
+        for future in self._pending:
+            future.cancel()
+        self._pending = []
+        self._pool.shutdown(wait=True)
+
+
+_writer: ContextVar[_Writer | None] = ContextVar("bulk_writer", default=None)
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> None:
@@ -302,6 +384,52 @@ def _write(model: type[models.Model], fields: list[Field], rows: list[tuple[Any,
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            cursor.executemany(sql, rows[start : start + ROWS_PER_STATEMENT])
+        writer = _writer.get()
+        if writer is not None and writer.serves(connection):
+            writer.submit(_inserts(connection, table, columns, rows, "?"))
+            return
+        for sql, params in _inserts(connection, table, columns, rows, "%s"):
+            cursor.execute(sql, params)
+
+
+def _inserts(
+    connection: Any, table: str, columns: str, rows: list[tuple[Any, ...]], placeholder: str
+) -> list[tuple[str, list[Any]]]:
+    """SQLite: the rows as multi-row INSERTs. One statement for many rows: SQLite opens the
+    table and its indexes once per statement, not once per row as executemany does."""
+    insert = f"INSERT INTO {table} ({columns}) VALUES "
+    width = len(rows[0])
+    statements = []
+    start = 0
+    for size in _statement_sizes(len(rows), _rows_per_statement(connection, width)):
+        values = [value for row in rows[start : start + size] for value in row]
+        statements.append((insert + _values_list(width, size, placeholder), values))
+        start += size
+    return statements
+
+
+def _rows_per_statement(connection: Any, width: int) -> int:
+    """Rows per multi-row INSERT on SQLite: ROWS_PER_STATEMENT, fewer when the rows' values
+    would pass the connection's limit on parameters."""
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(ROWS_PER_STATEMENT, limit // width))
+
+
+def _statement_sizes(count: int, chunk: int) -> Iterator[int]:
+    """Split `count` rows into statements of `chunk` rows, then powers of two: a few
+    statement texts, which SQLite compiles once and keeps (compiling one costs more than
+    running it)."""
+    full, rest = divmod(count, chunk)
+    yield from repeat(chunk, full)
+    size = 1 << rest.bit_length()
+    while rest:
+        size >>= 1
+        if rest >= size:
+            yield size
+            rest -= size
+
+
+@lru_cache(maxsize=256)
+def _values_list(width: int, rows: int, placeholder: str) -> str:
+    row = f"({', '.join([placeholder] * width)})"
+    return ", ".join(repeat(row, rows))

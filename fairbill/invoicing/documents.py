@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django_countries import countries
 
 from fairbill.core.bulk import bulk_insert_rows, ids_take
@@ -310,7 +311,8 @@ def invoices_save(
     have no gaps) and keeps every other issuer waiting, a parallel billing run's other
     processes included: so the ids are taken first, and the lines, the taxes and whatever
     `before_numbers` inserts (rows that need the invoices' ids, not their numbers) go in
-    before it is locked; only the invoices, numbered, and the totals come after."""
+    before it is locked; only the invoices, numbered, and the totals come after. On SQLite,
+    with one writer at a time, the numbers are taken first and the inserts follow."""
     if not drafts:
         return
     lines: list[dict[str, Any]] = []
@@ -323,14 +325,30 @@ def invoices_save(
             tax["invoice_id"] = invoice_id
         lines.extend(draft.lines)
         taxes.extend(draft.taxes)
-    bulk_insert_rows(InvoiceLine, lines)
-    bulk_insert_rows(InvoiceTax, taxes)
-    if before_numbers is not None:
-        before_numbers()
+    if connection.features.has_select_for_update:
+        bulk_insert_rows(InvoiceLine, lines)
+        bulk_insert_rows(InvoiceTax, taxes)
+        if before_numbers is not None:
+            before_numbers()
+        _numbers_give(drafts, business)
+        bulk_insert_rows(Invoice, [d.invoice for d in drafts])
+        invoices_totals_add((d.invoice, d.taxes) for d in drafts)
+    else:
+        # SQLite: the transaction holds the database's one write lock from its start, so the
+        # order keeps no one waiting longer. The statements that read go first, the inserts
+        # after: inside core.bulk.writes_behind they are written while the caller goes on.
+        _numbers_give(drafts, business)
+        invoices_totals_add((d.invoice, d.taxes) for d in drafts)
+        bulk_insert_rows(Invoice, [d.invoice for d in drafts])
+        bulk_insert_rows(InvoiceLine, lines)
+        bulk_insert_rows(InvoiceTax, taxes)
+        if before_numbers is not None:
+            before_numbers()
+
+
+def _numbers_give(drafts: Sequence[InvoiceRows], business: BusinessSettings) -> None:
     sequences = numbers_take(name=INVOICE, count=len(drafts), start=business.invoice_start_number)
     prefix, padding = business.invoice_prefix, business.invoice_number_padding
     for draft, sequence in zip(drafts, sequences, strict=True):
         draft.invoice["sequence"] = sequence
         draft.invoice["number"] = number_format(prefix, sequence, padding)
-    bulk_insert_rows(Invoice, [d.invoice for d in drafts])
-    invoices_totals_add((d.invoice, d.taxes) for d in drafts)

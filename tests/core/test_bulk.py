@@ -10,8 +10,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 
-from fairbill.core.bulk import bulk_insert_rows, gc_spaced, ids_take
+from fairbill.core.bulk import (
+    ROWS_PER_STATEMENT,
+    bulk_insert_rows,
+    gc_spaced,
+    ids_take,
+    writes_behind,
+)
 from fairbill.core.models import Event
 from fairbill.core.services import event_common, event_record
 from fairbill.payments.models import CreditEntry
@@ -200,3 +207,60 @@ def system_subject():
     from fairbill.core.models import BusinessSettings
 
     return BusinessSettings.load()
+
+
+def test_many_rows_are_written_in_full_and_in_order(db, system):
+    # given more rows than one statement takes, and a count that is no power of two
+    count = 3 * ROWS_PER_STATEMENT + 77
+    rows = [
+        {"subject_id": n, "customer_id": None, "message": f"row {n}", "data": {"n": n}}
+        for n in range(count)
+    ]
+    # when they are inserted on the fast path
+    bulk_insert_rows(
+        Event, rows, same=event_common(actor=system, action="test.many", subject_type="t")
+    )
+    # then every row is there once, in the order given (ids follow the rows)
+    saved = Event.objects.filter(action="test.many").order_by("pk")
+    assert [(e.subject_id, e.message, e.data) for e in saved] == [
+        (r["subject_id"], r["message"], r["data"]) for r in rows
+    ]
+
+
+def test_rows_written_behind_are_there_for_the_next_statement(db, system):
+    # given events inserted inside writes_behind
+    rows = [{"subject_id": n, "customer_id": None, "message": "", "data": {}} for n in range(600)]
+    with transaction.atomic(), writes_behind():
+        bulk_insert_rows(
+            Event, rows, same=event_common(actor=system, action="test.behind", subject_type="t")
+        )
+        # when the next statement in the block reads them, then they are all there
+        assert Event.objects.filter(action="test.behind").count() == 600
+        bulk_insert_rows(
+            Event, rows, same=event_common(actor=system, action="test.behind2", subject_type="t")
+        )
+    # and what was sent last is written when the block ends
+    assert Event.objects.filter(action="test.behind2").count() == 600
+
+
+def test_an_insert_written_behind_that_fails_raises_in_the_block_and_stops_the_rest(db, system):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("written behind on SQLite only")
+    # given a first insert that breaks a constraint and a second one after it
+    taken = event_record(actor=system, action="test.fail", subject=system_subject(), message="")
+    clash = [{"id": taken.pk, "subject_id": 1, "customer_id": None, "message": "", "data": {}}]
+    later = [{"subject_id": 2, "customer_id": None, "message": "", "data": {}}]
+    same = event_common(actor=system, action="test.after", subject_type="t")
+
+    def both_behind() -> None:
+        with transaction.atomic(), writes_behind():
+            bulk_insert_rows(Event, clash, same=same)
+            bulk_insert_rows(Event, later, same=same)
+
+    # when both are written behind, then the block raises the database's IntegrityError
+    with pytest.raises(IntegrityError):
+        both_behind()
+    # and the insert sent after the failed one was not written
+    assert not Event.objects.filter(action="test.after").exists()
