@@ -267,6 +267,9 @@ BILLING_HOUR = int(env("BILLING_HOUR", "6"))
 # Seconds the billing run waits, at its end, for a customer whose record someone else held
 # locked when its batch came (a payment being recorded, another run); PostgreSQL only.
 BILLING_LOCK_WAIT = float(env("BILLING_LOCK_WAIT", "30"))
+# SQLite: the billing run's inserts are written by a thread of their own while the next
+# rows are built (faster on a machine with a core to spare; off on a CPU-bound server).
+BILLING_WRITE_THREAD = env_bool("BILLING_WRITE_THREAD", True)
 # A run still "running" with no heartbeat for this long is shown as interrupted.
 BILLING_RUN_STALE_SECONDS = int(env("BILLING_RUN_STALE_SECONDS", "600"))
 # Queued emails older than this are sent by the worker's outbox sweep (the after-commit task

@@ -31,6 +31,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import QuerySet
@@ -102,7 +103,8 @@ def writes_behind() -> Iterator[None]:
     that fails raises there, in the caller's thread, as it would have raised inline. Inside
     the caller's transaction only; elsewhere (PostgreSQL) the block runs as it is."""
     connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "sqlite" or _writer.get() is not None:
+    off = not settings.BILLING_WRITE_THREAD
+    if off or connection.vendor != "sqlite" or _writer.get() is not None:
         yield
         return
     if not connection.in_atomic_block:

@@ -264,3 +264,20 @@ def test_an_insert_written_behind_that_fails_raises_in_the_block_and_stops_the_r
         both_behind()
     # and the insert sent after the failed one was not written
     assert not Event.objects.filter(action="test.after").exists()
+
+
+def test_with_the_write_thread_off_inserts_are_written_in_the_callers_thread(
+    db, system, settings, monkeypatch
+):
+    from fairbill.core import bulk
+
+    settings.BILLING_WRITE_THREAD = False
+    started: list[object] = []
+    monkeypatch.setattr(bulk, "_Writer", lambda connection: started.append(connection))
+    rows = [{"subject_id": n, "customer_id": None, "message": "", "data": {}} for n in range(300)]
+    with transaction.atomic(), writes_behind():
+        bulk_insert_rows(
+            Event, rows, same=event_common(actor=system, action="test.inline", subject_type="t")
+        )
+        assert Event.objects.filter(action="test.inline").count() == 300
+    assert started == []  # no writer thread
