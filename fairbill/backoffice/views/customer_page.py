@@ -1,7 +1,8 @@
-"""The customer page, built from sections: details and status, packages, account credit,
-invoices and payments, emails, notes, history. Each section's data comes from one small
-function with a fixed number of queries (however many invoices or packages the customer has);
-a view that shows a form with errors passes it in `forms_` by section name."""
+"""The customer page, in tabs: each tab its own address and request, built from a few
+sections (details and status, packages, invoices and payments, account credit, estimates,
+emails, notes, history). Each section's data comes from one small function with a fixed
+number of queries, however many invoices or packages the customer has; a view that shows a
+form with errors passes it in `forms_` by section name."""
 
 from __future__ import annotations
 
@@ -55,7 +56,6 @@ TABS = (
     Tab("notes", "Notes", "backoffice:customer_notes"),
     Tab("history", "History", "backoffice:customer_history"),
 )
-TAB_KEYS = frozenset(tab.key for tab in TABS)
 
 
 def customer_page(
