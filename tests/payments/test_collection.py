@@ -279,6 +279,18 @@ def _answers_lost_on_the_due_date(payer, system, gateway, stripe_fake, run_actor
     return invoice
 
 
+def _unanswered_on_the_due_date(payer, system, gateway, stripe_fake, run_actor):
+    """Stripe is down on 17 January: nothing reaches it and the attempt is left unknown;
+    it is back up afterwards."""
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.down = True
+        run(gateway, run_actor)
+    stripe_fake.down = False
+    return invoice
+
+
 def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
     payer, system, gateway, stripe_fake, run_actor
 ):
@@ -307,12 +319,7 @@ def test_a_lost_answer_found_days_later_is_found_by_search_not_charged_again(
 def test_an_attempt_stripe_never_got_is_sent_after_a_day_once_search_finds_nothing(
     payer, system, gateway, stripe_fake, run_actor
 ):
-    automatic(payer, system)
-    invoice = invoice_for(payer, system)
-    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
-        stripe_fake.down = True  # nothing reaches Stripe
-        run(gateway, run_actor)
-    stripe_fake.down = False
+    invoice = _unanswered_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     with time_machine.travel("2027-01-19 09:00 +0000", tick=False):
         report = run(gateway, run_actor, on=date(2027, 1, 19))
     attempt = PaymentAttempt.objects.get()
@@ -341,12 +348,7 @@ def test_paid_by_transfer_meanwhile_an_attempt_stripe_never_got_is_closed_unsent
 ):
     from fairbill.payments.services import payment_record
 
-    automatic(payer, system)
-    invoice = invoice_for(payer, system)
-    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
-        stripe_fake.down = True  # nothing reaches Stripe
-        run(gateway, run_actor)
-    stripe_fake.down = False
+    invoice = _unanswered_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     payment_record(
         actor=system, invoice=invoice, amount="50.00", method="bank_transfer", on=date(2027, 1, 18)
     )
@@ -361,12 +363,7 @@ def test_paid_by_transfer_meanwhile_an_attempt_stripe_never_got_is_closed_unsent
 def test_a_found_charge_for_another_invoice_is_not_taken_for_this_one(
     payer, system, gateway, stripe_fake, run_actor
 ):
-    automatic(payer, system)
-    invoice = invoice_for(payer, system)
-    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
-        stripe_fake.down = True
-        run(gateway, run_actor)
-    stripe_fake.down = False
+    invoice = _unanswered_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
     attempt = PaymentAttempt.objects.get()
     # a PaymentIntent of the same customer carrying the same attempt id, for another invoice
     # (a database restored from a backup reuses ids)
