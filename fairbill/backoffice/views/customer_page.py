@@ -33,6 +33,7 @@ from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import Allocation, CreditEntry, Payment
+from fairbill.payments.services import credit_balance
 from fairbill.subscriptions.models import PackageChange, SubscriptionOption
 
 SHOWN = 10  # the invoices and credit tabs show the latest of each list, with links to all
@@ -144,9 +145,7 @@ def packages(customer: Customer, asked: Asked) -> dict[str, Any]:
 def balances(customer: Customer, asked: Asked) -> dict[str, Any]:
     """The overview's figures: account credit, and what is left to pay (overdue and due),
     read from the unpaid invoices alone (an index on customer and status finds them)."""
-    credit = CreditEntry.objects.filter(customer=customer).order_by()
-    today = clock.today()
-    late = invoice_selectors.overdue(today)
+    late = invoice_selectors.overdue(clock.today())
     sums = (
         customer.invoices.filter(status=Invoice.Status.UNPAID)
         .order_by()
@@ -156,7 +155,7 @@ def balances(customer: Customer, asked: Asked) -> dict[str, Any]:
         )
     )
     return {
-        "credit": credit.aggregate(balance=MoneySum("amount"))["balance"] or ZERO,
+        "credit": credit_balance(customer),
         "open_balance": sums["left"] or ZERO,
         "overdue_count": sums["overdue_n"],
     }
