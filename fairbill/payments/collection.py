@@ -230,11 +230,9 @@ def attempt_submit(
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.state != State.SCHEDULED:
             return attempt
-        if _key_forgotten(attempt):  # sent just before a crash, days ago?
-            found = _charge_find(gateway, attempt)
-            if found is not None:
-                return _apply(actor=actor, attempt=attempt, charge=found, on=on)
-        return _send_if_due(actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on)
+        # sent just before a crash, days ago? then it is looked for first
+        send = _found_else_sent if _key_forgotten(attempt) else _send_if_due
+        return send(actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on)
 
 
 def _send_if_due(
@@ -267,11 +265,17 @@ def _key_forgotten(attempt: PaymentAttempt) -> bool:
     return clock.now() - attempt.created_at >= KEY_KEPT
 
 
-def _charge_find(gateway: Gateway, attempt: PaymentAttempt) -> Charge | None:
-    """The charge the gateway made for this attempt, asked by the attempt's id (and its
-    customer and invoice, which every charge carries); None if it made none."""
+def _found_else_sent(
+    *, actor: Actor, attempt: PaymentAttempt, customer: Customer, gateway: Gateway, on: date
+) -> PaymentAttempt:
+    """An attempt past the gateway's memory of keys: the charge the gateway made for it
+    (asked by the attempt, its customer and its invoice, which every charge carries) is
+    applied; if it made none, the invoice is checked again and the charge sent."""
     invoice = Invoice.objects.get(pk=attempt.invoice_id)
-    return gateway.charge_find(request=_request(attempt, invoice))
+    found = gateway.charge_find(request=_request(attempt, invoice))
+    if found is not None:
+        return _apply(actor=actor, attempt=attempt, charge=found, on=on)
+    return _send_if_due(actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on)
 
 
 def _request(attempt: PaymentAttempt, invoice: Invoice) -> ChargeRequest:
@@ -321,12 +325,9 @@ def attempt_resolve(
         if attempt.payment_intent:
             charge = gateway.charge_lookup(reference=attempt.payment_intent)
         elif _key_forgotten(attempt):
-            found = _charge_find(gateway, attempt)
-            if found is None:
-                return _send_if_due(
-                    actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on
-                )
-            charge = found
+            return _found_else_sent(
+                actor=actor, attempt=attempt, customer=customer, gateway=gateway, on=on
+            )
         else:
             invoice = Invoice.objects.get(pk=attempt.invoice_id)
             charge = gateway.charge(_request(attempt, invoice))  # the same request and key
