@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from fairbill.accounts.access import staff_required
 from fairbill.backoffice.billing_forms import CreditForm, SubscriptionForm
 from fairbill.backoffice.views.common import show_error
-from fairbill.backoffice.views.customer_page import customer_page
+from fairbill.backoffice.views.customer_page import customer_for_page, customer_page
 from fairbill.core import clock
 from fairbill.core.errors import FairbillError, NeedsConfirmation
 from fairbill.customers.models import Customer
@@ -58,7 +58,7 @@ def _subscription_add_page(
 def customer_credit(request: HttpRequest, pk: int) -> HttpResponse:
     """The Account credit tab. Posted to, it adds credit or removes it (a correction); above
     the business's "confirm credit above" amount the form comes back asking to confirm."""
-    customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
+    customer = customer_for_page(pk)
     if request.method != "POST":
         return customer_page(request, customer, "credit")
     form = CreditForm(request.POST)

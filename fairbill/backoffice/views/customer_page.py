@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from fairbill.backoffice.billing_forms import CreditForm
@@ -27,7 +27,7 @@ from fairbill.core.models import Event
 from fairbill.core.money import ZERO
 from fairbill.customers.models import Customer
 from fairbill.invoicing import selectors as invoice_selectors
-from fairbill.invoicing.estimate_selectors import expired, with_expired
+from fairbill.invoicing.estimate_selectors import with_expired
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer
 from fairbill.notifications.defaults import DEFAULTS
@@ -59,6 +59,11 @@ TABS = (
 )
 
 
+def customer_for_page(pk: int) -> Customer:
+    """The customer a tab shows, with what its header reads (the merge target, the login)."""
+    return get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
+
+
 def customer_page(
     request: HttpRequest,
     customer: Customer,
@@ -81,7 +86,6 @@ def customer_page(
         "customer": customer,
         "tab": tab,
         "tabs": [(t, reverse(t.url_name, args=[customer.pk])) for t in shown],
-        "has_subscriptions": customer.subscriptions.exists(),
         "can_login_as": bool(
             user.has_privilege("login_as")  # type: ignore[union-attr]
             and customer.user_id
@@ -91,6 +95,8 @@ def customer_page(
     asked = Asked(forms=forms_, params=request.GET)
     for section in SECTIONS[tab]:
         context.update(section(customer, asked))
+    if "has_subscriptions" not in context:  # the overview's packages section says it
+        context["has_subscriptions"] = customer.subscriptions.exists()
     return render(request, f"backoffice/customers/tab_{tab}.html", context)
 
 
@@ -139,7 +145,7 @@ def packages(customer: Customer, asked: Asked) -> dict[str, Any]:
     for sub in subscriptions:
         sub.last_change = latest.get(sub.pk)  # type: ignore[attr-defined]
         sub.change_count = counted.get(sub.pk, 0)  # type: ignore[attr-defined]
-    return {"subscriptions": subscriptions}
+    return {"subscriptions": subscriptions, "has_subscriptions": bool(subscriptions)}
 
 
 def balances(customer: Customer, asked: Asked) -> dict[str, Any]:
@@ -241,8 +247,8 @@ def estimates(customer: Customer, asked: Asked) -> dict[str, Any]:
     """The latest estimates, waiting ones first (two queries, however many there are)."""
     today = clock.today()
     found = customer.estimates.select_related("invoice")
-    answered = Case(
-        When(Q(status__in=["accepted", "declined"]) | expired(today), then=Value(True)),
+    answered = Case(  # the `expired` that with_expired annotates
+        When(Q(status__in=["accepted", "declined"]) | Q(expired=True), then=Value(True)),
         default=Value(False),
         output_field=BooleanField(),
     )

@@ -19,7 +19,7 @@ from fairbill.backoffice.forms import (
     CustomerStatusForm,
 )
 from fairbill.backoffice.views.common import paginate, show_error
-from fairbill.backoffice.views.customer_page import customer_page
+from fairbill.backoffice.views.customer_page import customer_for_page, customer_page
 from fairbill.core.errors import FairbillError
 from fairbill.customers.models import Customer
 from fairbill.customers.selectors import customer_search
@@ -134,8 +134,7 @@ def customer_login_action(request: HttpRequest, pk: int, action: str) -> HttpRes
 @staff_required("customers")
 def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     """The customer page's tab (its overview unless the address names another)."""
-    customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
-    return customer_page(request, customer, tab)
+    return customer_page(request, customer_for_page(pk), tab)
 
 
 @require_POST
@@ -163,9 +162,9 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("customers")
 def customer_notes(request: HttpRequest, pk: int) -> HttpResponse:
     """The Notes tab; posted to, it adds a note."""
+    customer = customer_for_page(pk)
     if request.method != "POST":
-        return customer_detail(request, pk, tab="notes")
-    customer = get_object_or_404(Customer.objects.select_related("merged_into", "user"), pk=pk)
+        return customer_page(request, customer, "notes")
     form = CustomerNoteForm(request.POST)
     if form.is_valid():
         try:
