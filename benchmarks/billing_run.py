@@ -29,9 +29,8 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from seeding import options_and_credit_seed
+from seeding import options_and_credit_seed, postgres_database, postgres_database_drop
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = ROOT.parent / "shared" / "tools" / "floor.py"
@@ -47,25 +46,7 @@ def database_url(kind: str, n: int, workdir: str) -> str:
             "--database postgres needs FAIRBILL_TEST_DATABASE_URL (e.g. "
             "postgres://postgres@127.0.0.1:5432/fairbill)"
         )
-    return fresh_database(base, f"fairbill_bench_{n}")
-
-
-def fresh_database(url: str, name: str) -> str:
-    """An empty PostgreSQL database `name` on the server of `url` (dropped first if there)."""
-    fresh = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    drop_database(fresh, then_create=True)
-    return fresh
-
-
-def drop_database(url: str, then_create: bool = False) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.strip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if then_create:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_database(base, f"fairbill_bench_{n}", fresh=True)
 
 
 def populate(n: int) -> None:
@@ -297,7 +278,7 @@ def floor_seconds(kind: str, n: int, url: str, workdir: str) -> float | None:
     if kind == "sqlite":
         target = ["--sqlite", f"{workdir}/floor.sqlite3", "--strategies", "executemany"]
     else:
-        floor_url = fresh_database(url, f"fairbill_floor_{n}")
+        floor_url = postgres_database(url, f"fairbill_floor_{n}", fresh=True)
         target = ["--dsn", floor_url, "--strategies", "copy"]
     try:
         subprocess.run(
@@ -309,7 +290,7 @@ def floor_seconds(kind: str, n: int, url: str, workdir: str) -> float | None:
         )
     finally:
         if kind == "postgres":
-            drop_database(floor_url)
+            postgres_database_drop(floor_url)
     return float(json.loads(results.read_text().splitlines()[-1])["total_s"])
 
 

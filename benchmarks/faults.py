@@ -39,9 +39,8 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from seeding import options_and_credit_seed
+from seeding import options_and_credit_seed, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = date(2027, 3, 1)
@@ -62,14 +61,8 @@ def campaign_database() -> str:
     base = os.environ.get("FAIRBILL_TEST_DATABASE_URL")
     if not base:
         sys.exit("Set FAIRBILL_TEST_DATABASE_URL (a PostgreSQL server).")
-    import psycopg
-
-    parts = urlsplit(base)
     name = os.environ.get("FAIRBILL_FAULTS_DATABASE", "fairbill_faults_campaign")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    return postgres_database(base, name)
 
 
 def reset(n: int, seed: int) -> str:

@@ -26,7 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,17 +46,10 @@ def database_url(args: argparse.Namespace) -> str:
     base = os.environ.get("FAIRBILL_TEST_DATABASE_URL")
     if not base:
         sys.exit("--database postgres needs FAIRBILL_TEST_DATABASE_URL")
-    import psycopg
+    from benchmarks.seeding import postgres_database
 
-    parts = urlsplit(base)
-    name = f"{parts.path.strip('/')}_bench"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if args.rebuild or not exists:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    name = f"{urlsplit(base).path.strip('/')}_bench"
+    return postgres_database(base, name, fresh=args.rebuild)
 
 
 def prepare(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Seeding shared by the billing benchmark and the fault campaign: the options and account
-credit a realistic set of due subscriptions carries (call after django.setup())."""
+"""Set-up shared by the benchmarks and the fault campaign: their PostgreSQL databases, and
+the options and account credit a realistic set of due subscriptions carries (call
+options_and_credit_seed after django.setup())."""
 
 from __future__ import annotations
 
@@ -7,6 +8,30 @@ import random
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+
+def postgres_database(url: str, name: str, *, fresh: bool = False) -> str:
+    """The address of database `name` on the PostgreSQL server of `url`, created if missing
+    (dropped and created again when `fresh`)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def postgres_database_drop(url: str) -> None:
+    """Drop the database `url` names (if it is there)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.strip("/")}"')
 
 
 def options_and_credit_seed(
