@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from fairbill.catalog.models import Package
 from fairbill.core.actors import Actor
@@ -129,8 +130,9 @@ def test_staff_creates_an_api_key_and_sees_the_secret_once(logged_in_page):
     assert page.get_by_text("shown only this once").is_visible()
     screenshot(page, "api-key-created")
     page.get_by_role("link", name="API keys").click()
+    expect(page.get_by_role("button", name="Revoke")).to_be_visible()
+    expect(page.locator("#new-api-key")).to_have_count(0)
     assert secret not in page.content()
-    assert page.get_by_role("button", name="Revoke").is_visible()
 
 
 def test_option_form_offers_price_rows_and_packages(logged_in_page):
