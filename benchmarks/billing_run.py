@@ -27,10 +27,9 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 
-from seeding import options_and_credit_seed, postgres_database, postgres_database_drop
+from seeding import catalog_seed, due_customers_seed, postgres_database, postgres_database_drop
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = ROOT.parent / "shared" / "tools" / "floor.py"
@@ -54,76 +53,21 @@ def populate(n: int) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
-    from fairbill.core.models import BusinessSettings
-    from fairbill.customers.models import Customer
-    from fairbill.subscriptions.models import Subscription
-
     rng = random.Random(42)
     now = datetime(2027, 2, 1, tzinfo=UTC)
-    settings = BusinessSettings.load()
-    settings.company_name, settings.currency = "Benchmark Ltd", "GBP"
-    settings.save()
-    TaxRate.objects.create(country="GB", name="VAT", rate=Decimal("20"))
-    prices = {
-        "monthly": Decimal("10.00"),
-        "quarterly": Decimal("27.00"),
-        "annually": Decimal("100.00"),
-    }
-    package = Package.objects.create(name="Silver")
-    PackagePrice.objects.bulk_create(
-        PackagePrice(package=package, cycle=c, currency="GBP", price=p) for c, p in prices.items()
-    )
-    option = Option.objects.create(name="Extra storage", kind="quantity")
-    option.packages.add(package)
-    OptionPrice.objects.bulk_create(
-        OptionPrice(option=option, cycle=c, currency="GBP", price=p / 5) for c, p in prices.items()
-    )
+    package, option = catalog_seed("Benchmark Ltd")
     chunk = 5000
-    for start in range(0, n, chunk):
-        size = min(chunk, n - start)
-        customers = Customer.objects.bulk_create(
-            Customer(
-                name=f"Customer {start + i}",
-                email=f"c{start + i}@example.com",
-                country="GB",
-                currency="GBP",
-                vat_applies=rng.random() < 0.5,
-                created_at=now,
-                updated_at=now,
-            )
-            for i in range(size)
-        )
-        subs = []
-        for customer in customers:
-            roll = rng.random()
-            cycle = "monthly" if roll < 0.7 else "annually" if roll < 0.9 else "quarterly"
-            subs.append(
-                Subscription(
-                    customer=customer,
-                    package=package,
-                    cycle=cycle,
-                    currency="GBP",
-                    price=prices[cycle],
-                    setup_fee=Decimal(0),
-                    setup_fee_billed=True,
-                    start_date=date(2026, 3, 1),
-                    renewal_date=DUE,
-                    renewed_on=date(2027, 2, 1),
-                    billing_day=1,
-                    status="active",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        subs = Subscription.objects.bulk_create(subs)
-        options_and_credit_seed(
-            subs=subs,
-            customers=customers,
+    for first in range(0, n, chunk):
+        due_customers_seed(
+            first=first,
+            count=min(chunk, n - first),
+            package=package,
             option=option,
-            prices=prices,
             rng=rng,
             now=now,
+            start_date=date(2026, 3, 1),
+            renewed_on=date(2027, 2, 1),
+            renewal_date=lambda cycle: DUE,
             reason="benchmark",
         )
     # A database in use has planner statistics and its pages written out (autovacuum and the

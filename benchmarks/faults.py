@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from seeding import options_and_credit_seed, postgres_database
+from seeding import catalog_seed, due_customers_seed, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = date(2027, 3, 1)
@@ -96,84 +96,26 @@ def reset(n: int, seed: int) -> str:
     return api_key_create(actor=system, user=user, name="campaign")[1]
 
 
-PRICES = {"monthly": Decimal("10.00"), "quarterly": Decimal("27.00"), "annually": Decimal("100.00")}
-
-
-def catalog() -> tuple:
-    """The business (no PDF attached: the campaign counts emails, not PDFs), VAT, and one
-    package with an option."""
-    from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
-    from fairbill.core.models import BusinessSettings
-
-    business = BusinessSettings.load()
-    business.company_name, business.currency, business.attach_pdf = "Faults Ltd", "GBP", False
-    business.save()
-    TaxRate.objects.create(country="GB", name="VAT", rate=Decimal("20"))
-    package = Package.objects.create(name="Silver")
-    PackagePrice.objects.bulk_create(
-        PackagePrice(package=package, cycle=c, currency="GBP", price=p) for c, p in PRICES.items()
-    )
-    option = Option.objects.create(name="Extra storage", kind="quantity")
-    option.packages.add(package)
-    OptionPrice.objects.bulk_create(
-        OptionPrice(option=option, cycle=c, currency="GBP", price=p / 5) for c, p in PRICES.items()
-    )
-    return package, option
-
-
 def fill(n: int, rng: random.Random) -> None:
     """N customers (30% with credit) with one subscription each (70% monthly, 20% annual,
     10% quarterly; some monthly ones two months behind, so several periods are due),
-    inserted in bulk."""
-    from fairbill.customers.models import Customer
-    from fairbill.subscriptions.models import Subscription
+    inserted in bulk. The business attaches no PDF: the campaign counts emails, not PDFs."""
+    package, option = catalog_seed("Faults Ltd", attach_pdf=False)
 
-    now = datetime(2027, 2, 1, tzinfo=UTC)
-    package, option = catalog()
-    prices = PRICES
-    customers = Customer.objects.bulk_create(
-        Customer(
-            name=f"Customer {i}",
-            email=f"c{i}@example.com",
-            country="GB",
-            currency="GBP",
-            vat_applies=rng.random() < 0.5,
-            created_at=now,
-            updated_at=now,
-        )
-        for i in range(n)
-    )
-    subs = []
-    for customer in customers:
-        roll = rng.random()
-        cycle = "monthly" if roll < 0.7 else "annually" if roll < 0.9 else "quarterly"
+    def renewal_date(cycle: str) -> date:
         behind = rng.random() < 0.2  # a few customers two months behind: several periods
-        subs.append(
-            Subscription(
-                customer=customer,
-                package=package,
-                cycle=cycle,
-                currency="GBP",
-                price=prices[cycle],
-                setup_fee=Decimal(0),
-                setup_fee_billed=True,
-                start_date=date(2026, 1, 1),
-                renewal_date=date(2027, 1, 1) if behind and cycle == "monthly" else DUE,
-                renewed_on=date(2026, 12, 1),
-                billing_day=1,
-                status="active",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    subs = Subscription.objects.bulk_create(subs)
-    options_and_credit_seed(
-        subs=subs,
-        customers=customers,
+        return date(2027, 1, 1) if behind and cycle == "monthly" else DUE
+
+    due_customers_seed(
+        first=0,
+        count=n,
+        package=package,
         option=option,
-        prices=prices,
         rng=rng,
-        now=now,
+        now=datetime(2027, 2, 1, tzinfo=UTC),
+        start_date=date(2026, 1, 1),
+        renewed_on=date(2026, 12, 1),
+        renewal_date=renewal_date,
         reason="campaign",
     )
 

@@ -1,10 +1,11 @@
 """Set-up shared by the benchmarks and the fault campaign: their PostgreSQL databases, and
-the options and account credit a realistic set of due subscriptions carries (call
-options_and_credit_seed after django.setup())."""
+a business with customers whose subscriptions are due, with the options and account credit
+a realistic set carries (call the functions that write rows after django.setup())."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,97 @@ def postgres_database_drop(url: str) -> None:
     parts = urlsplit(url)
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.strip("/")}"')
+
+
+PRICES = {"monthly": Decimal("10.00"), "quarterly": Decimal("27.00"), "annually": Decimal("100.00")}
+
+
+def catalog_seed(company_name: str, *, attach_pdf: bool = True) -> tuple[Any, Any]:
+    """The business (GBP, UK VAT at 20%) and one package on three cycles with an option
+    priced at a fifth of it. Returns the package and the option."""
+    from fairbill.catalog.models import Option, OptionPrice, Package, PackagePrice, TaxRate
+    from fairbill.core.models import BusinessSettings
+
+    business = BusinessSettings.load()
+    business.company_name, business.currency, business.attach_pdf = company_name, "GBP", attach_pdf
+    business.save()
+    TaxRate.objects.create(country="GB", name="VAT", rate=Decimal("20"))
+    package = Package.objects.create(name="Silver")
+    PackagePrice.objects.bulk_create(
+        PackagePrice(package=package, cycle=c, currency="GBP", price=p) for c, p in PRICES.items()
+    )
+    option = Option.objects.create(name="Extra storage", kind="quantity")
+    option.packages.add(package)
+    OptionPrice.objects.bulk_create(
+        OptionPrice(option=option, cycle=c, currency="GBP", price=p / 5) for c, p in PRICES.items()
+    )
+    return package, option
+
+
+def due_customers_seed(  # noqa: PLR0913 (the set-up's knobs, by name)
+    *,
+    first: int,
+    count: int,
+    package: Any,
+    option: Any,
+    rng: random.Random,
+    now: datetime,
+    start_date: date,
+    renewed_on: date,
+    renewal_date: Callable[[str], date],
+    reason: str,
+) -> None:
+    """`count` customers numbered from `first` (half of them paying VAT), each with one
+    active subscription (70% monthly, 20% annual, 10% quarterly) renewing on
+    renewal_date(cycle), then options and credit (options_and_credit_seed); inserted in
+    bulk."""
+    from fairbill.customers.models import Customer
+    from fairbill.subscriptions.models import Subscription
+
+    customers = Customer.objects.bulk_create(
+        Customer(
+            name=f"Customer {first + i}",
+            email=f"c{first + i}@example.com",
+            country="GB",
+            currency="GBP",
+            vat_applies=rng.random() < 0.5,
+            created_at=now,
+            updated_at=now,
+        )
+        for i in range(count)
+    )
+    subs = []
+    for customer in customers:
+        roll = rng.random()
+        cycle = "monthly" if roll < 0.7 else "annually" if roll < 0.9 else "quarterly"
+        subs.append(
+            Subscription(
+                customer=customer,
+                package=package,
+                cycle=cycle,
+                currency="GBP",
+                price=PRICES[cycle],
+                setup_fee=Decimal(0),
+                setup_fee_billed=True,
+                start_date=start_date,
+                renewal_date=renewal_date(cycle),
+                renewed_on=renewed_on,
+                billing_day=1,
+                status="active",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    subs = Subscription.objects.bulk_create(subs)
+    options_and_credit_seed(
+        subs=subs,
+        customers=customers,
+        option=option,
+        prices=PRICES,
+        rng=rng,
+        now=now,
+        reason=reason,
+    )
 
 
 def options_and_credit_seed(
