@@ -174,10 +174,11 @@ class StripeFake:
         after that is a new request."""
         self.keys.clear()
 
-    def _intent_search(self, query: str) -> tuple[int, dict]:
+    def _intent_search(self, query: str, limit: int = 10) -> tuple[int, dict]:
         """GET /v1/payment_intents/search: clauses `field:'value'` (customer, status,
         currency) and `metadata['key']:'value'` joined by AND, as Stripe's query language
-        writes them (a quote inside a value escaped with a backslash)."""
+        writes them (a quote inside a value escaped with a backslash); a page of `limit`
+        results (10 unless asked), newest first, `has_more` saying whether others follow."""
         clauses = []
         for clause in query.split(" AND "):
             match = re.fullmatch(r"(\w+|metadata\['\w+'\]):'((?:[^'\\]|\\.)*)'", clause.strip())
@@ -201,11 +202,12 @@ class StripeFake:
                     return False
             return True
 
+        hits = [pi for pi in reversed(self.intents.values()) if matches(pi)]
         return 200, {
             "object": "search_result",
-            "data": [pi for pi in self.intents.values() if matches(pi)],
-            "has_more": False,
-            "next_page": None,
+            "data": hits[:limit],
+            "has_more": len(hits) > limit,
+            "next_page": "page_2" if len(hits) > limit else None,
             "url": "/v1/payment_intents/search",
         }
 
@@ -220,7 +222,7 @@ class StripeFake:
             case ["payment_intents"] if post:
                 return self._intent_create(params)
             case ["payment_intents", "search"] if not post:
-                return self._intent_search(params.get("query", ""))
+                return self._intent_search(params.get("query", ""), int(params.get("limit", 10)))
             case ["payment_intents", pi_id]:
                 status, found = self._found(self.intents, pi_id, "payment_intent")
                 if status == 200 and "payment_method" in params.get("expand", []):

@@ -386,6 +386,65 @@ def test_a_found_charge_for_another_invoice_is_not_taken_for_this_one(
     assert Payment.objects.get().amount == Decimal("50.00")
 
 
+def _intent_carrying(attempt, *, intent_id, invoice_id, currency="gbp"):
+    """A succeeded PaymentIntent of the attempt's customer carrying the attempt's id."""
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": 5000,
+        "amount_received": 5000,
+        "currency": currency,
+        "customer": attempt.method.gateway_customer,
+        "status": "succeeded",
+        "metadata": {"attempt_id": str(attempt.pk), "invoice_id": str(invoice_id)},
+    }
+
+
+def test_a_found_charge_of_this_invoice_in_another_currency_is_left_to_staff_not_charged_again(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    # given an old attempt whose only trace at Stripe carries its id and invoice, in euros
+    invoice = _unanswered_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
+    attempt = PaymentAttempt.objects.get()
+    stripe_fake.intents["pi_eur"] = _intent_carrying(
+        attempt, intent_id="pi_eur", invoice_id=invoice.pk, currency="eur"
+    )
+    posts = _intent_posts(stripe_fake)
+    # when the next run settles it
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    # then nothing is charged and the attempt waits for staff, saying why
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert _intent_posts(stripe_fake) == posts
+    assert (attempt.state, invoice.status) == ("unknown", "unpaid")
+    assert attempt.failure_message == (
+        "PaymentIntent pi_eur carries this attempt in another currency"
+    )
+    assert not Payment.objects.exists()
+
+
+def test_more_hits_than_a_page_of_search_are_left_to_staff_not_charged_again(
+    payer, system, gateway, stripe_fake, run_actor
+):
+    # given eleven PaymentIntents carrying the attempt's id (for other invoices): a second
+    # page might hold this invoice's
+    invoice = _unanswered_on_the_due_date(payer, system, gateway, stripe_fake, run_actor)
+    attempt = PaymentAttempt.objects.get()
+    for n in range(11):
+        stripe_fake.intents[f"pi_{n}"] = _intent_carrying(
+            attempt, intent_id=f"pi_{n}", invoice_id=900_000 + n
+        )
+    posts = _intent_posts(stripe_fake)
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert _intent_posts(stripe_fake) == posts
+    assert (attempt.state, invoice.status) == ("unknown", "unpaid")
+    assert attempt.failure_message == "more than 10 PaymentIntents carry this attempt"
+
+
 def test_a_search_stripe_refuses_leaves_the_attempt_unknown_with_the_reason(
     payer, system, gateway, stripe_fake, run_actor
 ):
@@ -393,7 +452,7 @@ def test_a_search_stripe_refuses_leaves_the_attempt_unknown_with_the_reason(
     stripe_fake.keys_forget()
     posts = _intent_posts(stripe_fake)
     original = stripe_fake._intent_search
-    stripe_fake._intent_search = lambda query: (
+    stripe_fake._intent_search = lambda query, limit=10: (
         400,
         {"error": {"type": "invalid_request_error", "message": "Search is not available."}},
     )

@@ -276,8 +276,10 @@ class StripeGateway(Gateway):
     def charge_find(self, *, request: ChargeRequest) -> Charge | None:
         """Stripe's search of the customer's PaymentIntents by the attempt id in their
         metadata; a hit for another invoice (an attempt id of a database restored from a
-        backup, say) is not ours. Search results can lag new PaymentIntents by up to a
-        minute (an hour during outages): it is asked only about attempts older than a day
+        backup, say) is not ours. Anything else that is not plainly one charge of this
+        attempt (several, more than a page, another currency) leaves it unknown for staff
+        rather than have it charged again. Search results can lag new PaymentIntents by up to
+        a minute (an hour during outages): it is asked only about attempts older than a day
         (collection.KEY_KEPT)."""
         attempt_id = int(request.attempt_id)
         query = (
@@ -293,21 +295,25 @@ class StripeGateway(Gateway):
                 attempt_id=attempt_id,
                 message=f"Stripe's search of payments could not be used: {reason}"[:300],
             )
+        intents = [found_intent.to_dict() for found_intent in found.data]
         ours = [
             intent
-            for intent in (found_intent.to_dict() for found_intent in found.data)
+            for intent in intents
             if (intent.get("metadata") or {}).get("invoice_id") == str(request.invoice_id)
-            and str(intent.get("currency", "")).upper() == request.currency.upper()
         ]
+        doubt = ""
+        if getattr(found, "has_more", False):  # more than a page: not Fairbill's doing
+            doubt = f"more than {len(intents)} PaymentIntents carry this attempt"
+        elif len(ours) > 1:
+            doubt = "several PaymentIntents carry this attempt: " + ", ".join(
+                str(intent["id"]) for intent in ours
+            )
+        elif ours and str(ours[0].get("currency", "")).upper() != request.currency.upper():
+            doubt = f"PaymentIntent {ours[0]['id']} carries this attempt in another currency"
+        if doubt:  # never sent again blind: staff look at them on Stripe
+            return Charge(state="unknown", attempt_id=attempt_id, message=doubt[:300])
         if not ours:
             return None
-        if len(ours) > 1:  # never made by Fairbill: staff look at them on Stripe
-            names = ", ".join(str(intent["id"]) for intent in ours)
-            return Charge(
-                state="unknown",
-                attempt_id=attempt_id,
-                message=f"several PaymentIntents carry this attempt: {names}"[:300],
-            )
         return charge_from_intent(ours[0])
 
     def refund(
