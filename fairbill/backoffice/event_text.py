@@ -60,6 +60,7 @@ EVENT_TITLES: dict[str, str] = {
     "charge.pending": "Direct Debit submitted (settling)",
     "charge.failed": "Automatic payment failed",
     "charge.unknown": "Automatic payment: no answer yet (to be checked)",
+    "charge.closed": "Automatic payment closed by staff (not charged)",
     "payment_method.saved": "Payment method saved",
     "payment_method.default": "Default payment method changed",
     "payment_method.removed": "Payment method removed",

@@ -122,6 +122,11 @@ urlpatterns = [
     path("invoices/<int:pk>/payment/", invoices.invoice_payment, name="invoice_payment"),
     path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
     path("invoices/<int:pk>/charge/", automatic_payments.invoice_charge_now, name="invoice_charge"),
+    path(
+        "invoices/<int:pk>/attempts/<int:attempt_pk>/close/",
+        automatic_payments.attempt_close_view,
+        name="attempt_close",
+    ),
     path("payments/", payments.payment_list, name="payment_list"),
     path("payments/attempts/", payments.attempt_list, name="attempt_list"),
     path("payments/<int:pk>/", payments.payment_detail, name="payment_detail"),

@@ -49,6 +49,7 @@ CHARGE_NEEDS_ACTION = "charge.needs_action"
 # How long the gateway is sure to remember an idempotency key: Stripe keeps them for at least
 # 24 hours. An hour less, for clocks that differ.
 KEY_KEPT = timedelta(hours=23)
+CLOSE_REASON_MAX = 200
 
 
 class NothingToCharge(Refused):
@@ -346,8 +347,9 @@ def charge_apply(*, actor: Actor, attempt_id: int, charge: Charge, on: date) -> 
 
 def _apply(*, actor: Actor, attempt: PaymentAttempt, charge: Charge, on: date) -> PaymentAttempt:
     # An attempt closed unsent ("not_needed") that Stripe reports succeeded was sent just
-    # before a crash: the money is recorded (or kept for staff if the invoice was paid since).
-    late_success = attempt.failure_code == PaymentAttempt.NOT_NEEDED and charge.state == "succeeded"
+    # before a crash; one staff closed as not charged was charged after all: the money is
+    # recorded (or kept for staff if the invoice was paid since).
+    late_success = attempt.closed and charge.state == "succeeded"
     if attempt.state in (State.SUCCEEDED, State.FAILED) and not late_success:
         return attempt
     if charge.reference and not attempt.payment_intent:
@@ -425,12 +427,48 @@ def _after(*, actor: Actor, attempt: PaymentAttempt) -> None:
             "decline_code": attempt.decline_code,
         },
     )
-    if attempt.state == State.FAILED and attempt.failure_code != PaymentAttempt.NOT_NEEDED:
+    if attempt.state == State.FAILED and not attempt.closed:
         final = failure_final(attempt.failure_code, attempt.decline_code)
         if final == FinalFailure.AUTHENTICATION:
             hook_call(CHARGE_NEEDS_ACTION, attempt=attempt)
         else:
             hook_call(CHARGE_FAILED, attempt=attempt)
+
+
+def attempt_close(*, actor: Actor, attempt_id: int, reason: str) -> PaymentAttempt:
+    """Close an unknown attempt that staff found, at the gateway, charged nothing (the
+    search could not be used, say): the invoice goes back to the retry schedule, or to
+    reminders when it is spent. Should the gateway report later that it did charge, the
+    money is recorded all the same (_apply)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Refused('Say what you checked, e.g. "No payment in Stripe\'s dashboard".')
+    if len(reason) > CLOSE_REASON_MAX:
+        raise Refused(f"Keep the reason under {CLOSE_REASON_MAX} characters.")
+    with transaction.atomic():
+        customer_id = PaymentAttempt.objects.values_list("customer_id", flat=True).get(
+            pk=attempt_id
+        )
+        customer_lock(customer_id)
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.state != State.UNKNOWN:
+            raise Refused(
+                f"Only a charge without an answer can be closed; this one is {attempt.state_label}."
+            )
+        attempt.state = State.FAILED
+        attempt.failure_code = PaymentAttempt.CLOSED
+        attempt.failure_message = f"Closed by {actor.label}: {reason}"[:300]
+        attempt.updated_at = clock.now()
+        attempt.save(update_fields=["state", "failure_code", "failure_message", "updated_at"])
+        event_record(
+            actor=actor,
+            action="charge.closed",
+            subject=attempt.invoice,
+            customer_id=attempt.customer_id,
+            message=f"Charge {attempt.number} closed, not charged: {reason}"[:300],
+            data={"attempt": attempt.pk, "number": attempt.number, "reason": reason},
+        )
+    return attempt
 
 
 def invoice_charge(*, actor: Actor, invoice: Invoice, gateway: Gateway, on: date) -> PaymentAttempt:

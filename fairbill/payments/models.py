@@ -194,6 +194,9 @@ class PaymentAttempt(models.Model):
     # was left to charge (the invoice was paid meanwhile, by credit for example): it failed
     # nothing, so it is shown as "Not needed" and never counted among failed charges.
     NOT_NEEDED = "not_needed"
+    # The failure code of an unknown attempt staff closed after finding at the gateway that
+    # nothing was charged: the invoice goes back to the retry schedule (or to reminders).
+    CLOSED = "closed_by_staff"
     BADGES: dict[str, str] = {
         State.SCHEDULED: "pending",
         State.SUBMITTED: "pending",
@@ -254,14 +257,24 @@ class PaymentAttempt(models.Model):
         return self.state == self.State.FAILED and self.failure_code == self.NOT_NEEDED
 
     @property
+    def closed(self) -> bool:
+        """Closed without a charge, by Fairbill (not needed) or by staff: nothing failed."""
+        return self.state == self.State.FAILED and self.failure_code in (
+            self.NOT_NEEDED,
+            self.CLOSED,
+        )
+
+    @property
     def state_label(self) -> str:
         """The state as staff read it."""
-        return "Not needed" if self.not_needed else self.get_state_display()
+        if self.closed:
+            return "Not needed" if self.not_needed else "Closed, not charged"
+        return self.get_state_display()
 
     @property
     def state_badge(self) -> str:
-        """The badge's style: neutral for an attempt that was not needed."""
-        return "skipped" if self.not_needed else self.BADGES.get(self.state, "skipped")
+        """The badge's style: neutral for an attempt closed without a charge."""
+        return "skipped" if self.closed else self.BADGES.get(self.state, "skipped")
 
     @property
     def idempotency_key(self) -> str:

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fairbill.accounts.access import staff_required
@@ -22,7 +23,7 @@ from fairbill.core.errors import FairbillError
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.models import Invoice
-from fairbill.payments.collection import invoice_charge
+from fairbill.payments.collection import CLOSE_REASON_MAX, attempt_close, invoice_charge
 from fairbill.payments.gateways.base import payment_gateway
 from fairbill.payments.methods import customer_set_automatic, default_method, methods_of
 from fairbill.payments.models import Dispute, Payment, PaymentAttempt, Refund
@@ -53,11 +54,36 @@ def customer_methods(customer: Customer) -> dict[str, Any]:
 
 def invoice_attempts(invoice: Invoice) -> dict[str, Any]:
     """The invoice page's "Automatic payments" section."""
+    attempts = list(PaymentAttempt.objects.filter(invoice=invoice).select_related("method"))
     return {
-        "attempts": list(PaymentAttempt.objects.filter(invoice=invoice).select_related("method")),
+        "attempts": attempts,
         "can_charge": invoice.status == Invoice.Status.UNPAID
         and default_method(invoice.customer_id) is not None,
+        "unanswered": next((a for a in attempts if a.state == PaymentAttempt.State.UNKNOWN), None),
+        "close_reason_max": CLOSE_REASON_MAX,
     }
+
+
+@require_POST
+@staff_required("invoices")
+def attempt_close_view(request: HttpRequest, pk: int, attempt_pk: int) -> HttpResponse:
+    """Close an unanswered charge staff found, at the gateway, charged nothing."""
+    attempt = get_object_or_404(PaymentAttempt, pk=attempt_pk, invoice_id=pk)
+    try:
+        attempt = attempt_close(
+            actor=request.actor,  # type: ignore[attr-defined]
+            attempt_id=attempt.pk,
+            reason=request.POST.get("reason", ""),
+        )
+    except FairbillError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Charge {attempt.number} closed as not charged: the invoice goes back to the "
+            "retry schedule, or to reminders when it is spent.",
+        )
+    return redirect(reverse("backoffice:invoice_detail", args=[pk]) + "#attempts")
 
 
 @require_POST
