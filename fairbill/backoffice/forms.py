@@ -19,7 +19,7 @@ from fairbill.core.identifiers import eas_choices
 from fairbill.core.models import BusinessSettings
 from fairbill.core.money import active_currencies, parse_amount, parse_decimal
 from fairbill.customers.models import Customer, PaymentMethod, Status
-from fairbill.customers.services import EDITABLE_FIELDS
+from fairbill.customers.services import EDITABLE_FIELDS, NOTE_MAX
 from fairbill.payments.methods import default_method
 
 
@@ -242,7 +242,9 @@ class CustomerStatusForm(forms.Form):
 
 
 class CustomerNoteForm(forms.Form):
-    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label="Note", max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
     public = forms.BooleanField(required=False, label="Public (the customer sees it in My Account)")
 
 

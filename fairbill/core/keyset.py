@@ -17,14 +17,16 @@ import base64
 import binascii
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from fairbill.core.errors import InvalidInput
 from fairbill.core.validation import text_problem
@@ -32,6 +34,7 @@ from fairbill.core.validation import text_problem
 M = TypeVar("M", bound=models.Model)
 # Up to this many rows a list's count is exact; above it PostgreSQL's estimate is used.
 EXACT_COUNT_LIMIT = 1_000
+PAGE_NUMBER = re.compile(r"[0-9]{1,10}")  # ASCII digits: str.isdigit() takes "²" too
 
 
 @dataclass
@@ -59,11 +62,19 @@ def decode_cursor(model: type[models.Model], ordering: Sequence[str], cursor: st
         if not isinstance(values, list) or len(values) != len(ordering):
             raise ValueError
         return [
-            None if value is None else _field(model, name).to_python(_checked(value))
+            None if value is None else _in_range(_field(model, name).to_python(_checked(value)))
             for name, value in zip(ordering, values, strict=True)
         ]
     except (ValueError, TypeError, OverflowError, binascii.Error, ValidationError):
         raise InvalidInput("cursor: not a cursor this list gave out.", "cursor") from None
+
+
+def _in_range(value: Any) -> Any:
+    """A moment the database can take: one whose UTC time is within years 1 to 9999 (a
+    cursor's "9999-12-31T23:59:59-14:00" is not, and would fail in the query)."""
+    if isinstance(value, datetime):  # OverflowError when out of range
+        (value if value.tzinfo else timezone.make_aware(value)).astimezone(UTC)
+    return value
 
 
 def _refuse_constant(name: str) -> Any:
@@ -142,7 +153,7 @@ def list_page(items: QuerySet[M], params: Mapping[str, str], *, size: int) -> Li
     after, before = params.get("after"), params.get("before")
     number = params.get("page", "")
     last = False
-    if not (after or before) and number.isdigit() and 1 < int(number) < 10**9:
+    if not (after or before) and PAGE_NUMBER.fullmatch(number) and 1 < int(number) < 10**9:
         offset = (int(number) - 1) * size
         # Only the ordering's columns: PostgreSQL skips the rows in the index alone.
         names = [_field(items.model, name).attname for name in ordering]

@@ -24,13 +24,15 @@ from fairbill.core.services import (
     full_clean_or_raise,
     snapshot,
 )
-from fairbill.core.validation import country_check
+from fairbill.core.validation import country_check, text_problem
 from fairbill.core.vat import vat_number_normalize
 from fairbill.customers.logins import invitation_queue
 from fairbill.customers.models import Customer, CustomerNote, Status, VatCheckStatus
 from fairbill.customers.vat_registry import vat_number_lookup
 
 # What a customer may give about themselves (order forms, My Account, staff).
+NOTE_MAX = 5_000  # characters of a customer note
+
 CONTACT_FIELDS = (
     "name",
     "company",
@@ -359,6 +361,11 @@ def customer_note_add(
     body = (body or "").strip()
     if not body:
         raise InvalidInput("note: write something.", "body")
+    if len(body) > NOTE_MAX:
+        raise InvalidInput(f"note: at most {NOTE_MAX:,} characters ({len(body):,} given).", "body")
+    problem = text_problem(body)
+    if problem:
+        raise InvalidInput(f"note: {problem}.", "body")
     customer = customer_lock(customer.pk)  # a merge moves the notes under this lock
     if customer.merged_into_id:
         raise Refused("This customer was merged into another one: add the note there.")

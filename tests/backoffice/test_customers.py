@@ -294,6 +294,15 @@ def test_an_empty_note_is_refused(staff_client, customer):
     assert not CustomerNote.objects.exists()
 
 
+def test_a_note_over_5000_characters_is_refused_on_the_form(staff_client, customer):
+    response = staff_client.post(f"/customers/{customer.pk}/notes/", {"body": "x" * 5001})
+    assert response.status_code == 200
+    assert form_errors(response, "note_form")["body"] == [
+        "Ensure this value has at most 5000 characters (it has 5001)."
+    ]
+    assert not CustomerNote.objects.exists()
+
+
 def test_status_needs_post_and_notes_read_shows_the_tab(staff_client, customer):
     assert staff_client.get(f"/customers/{customer.pk}/status/").status_code == 405
     response = staff_client.get(f"/customers/{customer.pk}/notes/")

@@ -3,6 +3,8 @@ are added between two page fetches, and whatever NULLs the ordering field holds.
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fairbill.core.errors import InvalidInput
-from fairbill.core.keyset import cursor_for, decode_cursor, keyset_page
+from fairbill.core.keyset import cursor_for, decode_cursor, keyset_page, list_page
 from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
 
@@ -128,3 +130,24 @@ def test_a_cursor_with_text_a_database_cannot_store_is_refused(business):
     # ["x\u0000", 1]: NUL in a name, which PostgreSQL refuses with a server error
     with pytest.raises(InvalidInput):
         decode_cursor(Customer, ["name", "id"], "WyJ4XHUwMDAwIiwxXQ")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59"]
+)
+def test_a_cursor_with_a_moment_beyond_the_calendar_in_utc_is_refused(business, moment, settings):
+    settings.TIME_ZONE = "Pacific/Pago_Pago"  # UTC-11: the naive moment is past year 9999 too
+    cursor = base64.urlsafe_b64encode(json.dumps([moment, 1]).encode()).decode().rstrip("=")
+    with pytest.raises(InvalidInput):
+        decode_cursor(Customer, ["created_at", "id"], cursor)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["²", "١٢", "３", "99999999999999999999"])
+def test_a_page_number_that_is_not_plain_digits_gives_the_first_page(business, number):
+    customer = _customer()
+    for n in range(3):
+        _add(customer, n)
+    page = list_page(Invoice.objects.order_by("-issue_date", "-id"), {"page": number}, size=2)
+    assert (len(page.object_list), page.first) == (2, True)

@@ -93,6 +93,20 @@ def test_notes_public_and_private(customer, admin):
         customer_note_add(actor=admin, customer=customer, body="   ")
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("x" * 5001, "at most 5,000 characters"), ("a\x00b", "NUL"), ("\ud800", "Unicode")],
+)
+def test_a_note_too_long_or_with_text_a_database_cannot_store_is_refused(
+    customer, admin, body, message
+):
+    with pytest.raises(InvalidInput, match=message):
+        customer_note_add(actor=admin, customer=customer, body=body)
+    assert not customer.notes.exists()
+    customer_note_add(actor=admin, customer=customer, body="x" * 5000)
+    assert customer.notes.count() == 1
+
+
 def test_customer_login_is_never_staff(customer, admin):
     user = customer_login_create(
         actor=admin, customer=customer, username="jane", password="a-long-enough-secret"
