@@ -159,6 +159,7 @@ def pages(today: date, deep: dict[str, str]) -> list[tuple[str, str, str]]:
         ("subscriptions: search", "staff", "/packages/subscriptions/?q=Smith"),
         ("report: paid invoices", "staff", f"/reports/paid-invoices/?{period}"),
         ("report: payments", "staff", f"/reports/payments/?{period}"),
+        ("report: refunds", "staff", f"/reports/refunds/?{period}"),
         ("report: tax", "staff", f"/reports/tax/?{period}"),
         ("report: credit", "staff", f"/reports/credit/?{period}"),
         ("login report", "staff", "/reports/logins/"),

@@ -198,6 +198,7 @@ urlpatterns = [
     path("reports/", reports.report_index, name="reports"),
     path("reports/paid-invoices/", reports.paid_invoices_report, name="report_paid_invoices"),
     path("reports/payments/", reports.payments_report, name="report_payments"),
+    path("reports/refunds/", reports.refunds_report, name="report_refunds"),
     path("reports/credit/", reports.credit_report, name="report_credit"),
     path("reports/tax/", reports.tax_report, name="report_tax"),
     path("reports/logins/", reports.login_report, name="login_report"),

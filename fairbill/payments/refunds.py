@@ -141,6 +141,11 @@ def _creditable(invoice: Invoice | None) -> Decimal:
     return max(min(invoice.total - invoice.credited, invoice.amount_paid - refunded_before), ZERO)
 
 
+# The request key of the credit note a payment's refund issues ("refund-<refund id>"): that
+# note's refund is the Refund's money, not more (reports count it once).
+REFUND_NOTE_KEY = "refund-"
+
+
 def payment_refund(
     *,
     actor: Actor,
@@ -293,7 +298,7 @@ def refund_account(
         gross=plan.invoice_part,
         refund={"method": payment.method, "date": on, "reference": refund.gateway_reference or ""},
         refund_only=True,
-        request_key=f"refund-{refund.pk}",
+        request_key=f"{REFUND_NOTE_KEY}{refund.pk}",
     )
 
 

@@ -27,6 +27,7 @@ from fairbill.core.money import quantize
 from fairbill.core.spreadsheet import csv_cell
 from fairbill.customers.models import PaymentMethod
 from fairbill.reports import selectors
+from fairbill.reports.refunds import refunds_given, refunds_total
 
 PER_PAGE = 50
 SHOWN = 200  # rows of a report shown on its page; the CSV has them all
@@ -206,6 +207,28 @@ def payments_report(request: HttpRequest) -> HttpResponse:
         rows=rows,
         money_columns=[2],
         note="Payments received between the dates.",
+    )
+
+
+@staff_required("reports")
+def refunds_report(request: HttpRequest) -> HttpResponse:
+    def rows(since: date, until: date, currency: str, limit: int | None) -> Iterable[Row]:
+        for r in refunds_given(since=since, until=until, currency=currency, limit=limit):
+            yield (r.day, r.customer, r.method, r.document, r.reference, r.reason, r.amount)
+
+    return _report(
+        request,
+        slug="refunds",
+        title="Refunds",
+        header=["Date", "Customer", "Method", "Refund of", "Reference", "Reason", "Amount"],
+        rows=rows,
+        money_columns=[6],
+        note="Money given back between the dates: refunds of payments (at the gateway or by "
+        "hand) and refunds recorded on credit notes. A payment's refund is counted once, "
+        "though it also issues a credit note for the invoiced part.",
+        totals_of=lambda since, until, currency: {
+            6: refunds_total(since=since, until=until, currency=currency)
+        },
     )
 
 
