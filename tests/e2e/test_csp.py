@@ -34,6 +34,7 @@ STAFF_PAGES = [
     "/packages/options/new/",
     "/reports/",
     "/reports/payments/",
+    "/reports/refunds/",
     "/settings/",
     "/settings/staff/",
     "/staff/two-factor/",
