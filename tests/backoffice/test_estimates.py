@@ -174,18 +174,21 @@ def test_customer_page_lists_the_customers_estimates_waiting_first(
     assert "EST-00003" not in response.content.decode()
 
 
-def test_the_estimates_tab_needs_the_invoices_privilege(client_with, estimate, customer):
+def test_the_estimates_and_invoices_tabs_need_the_invoices_privilege(
+    client_with, estimate, customer
+):
+    # as the API's invoice, payment and estimate lists do
     client = client_with("customers")
     overview = client.get(f"/customers/{customer.pk}/")
     assert [tab.key for tab, _ in overview.context["tabs"]] == [
         "overview",
-        "invoices",
         "credit",
         "emails",
         "notes",
         "history",
     ]
     assert client.get(f"/customers/{customer.pk}/estimates/").status_code == 404
+    assert client.get(f"/customers/{customer.pk}/invoices/").status_code == 404
 
 
 def test_estimates_need_the_invoices_privilege(client_with, estimate):

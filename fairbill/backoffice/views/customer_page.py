@@ -50,7 +50,7 @@ class Tab:
 
 TABS = (
     Tab("overview", "Overview", "backoffice:customer_detail"),
-    Tab("invoices", "Invoices & payments", "backoffice:customer_invoices"),
+    Tab("invoices", "Invoices & payments", "backoffice:customer_invoices", privilege="invoices"),
     Tab("credit", "Account credit", "backoffice:customer_credit"),
     Tab("estimates", "Estimates", "backoffice:customer_estimates", privilege="invoices"),
     Tab("emails", "Emails", "backoffice:customer_emails"),
