@@ -35,13 +35,13 @@ from fairbill.customers.models import Status as CustomerStatus
 from fairbill.customers.selectors import customer_search
 from fairbill.customers.services import (
     customer_create,
-    customer_set_status,
     customer_update,
     customer_vat_check,
 )
 from fairbill.payments.methods import default_method
 from fairbill.payments.models import CreditEntry
 from fairbill.payments.services import credit_add, credit_balance, credit_remove
+from fairbill.subscriptions.services import customer_status_change
 
 router: Router = Router(tags=["customers"])
 
@@ -273,7 +273,7 @@ def customer_patch(request: HttpRequest, id: int, payload: CustomerPatch) -> Any
         if values or login is not None:
             customer = customer_update(actor=actor, customer=customer, login=login, **values)
         if status is not None:
-            customer = customer_set_status(
+            customer, _ = customer_status_change(
                 actor=actor, customer=customer, status=status, reason=reason
             )
     return Customer.objects.select_related("user").get(pk=customer.pk)

@@ -22,7 +22,7 @@ from fairbill.core.limits import amount_check, date_in_window
 from fairbill.core.money import parse_amount
 from fairbill.core.services import event_record
 from fairbill.customers.models import Customer, PaymentMethod, Status
-from fairbill.customers.services import customer_lock
+from fairbill.customers.services import customer_lock, customer_set_status
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
 
 
@@ -368,6 +368,28 @@ def _dates_check(sub: Subscription, *, edited: set[str]) -> None:
             f"renewal date ({renewal:%-d %b %Y}).",
             field,
         )
+
+
+@transaction.atomic
+def customer_status_change(
+    *, actor: Actor, customer: Customer, status: str, reason: str = ""
+) -> tuple[Customer, list[Subscription]]:
+    """A customer's status as staff or the API change it. Cancelling a customer cancels its
+    packages too (every one not cancelled yet, with the reason), so the billing run renews
+    none of them after; its unpaid invoices stay owed (credit them to write them off).
+    Returns the customer and the packages cancelled."""
+    customer = customer_set_status(actor=actor, customer=customer, status=status, reason=reason)
+    if customer.status != Status.CANCELLED:
+        return customer, []
+    why = f"Customer cancelled: {reason}" if reason else "Customer cancelled"
+    running = Subscription.objects.filter(customer=customer).exclude(status=Status.CANCELLED)
+    cancelled = [
+        subscription_set_status(
+            actor=actor, subscription=sub, status=Status.CANCELLED, reason=why[:300]
+        )
+        for sub in running.order_by("pk")
+    ]
+    return customer, cancelled
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fairbill.accounts.access import staff_required
@@ -27,10 +28,10 @@ from fairbill.customers.services import (
     customer_create,
     customer_login_apply,
     customer_note_add,
-    customer_set_status,
     customer_update,
     customer_vat_check,
 )
+from fairbill.subscriptions.services import customer_status_change
 
 
 @staff_required("customers")
@@ -144,7 +145,7 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerStatusForm(request.POST)
     if form.is_valid():
         try:
-            customer = customer_set_status(
+            customer, cancelled = customer_status_change(
                 actor=request.actor,  # type: ignore[attr-defined]
                 customer=customer,
                 status=form.cleaned_data["status"],
@@ -153,7 +154,12 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
         except FairbillError as exc:
             show_error(form, exc)
         else:
-            messages.success(request, f"Status is now {customer.get_status_display()}.")
+            also = (
+                f"; {len(cancelled)} package{pluralize(len(cancelled))} cancelled with it"
+                if cancelled
+                else ""
+            )
+            messages.success(request, f"Status is now {customer.get_status_display()}{also}.")
             return redirect("backoffice:customer_detail", pk=customer.pk)
     return customer_page(request, customer, "overview", forms_={"status": form})
 
