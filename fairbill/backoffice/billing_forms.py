@@ -68,7 +68,9 @@ class PaymentForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(
-        required=False, max_length=300, help_text="Kept on the invoice and in its history."
+        max_length=300,
+        help_text="Kept on the invoice and in its history.",
+        error_messages={"required": "Say why the invoice is voided."},
     )
 
 

@@ -25,7 +25,7 @@ class RefundRow:
     day: date
     customer: str
     method: str
-    document: str  # "Payment 12", or the credit note's number
+    document: str  # "Payment #12", or the credit note's number
     reference: str
     reason: str
     amount: Decimal
@@ -79,7 +79,7 @@ def _of_refund(refund: Refund) -> RefundRow:
         day=refund.created_on,
         customer=payment.customer.name,
         method=payment.get_method_display(),
-        document=f"Payment {payment.pk}",
+        document=f"Payment #{payment.pk}",
         reference=refund.gateway_reference or "",
         reason=refund.reason,
         amount=refund.amount,

@@ -70,9 +70,9 @@ def test_each_refund_is_listed_once_by_day_with_its_method_and_reference(refunds
     rows = list(refunds_given(since=date(2027, 1, 1), until=date(2027, 2, 28), currency="GBP"))
     note = CreditNote.objects.get(refund_reference="RCPT-7")
     assert [(r.day, r.method, r.document, r.reference, r.amount) for r in rows] == [
-        (date(2027, 1, 12), "Bank transfer", f"Payment {refunds.pk}", "", Decimal("30.00")),
+        (date(2027, 1, 12), "Bank transfer", f"Payment #{refunds.pk}", "", Decimal("30.00")),
         (date(2027, 1, 20), "Cash", f"Credit note {note.number}", "RCPT-7", Decimal("25.00")),
-        (date(2027, 2, 3), "Bank transfer", f"Payment {refunds.pk}", "", Decimal("5.00")),
+        (date(2027, 2, 3), "Bank transfer", f"Payment #{refunds.pk}", "", Decimal("5.00")),
     ]
     assert {r.customer for r in rows} == {customer.name}
     # the payment's refunds issued credit notes too: not counted a second time

@@ -122,12 +122,23 @@ def _report(
             "currency": currency,
             "header": header,
             "money_columns": list(money_columns),
-            "rows": [[(value, n in money_columns) for n, value in enumerate(row)] for row in shown],
+            "rows": [
+                [(value, _kind(n, value, money_columns)) for n, value in enumerate(row)]
+                for row in shown
+            ],
             "more": more,
             "shown": SHOWN,
             "totals": [totals.get(n) for n in range(len(header))] if totals else [],
         },
     )
+
+
+def _kind(n: int, value: Any, money_columns: Sequence[int]) -> str:
+    """How a report's cell is shown: money, a day (one line), or text (wrapped anywhere, so
+    a long gateway reference doesn't squeeze the other columns)."""
+    if n in money_columns:
+        return "money"
+    return "day" if isinstance(value, date) else "text"
 
 
 def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
