@@ -73,6 +73,19 @@ def refunds_total(*, since: date, until: date, currency: str) -> Decimal:
     return (given or ZERO) + (by_hand or ZERO)
 
 
+def refunds_by_month(*, since: date, until: date, currency: str) -> dict[date, Decimal]:
+    """The refunds of [since, until] per calendar month (first day of the month as key)."""
+    found: dict[date, Decimal] = {}
+    days = [
+        *_payment_refunds(since, until, currency).values_list("created_on", "amount"),
+        *_notes_refunded(since, until, currency).values_list("refund_date", "refunded"),
+    ]
+    for day, amount in days:
+        month = day.replace(day=1)
+        found[month] = found.get(month, ZERO) + amount
+    return found
+
+
 def _of_refund(refund: Refund) -> RefundRow:
     payment = refund.payment
     return RefundRow(

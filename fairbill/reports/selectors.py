@@ -23,6 +23,7 @@ from fairbill.core.totals import Measure, from_cents
 from fairbill.customers.models import Customer, Status
 from fairbill.invoicing.models import Invoice
 from fairbill.payments.models import CreditEntry
+from fairbill.reports.refunds import refunds_by_month
 from fairbill.subscriptions.models import Subscription, SubscriptionOption
 from fairbill.subscriptions.periods import CYCLE_MONTHS, add_months
 
@@ -88,10 +89,15 @@ def sales(*, since: date, until: date, currency: str) -> Decimal:
 
 
 def revenue_by_month(*, as_of: date, currency: str, months: int = 12) -> list[tuple[date, Decimal]]:
-    """Payments received per calendar month, oldest first, for the last `months` months."""
+    """Payments received less refunds (reports/refunds.py) per calendar month, oldest first,
+    for the last `months` months."""
     first = add_months(as_of.replace(day=1), -(months - 1), 1)
     found = _by_month(_totals(Measure.PAYMENTS, currency, since=first, until=as_of), "total")
-    return [(m, found.get(m, ZERO)) for m in (add_months(first, i, 1) for i in range(months))]
+    refunded = refunds_by_month(since=first, until=as_of, currency=currency)
+    return [
+        (m, found.get(m, ZERO) - refunded.get(m, ZERO))
+        for m in (add_months(first, i, 1) for i in range(months))
+    ]
 
 
 def _by_month(rows: QuerySet[DailyTotal], column: str) -> dict[date, Decimal]:

@@ -132,3 +132,11 @@ def test_the_report_page_reads_a_bounded_number_of_queries(
             "/reports/refunds/", {"since": "2027-01-01", "until": "2027-01-31"}
         )
     assert response.content.decode().count("<tr") >= 40
+
+
+def test_revenue_per_month_is_payments_less_refunds(refunds):
+    from fairbill.reports.selectors import revenue_by_month
+
+    months = dict(revenue_by_month(as_of=date(2027, 2, 28), currency="GBP", months=2))
+    # January: £100 + £50 received, £30 and £25 given back; February: £5 given back
+    assert months == {date(2027, 1, 1): Decimal("95.00"), date(2027, 2, 1): Decimal("-5.00")}
