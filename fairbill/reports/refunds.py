@@ -81,6 +81,8 @@ def refunds_by_month(*, since: date, until: date, currency: str) -> dict[date, D
         *_notes_refunded(since, until, currency).values_list("refund_date", "refunded"),
     ]
     for day, amount in days:
+        if day is None:  # a note refunded has its refund's date (the query asks for one)
+            continue
         month = day.replace(day=1)
         found[month] = found.get(month, ZERO) + amount
     return found
