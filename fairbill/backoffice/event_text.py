@@ -6,6 +6,7 @@ Every action written anywhere in fairbill/ has a title here; a test keeps it so.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fairbill.core.models import Event
@@ -111,6 +112,7 @@ def event_title(action: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+CODE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 # Data keys holding a plain list (everywhere else a two-item list is [before, after]).
 LIST_KEYS = {"fields", "accounts", "periods", "offsets", "prices"}
 LIST_KEYS_OF = {"staff.created": {"privileges"}}
@@ -123,7 +125,8 @@ def event_details(event: Event) -> list[str]:
     for key, value in (event.data or {}).items():
         label = key.replace("_", " ")
         if _is_change(value) and key not in plain:
-            lines.append(f"{label}: {_text(value[0])} → {_text(value[1])}")
+            if value[0] != value[1]:  # "status: paid → paid" says nothing
+                lines.append(f"{label}: {_text(value[0])} → {_text(value[1])}")
         else:
             lines.append(f"{label}: {_text(value)}")
     return lines
@@ -151,4 +154,6 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         separator = " | " if all(isinstance(v, dict) for v in value) else ", "
         return separator.join(_text(v) for v in value)
+    if isinstance(value, str) and CODE.fullmatch(value):
+        return value.replace("_", " ")  # a code such as bank_transfer, in words
     return str(value)

@@ -113,6 +113,11 @@ def test_data_reads_as_prose():
     assert event_details(fields) == ["fields: cc, subject"]
     staff = Event(action="staff.created", data={"privileges": ["customers", "invoices"]})
     assert event_details(staff) == ["privileges: customers, invoices"]
+    paid = Event(
+        action="payment.recorded",
+        data={"method": "bank_transfer", "kind": "credit_note", "status": ["paid", "paid"]},
+    )
+    assert event_details(paid) == ["method: bank transfer", "kind: credit note"]
 
 
 @pytest.mark.django_db
