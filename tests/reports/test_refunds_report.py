@@ -140,3 +140,12 @@ def test_revenue_per_month_is_payments_less_refunds(refunds):
     months = dict(revenue_by_month(as_of=date(2027, 2, 28), currency="GBP", months=2))
     # January: £100 + £50 received, £30 and £25 given back; February: £5 given back
     assert months == {date(2027, 1, 1): Decimal("95.00"), date(2027, 2, 1): Decimal("-5.00")}
+
+
+def test_a_report_opened_without_dates_shows_its_period_in_the_fields(staff_client):
+    from fairbill.core import clock
+
+    page = staff_client.get("/reports/refunds/").content.decode()
+    today = clock.today()
+    assert f'value="{today:%Y}-01-01"' in page
+    assert f'value="{today:%Y-%m-%d}"' in page

@@ -77,6 +77,8 @@ def _report(
     if filters.is_bound and not filters.is_valid():
         return _bad_period(request, filters, title=title, note=note)
     since, until = filters.period(clock.today())
+    if not filters.is_bound:  # the fields show the period the report is of
+        filters = PeriodForm(initial={"since": since, "until": until})
     currency = BusinessSettings.load().currency
 
     def data(limit: int | None = None) -> Iterator[list[Any]]:
