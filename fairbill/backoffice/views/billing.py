@@ -31,7 +31,7 @@ RUNS_SHOWN = 20
 PROGRESS_BATCH = 50
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,40}")
 COUNT_LABELS = [
-    ("customers", "customer"),
+    ("customers", "customer looked at"),
     ("invoices_created", "invoice"),
     ("reminders", "reminder"),
     ("suspensions", "suspension"),
