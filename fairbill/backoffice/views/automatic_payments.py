@@ -190,7 +190,7 @@ def payment_refund_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "backoffice/payments/refund.html",
         {
-            "nav": "invoices",
+            "nav": "payments",
             "payment": payment,
             "form": form,
             "plan": plan,
