@@ -214,7 +214,7 @@ CREDIT_NOTES: list[tuple[int, str, str, dict[str, str], str]] = [
         "One of the two extra storage blocks was never set up",
     ),
     (
-        20,
+        45,
         "rechnung@becker-it.example",
         "Priority support",
         {},
