@@ -115,5 +115,6 @@ def test_a_future_run_is_a_dry_run_until_confirmed_and_shows_progress(page, e2e_
 
     # when staff confirm, the run is real and the invoice is dated that day
     page.get_by_role("button", name=f"Run as of {ahead:%-d %b %Y} for real").click()
-    page.get_by_text(re.compile(r"Billing run as of .* done: 1 customer looked at, 1 invoice")).wait_for()
+    done = re.compile(r"Billing run as of .* done: 1 customer looked at, 1 invoice")
+    page.get_by_text(done).wait_for()
     assert Invoice.objects.get().issue_date == ahead
