@@ -13,7 +13,7 @@ from fairbill.api.pagination import Page, paginate
 from fairbill.core import clock
 from fairbill.customers.models import Customer
 from fairbill.invoicing.models import Invoice
-from fairbill.payments.collection import invoice_charge
+from fairbill.payments.collection import CLOSE_REASON_MAX, attempt_close, invoice_charge
 from fairbill.payments.gateways.base import payment_gateway
 from fairbill.payments.methods import methods_of
 from fairbill.payments.models import Payment, PaymentAttempt, Refund, SavedPaymentMethod
@@ -59,6 +59,12 @@ class AttemptOut(Schema):
     @staticmethod
     def resolve_date(obj: PaymentAttempt) -> dt.date:
         return obj.on
+
+
+class AttemptCloseIn(Body):
+    reason: Filled = Field(
+        max_length=CLOSE_REASON_MAX, description="what was checked, e.g. in Stripe's dashboard"
+    )
 
 
 class RefundIn(Body):
@@ -111,6 +117,21 @@ def invoice_charge_post(request: HttpRequest, id: int) -> Any:
         actor=actor, invoice=invoice, gateway=payment_gateway(), on=clock.today()
     )
     return Status(201, attempt)
+
+
+@router.post("/invoices/{id}/attempts/{attempt_id}/close", response=AttemptOut)
+@idempotent
+def attempt_close_post(
+    request: HttpRequest, id: int, attempt_id: int, payload: AttemptCloseIn
+) -> Any:
+    """Close a charge that never had an answer (`unknown`) once Stripe's dashboard shows it
+    charged nothing: the invoice goes back to the retry schedule, or to reminders when it
+    is spent; money Stripe reports later for it is still recorded. 409 for a charge in any
+    other state."""
+    actor = require(request, "invoices")
+    invoice = object_or_404(Invoice, id, "invoice")
+    attempt = object_or_404(PaymentAttempt.objects.filter(invoice=invoice), attempt_id, "attempt")
+    return attempt_close(actor=actor, attempt_id=attempt.pk, reason=payload.reason)
 
 
 @router.post("/payments/{id}/refunds", response={201: RefundOut})

@@ -453,7 +453,9 @@ def attempt_close(*, actor: Actor, attempt_id: int, reason: str) -> PaymentAttem
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
         if attempt.state != State.UNKNOWN:
             raise Refused(
-                f"Only a charge without an answer can be closed; this one is {attempt.state_label}."
+                "Only a charge without an answer can be closed; this one is "
+                f"{attempt.state_label}.",
+                code="not_unanswered",
             )
         attempt.state = State.FAILED
         attempt.failure_code = PaymentAttempt.CLOSED

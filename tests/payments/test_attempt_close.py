@@ -160,3 +160,27 @@ def test_closing_is_for_staff_with_the_invoices_privilege_and_the_right_invoice(
 @pytest.fixture
 def invoice_other(customer, system):
     return invoice_for(customer, system, amount="10.00")
+
+
+def test_the_api_closes_an_unanswered_charge_once(unanswered, api, invoice_other):
+    invoice, attempt = unanswered
+    url = f"/invoices/{invoice.pk}/attempts/{attempt.pk}/close"
+    # a blank reason is refused, naming the field
+    blank = api.post(url, {"reason": "  "})
+    assert blank.status_code == 422, blank.content
+    # closed: the attempt as the invoice lists it
+    closed = api.post(url, {"reason": REASON})
+    assert closed.status_code == 200, closed.content
+    body = closed.json()
+    assert (body["id"], body["state"], body["failure_code"]) == (
+        attempt.pk,
+        "failed",
+        "closed_by_staff",
+    )
+    # a second time: refused, it is no longer without an answer
+    again = api.post(url, {"reason": REASON})
+    assert (again.status_code, again.json()["code"]) == (409, "not_unanswered")
+    # the attempt under another invoice's address: not found
+    wrong = api.post(f"/invoices/{invoice_other.pk}/attempts/{attempt.pk}/close", {"reason": "x"})
+    assert wrong.status_code == 404
+    assert Event.objects.filter(action="charge.closed").count() == 1
