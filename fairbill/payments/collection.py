@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from fairbill.core import clock
 from fairbill.core.actors import Actor
@@ -435,11 +436,34 @@ def _after(*, actor: Actor, attempt: PaymentAttempt) -> None:
             hook_call(CHARGE_FAILED, attempt=attempt)
 
 
+def attempt_close_refusal(attempt: PaymentAttempt) -> str:
+    """Why staff can't close this attempt as not charged ("" when they can). Only an
+    unanswered attempt the runs can't settle by themselves: one whose PaymentIntent is known
+    is read on every run, and within KEY_KEPT the very same request is sent again, which
+    Stripe answers without charging twice; closed then, the next try would be a new charge."""
+    if attempt.state != State.UNKNOWN:
+        return f"Only a charge without an answer can be closed; this one is {attempt.state_label}."
+    if attempt.payment_intent:
+        return (
+            f"Stripe knows this charge as {attempt.payment_intent}: every run reads its state, "
+            "so it settles by itself once Stripe answers."
+        )
+    if not _key_forgotten(attempt):
+        until = timezone.localtime(attempt.created_at + KEY_KEPT)
+        return (
+            f"Until {until:%-d %b %Y %H:%M} every run sends the very same request again, which "
+            "Stripe answers without charging twice: if it is still unanswered after that, "
+            "check Stripe's dashboard and close it then."
+        )
+    return ""
+
+
 def attempt_close(*, actor: Actor, attempt_id: int, reason: str) -> PaymentAttempt:
     """Close an unknown attempt that staff found, at the gateway, charged nothing (the
     search could not be used, say): the invoice goes back to the retry schedule, or to
     reminders when it is spent. Should the gateway report later that it did charge, the
-    money is recorded all the same (_apply)."""
+    money is recorded all the same (_apply). Refused while the runs can still settle it
+    themselves (attempt_close_refusal)."""
     reason = " ".join(reason.split())
     if not reason:
         raise Refused('Say what you checked, e.g. "No payment in Stripe\'s dashboard".')
@@ -451,12 +475,9 @@ def attempt_close(*, actor: Actor, attempt_id: int, reason: str) -> PaymentAttem
         )
         customer_lock(customer_id)
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
-        if attempt.state != State.UNKNOWN:
-            raise Refused(
-                "Only a charge without an answer can be closed; this one is "
-                f"{attempt.state_label}.",
-                code="not_unanswered",
-            )
+        refusal = attempt_close_refusal(attempt)
+        if refusal:
+            raise Refused(refusal, code="not_closable")
         attempt.state = State.FAILED
         attempt.failure_code = PaymentAttempt.CLOSED
         attempt.failure_message = f"Closed by {actor.label}: {reason}"[:300]

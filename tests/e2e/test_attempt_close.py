@@ -46,10 +46,12 @@ def unanswered(e2e_business, settings):
         issue_date=clock.today() - timedelta(days=7),
     )
     attempt = attempt_schedule(invoice_id=invoice.pk, on=clock.today())
-    # the gateway's answer was lost and its search of payments could not be used
+    # the gateway's answer was lost
+    # two days ago, and Stripe's search of payments can't be used since
     PaymentAttempt.objects.filter(pk=attempt.pk).update(
         state=PaymentAttempt.State.UNKNOWN,
         failure_message="Stripe's search of payments could not be used: not available",
+        created_at=clock.now() - timedelta(days=2),
     )
     return invoice
 

@@ -5,12 +5,13 @@ later is still recorded."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from fairbill.accounts.services import staff_create
 from fairbill.core.actors import Actor
@@ -44,6 +45,8 @@ def unanswered(payer, system, gateway, stripe_fake, run_actor):
     stripe_fake._intent_search = _search_refused
     with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
         collections_run(as_of=date(2027, 1, 20), actor=run_actor, gateway=gateway)
+    # made two days before now (the tests' own clock): past the day Stripe keeps its keys
+    PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(days=2))
     attempt = PaymentAttempt.objects.get()
     assert attempt.state == "unknown"
     return invoice, attempt
@@ -179,8 +182,38 @@ def test_the_api_closes_an_unanswered_charge_once(unanswered, api, invoice_other
     )
     # a second time: refused, it is no longer without an answer
     again = api.post(url, {"reason": REASON})
-    assert (again.status_code, again.json()["code"]) == (409, "not_unanswered")
+    assert (again.status_code, again.json()["code"]) == (409, "not_closable")
     # the attempt under another invoice's address: not found
     wrong = api.post(f"/invoices/{invoice_other.pk}/attempts/{attempt.pk}/close", {"reason": "x"})
     assert wrong.status_code == 404
     assert Event.objects.filter(action="charge.closed").count() == 1
+
+
+def test_within_a_day_or_with_a_known_payment_intent_closing_is_refused(
+    payer, system, gateway, stripe_fake, run_actor, admin, staff_client
+):
+    # given Stripe charged on 17 January at 09:00 but both answers were lost
+    automatic(payer, system)
+    invoice = invoice_for(payer, system)
+    with time_machine.travel("2027-01-17 09:00 +0000", tick=False):
+        stripe_fake.lose_answers = 2
+        collections_run(as_of=date(2027, 1, 17), actor=run_actor, gateway=gateway)
+    attempt = PaymentAttempt.objects.get()
+    assert (attempt.state, attempt.payment_intent) == ("unknown", None)
+    # when staff try to close it half an hour later: refused, the next run settles it
+    # with the very same request (closed, the next try would be a second charge)
+    PaymentAttempt.objects.update(created_at=timezone.now() - timedelta(minutes=30))
+    with pytest.raises(Refused, match="every run sends the very same request again"):
+        attempt_close(actor=admin, attempt_id=attempt.pk, reason=REASON)
+    page = staff_client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert 'data-testid="attempt-close"' not in page
+    assert "every run sends the very same request again" in page
+    # and one whose PaymentIntent is known is read on every run: refused at any age
+    PaymentAttempt.objects.update(
+        payment_intent="pi_known", created_at=timezone.now() - timedelta(days=8)
+    )
+    with pytest.raises(Refused, match="Stripe knows this charge as pi_known"):
+        attempt_close(actor=admin, attempt_id=attempt.pk, reason=REASON)
+    attempt.refresh_from_db()
+    assert attempt.state == "unknown"
+    assert len(stripe_fake.intents) == 1

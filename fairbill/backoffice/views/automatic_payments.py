@@ -23,7 +23,12 @@ from fairbill.core.errors import FairbillError
 from fairbill.core.money import format_money
 from fairbill.customers.models import Customer, PaymentMethod
 from fairbill.invoicing.models import Invoice
-from fairbill.payments.collection import CLOSE_REASON_MAX, attempt_close, invoice_charge
+from fairbill.payments.collection import (
+    CLOSE_REASON_MAX,
+    attempt_close,
+    attempt_close_refusal,
+    invoice_charge,
+)
 from fairbill.payments.gateways.base import payment_gateway
 from fairbill.payments.methods import customer_set_automatic, default_method, methods_of
 from fairbill.payments.models import Dispute, Payment, PaymentAttempt, Refund
@@ -55,11 +60,13 @@ def customer_methods(customer: Customer) -> dict[str, Any]:
 def invoice_attempts(invoice: Invoice) -> dict[str, Any]:
     """The invoice page's "Automatic payments" section."""
     attempts = list(PaymentAttempt.objects.filter(invoice=invoice).select_related("method"))
+    unanswered = next((a for a in attempts if a.state == PaymentAttempt.State.UNKNOWN), None)
     return {
         "attempts": attempts,
         "can_charge": invoice.status == Invoice.Status.UNPAID
         and default_method(invoice.customer_id) is not None,
-        "unanswered": next((a for a in attempts if a.state == PaymentAttempt.State.UNKNOWN), None),
+        "unanswered": unanswered,
+        "close_refusal": attempt_close_refusal(unanswered) if unanswered else "",
         "close_reason_max": CLOSE_REASON_MAX,
     }
 
