@@ -113,6 +113,9 @@ def event_title(action: str) -> str:
 
 
 CODE = re.compile(r"[a-z]+(?:_[a-z]+)+")
+# Data keys whose values are Fairbill's own codes (bank_transfer, credit_note), shown as words;
+# everywhere else a value is shown as it is (a username, a reference).
+CODE_KEYS = {"method", "kind", "status", "refund_method", "payment_method", "tax_treatment"}
 # Data keys holding a plain list (everywhere else a two-item list is [before, after]).
 LIST_KEYS = {"fields", "accounts", "periods", "offsets", "prices"}
 LIST_KEYS_OF = {"staff.created": {"privileges"}}
@@ -124,11 +127,12 @@ def event_details(event: Event) -> list[str]:
     lines = []
     for key, value in (event.data or {}).items():
         label = key.replace("_", " ")
+        words = _code_words if key in CODE_KEYS else _text
         if _is_change(value) and key not in plain:
             if value[0] != value[1]:  # "status: paid → paid" says nothing
-                lines.append(f"{label}: {_text(value[0])} → {_text(value[1])}")
+                lines.append(f"{label}: {words(value[0])} → {words(value[1])}")
         else:
-            lines.append(f"{label}: {_text(value)}")
+            lines.append(f"{label}: {words(value)}")
     return lines
 
 
@@ -154,6 +158,11 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         separator = " | " if all(isinstance(v, dict) for v in value) else ", "
         return separator.join(_text(v) for v in value)
-    if isinstance(value, str) and CODE.fullmatch(value):
-        return value.replace("_", " ")  # a code such as bank_transfer, in words
     return str(value)
+
+
+def _code_words(value: Any) -> str:
+    """A code such as bank_transfer in words; anything else as _text shows it."""
+    if isinstance(value, str) and CODE.fullmatch(value):
+        return value.replace("_", " ")
+    return _text(value)

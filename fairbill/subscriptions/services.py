@@ -242,6 +242,8 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
     unknown = set(edits) - EDITABLE
     if unknown:
         raise InvalidInput(f"Unknown field: {', '.join(sorted(unknown))}.")
+    # the customer first (the lock order); a cancelled customer's package stays cancelled
+    customer = customer_lock(subscription.customer_id) if "status" in edits else None
     sub = Subscription.objects.select_for_update().select_related("package").get(pk=subscription.pk)
     data: dict[str, Any] = {}
 
@@ -328,6 +330,14 @@ def subscription_update(*, actor: Actor, subscription: Subscription, **edits: An
             raise InvalidInput(
                 f"status: '{status}' is not one of {', '.join(Status.values)}.", "status"
             )
+        if (
+            customer is not None
+            and customer.status == Status.CANCELLED
+            and status != Status.CANCELLED
+        ):
+            raise Refused(
+                "This customer is cancelled; reactivate it first.", code="customer_cancelled"
+            )
         note("status", sub.status, status)
         note(
             "suspended_by",
@@ -378,9 +388,10 @@ def customer_status_change(
     packages too (every one not cancelled yet, with the reason), so the billing run renews
     none of them after; its unpaid invoices stay owed (credit them to write them off).
     Returns the customer and the packages cancelled."""
+    before = customer_lock(customer.pk).status
     customer = customer_set_status(actor=actor, customer=customer, status=status, reason=reason)
-    if customer.status != Status.CANCELLED:
-        return customer, []
+    if customer.status != Status.CANCELLED or before == Status.CANCELLED:
+        return customer, []  # cancelled only as it is cancelled: not again
     why = f"Customer cancelled: {reason}" if reason else "Customer cancelled"
     running = Subscription.objects.filter(customer=customer).exclude(status=Status.CANCELLED)
     cancelled = [

@@ -118,6 +118,11 @@ def test_data_reads_as_prose():
         data={"method": "bank_transfer", "kind": "credit_note", "status": ["paid", "paid"]},
     )
     assert event_details(paid) == ["method: bank transfer", "kind: credit note"]
+    named = Event(
+        action="customer.updated",
+        data={"username": ["jane_doe", "john_smith"], "reference": "acme_hosting"},
+    )
+    assert event_details(named) == ["username: jane_doe → john_smith", "reference: acme_hosting"]
 
 
 @pytest.mark.django_db

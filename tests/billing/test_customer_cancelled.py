@@ -71,7 +71,9 @@ def test_the_back_office_asks_first_and_says_what_was_cancelled(staff_client, bi
         {"status": "cancelled", "reason": "Moved away"},
         follow=True,
     )
-    assert "Status is now Cancelled; 1 package cancelled with it." in response.content.decode()
+    html = response.content.decode()
+    assert "Status is now Cancelled; 1 package cancelled with it." in html
+    assert "unpaid invoice" not in html  # none yet
     assert Subscription.objects.get().status == "cancelled"
 
 
@@ -80,3 +82,43 @@ def test_the_api_cancels_the_packages_with_the_customer(api, billing, customer):
     response = api.patch(f"/customers/{customer.pk}", {"status": "cancelled"})
     assert response.status_code == 200
     assert Subscription.objects.get().status == "cancelled"
+
+
+def test_a_cancelled_customers_package_cant_be_switched_back_on(billing, customer, admin, api):
+    from fairbill.core.errors import Refused
+    from fairbill.subscriptions.services import subscription_update
+
+    sub = billing.subscribe(start=date(2027, 3, 1))
+    customer_status_change(actor=admin, customer=customer, status="cancelled")
+    sub.refresh_from_db()
+    with pytest.raises(Refused, match="This customer is cancelled; reactivate it first."):
+        subscription_update(actor=admin, subscription=sub, status="active")
+    response = api.patch(f"/subscriptions/{sub.pk}", {"status": "active"})
+    assert (response.status_code, response.json()["code"]) == (409, "customer_cancelled")
+    sub.refresh_from_db()
+    assert sub.status == "cancelled"
+    # the next renewal date passes: nothing is billed
+    billing.run(as_of=date(2027, 4, 1))
+    assert billing.invoices() == []
+
+
+def test_cancelling_an_already_cancelled_customer_again_cancels_nothing(billing, customer, admin):
+    sub = billing.subscribe(start=date(2027, 3, 1))
+    customer_status_change(actor=admin, customer=customer, status="cancelled")
+    # a package staff set running again by hand before (a legacy state) is left alone
+    Subscription.objects.filter(pk=sub.pk).update(status="active")
+    _, cancelled = customer_status_change(actor=admin, customer=customer, status="cancelled")
+    assert cancelled == []
+    sub.refresh_from_db()
+    assert sub.status == "active"
+
+
+def test_cancelling_says_which_unpaid_invoices_stay_owed(staff_client, billing, customer):
+    billing.subscribe(start=date(2027, 3, 1))
+    billing.run(as_of=date(2027, 3, 1))  # the March invoice, unpaid
+    response = staff_client.post(
+        f"/customers/{customer.pk}/status/", {"status": "cancelled", "reason": "x"}, follow=True
+    )
+    assert "1 unpaid invoice still owed, reminded and charged as before" in (
+        response.content.decode()
+    )

@@ -31,6 +31,7 @@ from fairbill.customers.services import (
     customer_update,
     customer_vat_check,
 )
+from fairbill.invoicing.models import Invoice
 from fairbill.subscriptions.services import customer_status_change
 
 
@@ -160,6 +161,14 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
                 else ""
             )
             messages.success(request, f"Status is now {customer.get_status_display()}{also}.")
+            unpaid = customer.invoices.filter(status=Invoice.Status.UNPAID).count()
+            if cancelled and unpaid:
+                messages.warning(
+                    request,
+                    f"{unpaid} unpaid invoice{pluralize(unpaid)} still owed, reminded and "
+                    "charged as before: credit any that shouldn't be paid (a renewal issued "
+                    "ahead for a period after today, say).",
+                )
             return redirect("backoffice:customer_detail", pk=customer.pk)
     return customer_page(request, customer, "overview", forms_={"status": form})
 
