@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from fairbill.customers.models import Customer
+from fairbill.notifications.defaults import DEFAULTS
 
 
 class EmailTemplate(models.Model):
@@ -71,3 +72,8 @@ class EmailLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to {self.to} ({self.status})"
+
+    @property
+    def name(self) -> str:
+        """What the email is, as staff read it: its template's name ("Invoice issued")."""
+        return DEFAULTS.get(self.template, {}).get("name", self.template)

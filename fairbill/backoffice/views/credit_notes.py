@@ -34,7 +34,6 @@ from fairbill.invoicing.crediting import CreditTotals
 from fairbill.invoicing.einvoice.from_invoice import credit_note_einvoice_file
 from fairbill.invoicing.models import CreditNote, Invoice
 from fairbill.invoicing.pdf import credit_note_pdf
-from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
 from fairbill.payments.credit_notes import (
@@ -254,7 +253,6 @@ def credit_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": list(note.lines.all()),
             "taxes": list(note.taxes.all()),
             "emails": emails,
-            "email_name": DEFAULTS.get(EMAIL, {}).get("name", EMAIL),
         },
     )
 

@@ -30,7 +30,6 @@ from fairbill.invoicing import selectors as invoice_selectors
 from fairbill.invoicing.estimate_selectors import with_expired
 from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.tax import tax_for_customer
-from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.payments.models import Allocation, CreditEntry, Payment
 from fairbill.payments.services import credit_balance
@@ -273,8 +272,6 @@ def credit_notes(customer: Customer, asked: Asked) -> dict[str, Any]:
 
 def emails(customer: Customer, asked: Asked) -> dict[str, Any]:
     page = list_page(EmailLog.objects.filter(customer=customer), asked.params, size=PER_PAGE)
-    for log in page.object_list:
-        log.name = DEFAULTS.get(log.template, {}).get("name", log.template)  # type: ignore[attr-defined]
     return {"page": page}
 
 

@@ -99,10 +99,7 @@ def email_log(request: HttpRequest) -> HttpResponse:
     logs = EmailLog.objects.select_related("customer")
     if status in EmailLog.Status.values:
         logs = logs.filter(status=status)
-    names = {key: values["name"] for key, values in DEFAULTS.items()}
     page = paginate(request, logs)
-    for log in page.object_list:
-        log.name = names.get(log.template, log.template)  # type: ignore[attr-defined]
     return render(
         request,
         "backoffice/emails/log.html",

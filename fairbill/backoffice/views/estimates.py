@@ -32,7 +32,6 @@ from fairbill.invoicing.estimates import (
 )
 from fairbill.invoicing.models import Estimate
 from fairbill.invoicing.tax import tax_for_customer
-from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 
 NAV = "estimates"
@@ -100,8 +99,6 @@ def _detail(
     today = clock.today()
     lines = list(estimate.lines.all())
     emails = list(EmailLog.objects.filter(context__estimate_id=estimate.pk)[:50])
-    for email in emails:
-        email.name = DEFAULTS.get(email.template, {}).get("name", email.template)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "nav": NAV,
         "estimate": estimate,

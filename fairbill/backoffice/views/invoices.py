@@ -39,7 +39,6 @@ from fairbill.invoicing.models import Invoice
 from fairbill.invoicing.pdf import invoice_pdf
 from fairbill.invoicing.services import invoice_create
 from fairbill.invoicing.tax import tax_for_customer
-from fairbill.notifications.defaults import DEFAULTS
 from fairbill.notifications.models import EmailLog
 from fairbill.notifications.services import email_queue, email_resend
 from fairbill.payments.models import Allocation, CreditEntry
@@ -163,10 +162,7 @@ def _detail(
 
 
 def _emails(invoice: Invoice) -> list[EmailLog]:
-    emails = list(EmailLog.objects.filter(context__invoice_id=invoice.pk)[:50])
-    for email in emails:
-        email.name = DEFAULTS.get(email.template, {}).get("name", email.template)  # type: ignore[attr-defined]
-    return emails
+    return list(EmailLog.objects.filter(context__invoice_id=invoice.pk)[:50])
 
 
 def _invoice(pk: int) -> Invoice:
