@@ -197,6 +197,7 @@ class PaymentAttempt(models.Model):
     # The failure code of an unknown attempt staff closed after finding at the gateway that
     # nothing was charged: the invoice goes back to the retry schedule (or to reminders).
     CLOSED = "closed_by_staff"
+    CLOSED_CODES = (NOT_NEEDED, CLOSED)  # closed without a charge: nothing failed
     BADGES: dict[str, str] = {
         State.SCHEDULED: "pending",
         State.SUBMITTED: "pending",
@@ -259,10 +260,7 @@ class PaymentAttempt(models.Model):
     @property
     def closed(self) -> bool:
         """Closed without a charge, by Fairbill (not needed) or by staff: nothing failed."""
-        return self.state == self.State.FAILED and self.failure_code in (
-            self.NOT_NEEDED,
-            self.CLOSED,
-        )
+        return self.state == self.State.FAILED and self.failure_code in self.CLOSED_CODES
 
     @property
     def state_label(self) -> str:

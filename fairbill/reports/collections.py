@@ -68,7 +68,7 @@ def _stuck() -> Q:
     )
     return (
         Q(state__in=[State.FAILED, State.UNKNOWN], invoice__status=Invoice.Status.UNPAID)
-        & ~Q(failure_code__in=[PaymentAttempt.NOT_NEEDED, PaymentAttempt.CLOSED])
+        & ~Q(failure_code__in=PaymentAttempt.CLOSED_CODES)
         & ~Q(Exists(other))
     )
 

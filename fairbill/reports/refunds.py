@@ -6,10 +6,11 @@ and is counted once, as the payment's refund."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from django.db.models import QuerySet
 
@@ -64,7 +65,7 @@ def refunds_given(
         (_of_note(n) for n in notes.iterator(chunk_size=500)),
         key=lambda row: (row.day, row.order),
     )
-    return list(_first(merged, limit)) if limit is not None else merged
+    return list(islice(merged, limit)) if limit is not None else merged
 
 
 def refunds_total(*, since: date, until: date, currency: str) -> Decimal:
@@ -114,10 +115,3 @@ def _of_note(note: CreditNote) -> RefundRow:
         amount=note.refunded,
         order=(1, note.pk),
     )
-
-
-def _first(rows: Iterator[RefundRow], limit: int) -> Iterator[RefundRow]:
-    for n, row in enumerate(rows):
-        if n == limit:
-            return
-        yield row

@@ -161,8 +161,9 @@ def customer_status(request: HttpRequest, pk: int) -> HttpResponse:
                 else ""
             )
             messages.success(request, f"Status is now {customer.get_status_display()}{also}.")
-            unpaid = customer.invoices.filter(status=Invoice.Status.UNPAID).count()
-            if cancelled and unpaid:
+            owed = customer.invoices.filter(status=Invoice.Status.UNPAID)
+            unpaid = owed.count() if cancelled else 0
+            if unpaid:
                 messages.warning(
                     request,
                     f"{unpaid} unpaid invoice{pluralize(unpaid)} still owed, reminded and "

@@ -98,7 +98,7 @@ def attempts_shown(show: str) -> QuerySet[PaymentAttempt]:
         attempts = PaymentAttempt.objects.filter(state__in=PaymentAttempt.OPEN)
     elif show == "failed":
         attempts = PaymentAttempt.objects.filter(state=PaymentAttempt.State.FAILED).exclude(
-            failure_code__in=[PaymentAttempt.NOT_NEEDED, PaymentAttempt.CLOSED]
+            failure_code__in=PaymentAttempt.CLOSED_CODES
         )
     elif show == "all":
         attempts = PaymentAttempt.objects.all()
