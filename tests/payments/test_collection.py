@@ -400,6 +400,19 @@ def _intent_carrying(attempt, *, intent_id, invoice_id, currency="gbp"):
     }
 
 
+def _left_to_staff(stripe_fake, gateway, run_actor, attempt, invoice) -> str:
+    """The run of 20 January settles the attempt: nothing is sent to Stripe, the attempt
+    stays unknown and the invoice unpaid. Returns the reason the attempt gives."""
+    posts = _intent_posts(stripe_fake)
+    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
+        run(gateway, run_actor, on=date(2027, 1, 20))
+    attempt.refresh_from_db()
+    invoice.refresh_from_db()
+    assert _intent_posts(stripe_fake) == posts
+    assert (attempt.state, invoice.status) == ("unknown", "unpaid")
+    return attempt.failure_message
+
+
 def test_a_found_charge_of_this_invoice_in_another_currency_is_left_to_staff_not_charged_again(
     payer, system, gateway, stripe_fake, run_actor
 ):
@@ -409,16 +422,8 @@ def test_a_found_charge_of_this_invoice_in_another_currency_is_left_to_staff_not
     stripe_fake.intents["pi_eur"] = _intent_carrying(
         attempt, intent_id="pi_eur", invoice_id=invoice.pk, currency="eur"
     )
-    posts = _intent_posts(stripe_fake)
-    # when the next run settles it
-    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
-        run(gateway, run_actor, on=date(2027, 1, 20))
-    # then nothing is charged and the attempt waits for staff, saying why
-    attempt.refresh_from_db()
-    invoice.refresh_from_db()
-    assert _intent_posts(stripe_fake) == posts
-    assert (attempt.state, invoice.status) == ("unknown", "unpaid")
-    assert attempt.failure_message == (
+    # when the next run settles it, then nothing is charged and it waits for staff, saying why
+    assert _left_to_staff(stripe_fake, gateway, run_actor, attempt, invoice) == (
         "PaymentIntent pi_eur carries this attempt in another currency"
     )
     assert not Payment.objects.exists()
@@ -435,14 +440,9 @@ def test_more_hits_than_a_page_of_search_are_left_to_staff_not_charged_again(
         stripe_fake.intents[f"pi_{n}"] = _intent_carrying(
             attempt, intent_id=f"pi_{n}", invoice_id=900_000 + n
         )
-    posts = _intent_posts(stripe_fake)
-    with time_machine.travel("2027-01-20 09:00 +0000", tick=False):
-        run(gateway, run_actor, on=date(2027, 1, 20))
-    attempt.refresh_from_db()
-    invoice.refresh_from_db()
-    assert _intent_posts(stripe_fake) == posts
-    assert (attempt.state, invoice.status) == ("unknown", "unpaid")
-    assert attempt.failure_message == "more than 10 PaymentIntents carry this attempt"
+    assert _left_to_staff(stripe_fake, gateway, run_actor, attempt, invoice) == (
+        "more than 10 PaymentIntents carry this attempt"
+    )
 
 
 def test_a_search_stripe_refuses_leaves_the_attempt_unknown_with_the_reason(

@@ -31,21 +31,21 @@ def _paid(customer, admin, amount, on):
     return invoice
 
 
+def _refund(admin, payment, amount, reason, on):
+    """A payment refunded by hand (no gateway)."""
+    return payment_refund(
+        actor=admin, payment=payment, amount=amount, reason=reason, on=on, gateway=None
+    )
+
+
 @pytest.fixture
 def refunds(customer, admin):
     """12 January: £30 of a £100 payment given back (its credit note is the same money);
-    20 January: £25 refunded by hand on a credit note (cash, receipt RCPT-7); 3 February: £5 more of
-    the payment."""
+    20 January: £25 refunded by hand on a credit note (cash, receipt RCPT-7); 3 February: £5
+    more of the payment."""
     first = _paid(customer, admin, "100.00", date(2027, 1, 5))
     payment = first.allocations.get().payment
-    payment_refund(
-        actor=admin,
-        payment=payment,
-        amount="30.00",
-        reason="Overcharged",
-        on=date(2027, 1, 12),
-        gateway=None,
-    )
+    _refund(admin, payment, "30.00", "Overcharged", date(2027, 1, 12))
     second = _paid(customer, admin, "50.00", date(2027, 1, 15))
     credit_note_issue(
         actor=admin,
@@ -55,14 +55,7 @@ def refunds(customer, admin):
         amount="25.00",
         refund={"method": "cash", "date": date(2027, 1, 20), "reference": "RCPT-7"},
     )
-    payment_refund(
-        actor=admin,
-        payment=payment,
-        amount="5.00",
-        reason="Goodwill",
-        on=date(2027, 2, 3),
-        gateway=None,
-    )
+    _refund(admin, payment, "5.00", "Goodwill", date(2027, 2, 3))
     return payment
 
 
@@ -118,7 +111,7 @@ def test_the_report_page_reads_a_bounded_number_of_queries(
         on = date(2027, 1, 1 + n)
         invoice = _paid(customer, admin, "10.00", on)
         payment = invoice.allocations.get().payment
-        payment_refund(actor=admin, payment=payment, amount="1.00", reason="x", on=on, gateway=None)
+        _refund(admin, payment, "1.00", "x", on)
         credit_note_issue(
             actor=admin,
             invoice=invoice,
