@@ -74,6 +74,9 @@ def test_the_back_office_asks_first_and_says_what_was_cancelled(staff_client, bi
     html = response.content.decode()
     assert "Status is now Cancelled; 1 package cancelled with it." in html
     assert "unpaid invoice" not in html  # none yet
+    # and no package can be added until the customer is active again
+    assert "+ Add a package" not in html
+    assert "set them active again to add a package" in html
     assert Subscription.objects.get().status == "cancelled"
 
 
